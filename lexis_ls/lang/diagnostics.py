@@ -1,0 +1,153 @@
+"""Findings as plain data, and the registry of diagnostic codes (DIAGNOSTICS.md).
+
+Ranges are code-point offsets into the document (:class:`~lexis_ls.lang.text.Span`); front ends
+convert them to line/character positions in whatever encoding they speak. Fixes are plain text
+edits over the same offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+    HINT = "hint"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    severity: Severity
+    title: str
+    unnecessary: bool = False
+
+
+_E, _W, _I, _H = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
+
+CODES: dict[str, CodeInfo] = {
+    c.code: c
+    for c in (
+        CodeInfo("LX0001", _E, "JSON syntax error"),
+        CodeInfo("LX0002", _E, "wrong JSON type for the program, `nodes` or a node"),
+        CodeInfo("LX0003", _E, "required key missing"),
+        CodeInfo("LX0004", _E, "key has the wrong type"),
+        CodeInfo("LX0005", _W, "unknown key"),
+        CodeInfo("LX0006", _E, "unsupported `spec` version"),
+        CodeInfo("LX0007", _E, "duplicate key in one JSON object"),
+        CodeInfo("LX1001", _E, "unknown opcode"),
+        CodeInfo("LX1002", _E, "wrong number of inputs"),
+        CodeInfo("LX1003", _E, "input refers to an unknown node id"),
+        CodeInfo("LX1004", _E, "duplicate node id"),
+        CodeInfo("LX1005", _E, "cycle"),
+        CodeInfo("LX1006", _E, "invalid node id"),
+        CodeInfo("LX1007", _E, "missing or invalid `value` for the op"),
+        CodeInfo("LX1008", _E, "unknown subgraph reference"),
+        CodeInfo("LX1009", _E, "malformed subgraph ports"),
+        CodeInfo("LX1010", _E, "subgraph signature mismatch"),
+        CodeInfo("LX1011", _E, "recursive subgraph"),
+        CodeInfo("LX1012", _E, "inline node object inside `inputs`"),
+        CodeInfo("LX1013", _E, "`format` placeholder count differs from input count"),
+        CodeInfo("LX1014", _E, "a FUNC is required but the input can never be one"),
+        CodeInfo("LX1015", _W, "the node will certainly produce an error value"),
+        CodeInfo("LX2001", _E, "capability not declared"),
+        CodeInfo("LX2002", _W, "declared capability is never used", unnecessary=True),
+        CodeInfo("LX2003", _E, "unknown capability"),
+        CodeInfo("LX2004", _W, "network op without `allowed_domains`"),
+        CodeInfo("LX2005", _E, "URL host not in `allowed_domains`"),
+        CodeInfo("LX2006", _E, "URL is not HTTPS"),
+        CodeInfo("LX2007", _E, "URL targets a private or loopback address (SSRF)"),
+        CodeInfo("LX2008", _W, "trust level above the configured ceiling"),
+        CodeInfo("LX2009", _W, "capability listed twice", unnecessary=True),
+        CodeInfo("LX3001", _H, "unused node", unnecessary=True),
+        CodeInfo("LX3002", _I, "duplicate computation"),
+        CodeInfo("LX3003", _W, "unused subgraph", unnecessary=True),
+        CodeInfo("LX4001", _W, "node produced an error value at run time"),
+        CodeInfo("LX4002", _E, "the run was stopped"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace ``text[start:end]`` with ``new_text`` (code-point offsets)."""
+
+    start: int
+    end: int
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[TextEdit, ...]
+    safe: bool = False  # part of fix-all (`lexis fix`, source.fixAll.lexis)
+
+
+@dataclass(frozen=True)
+class Related:
+    start: int
+    end: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    start: int
+    end: int
+    message: str
+    hints: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    severity: Severity = field(default=Severity.ERROR)
+
+    @property
+    def info(self) -> CodeInfo:
+        return CODES[self.code]
+
+    @property
+    def unnecessary(self) -> bool:
+        return CODES[self.code].unnecessary
+
+
+def make(
+    code: str,
+    start: int,
+    end: int,
+    message: str,
+    *hints: str,
+    related: tuple[Related, ...] | list[Related] = (),
+    fixes: tuple[Fix, ...] | list[Fix] = (),
+) -> Diagnostic:
+    """A diagnostic with the severity the registry gives its code."""
+    return Diagnostic(
+        code, start, end, message, tuple(hints), tuple(related), tuple(fixes), CODES[code].severity
+    )
+
+
+def explain_page(code: str) -> str | None:
+    """The markdown explain page of ``code`` (``None`` for an unknown code)."""
+    code = code.upper()
+    if code not in CODES:
+        return None
+    return resources.files("lexis_ls.lang").joinpath("explain", f"{code}.md").read_text("utf-8")
+
+
+def explain_path(code: str) -> str:
+    """The file path of the explain page (the language server links it as ``file:``)."""
+    return str(resources.files("lexis_ls.lang").joinpath("explain", f"{code.upper()}.md"))
+
+
+def explain_summary(code: str) -> str:
+    """The first paragraph of the explain page, for hovers."""
+    page = explain_page(code) or ""
+    paragraphs = [p.strip() for p in page.split("\n\n") if p.strip()]
+    for p in paragraphs:
+        if not p.startswith("#"):
+            return " ".join(p.split())
+    return CODES[code].title if code in CODES else ""

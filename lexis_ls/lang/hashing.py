@@ -1,0 +1,202 @@
+"""Content hashes (LEXIS.md §5) and subgraph reference resolution.
+
+``H(node)`` hashes the op, the value (a subgraph reference replaced by the referenced subgraph's
+hash) and the hashes of the inputs, never the ids. A node whose hash is undefined (an input that
+names no node, a cycle, an unresolvable or recursive subgraph reference, a value that is not
+finite JSON) gets ``None``, and so does everything that depends on it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import blake3
+
+from . import stdlib
+from .model import HASH_PATTERN, MISSING, Graph, Node, Program, _build_graph, schedule
+from .opcodes import OPCODES, ValueRule
+from .syntax import INVALID, parse
+
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+SUBGRAPH_REF_OPS = frozenset(n for n, op in OPCODES.items() if op.value is ValueRule.SUBGRAPH_REF)
+
+
+def canonical(value: Any) -> bytes:
+    """``C(x)`` of LEXIS.md §5."""
+    return _encode(value).encode("utf-8")
+
+
+def blake(value: Any) -> str:
+    return blake3.blake3(canonical(value)).hexdigest()
+
+
+@cache
+def std_graph(name: str) -> Graph:
+    """The stdlib subgraph ``name`` (without prefix) as a model graph."""
+    entry = stdlib.entries()[name]
+    parsed = parse(entry.program_text())
+    assert parsed.root is not None and not parsed.errors
+    member = parsed.root.get("nodes")  # type: ignore[union-attr]
+    graph = _build_graph(entry.ref, member.value if member else None)
+    return graph
+
+
+@cache
+def std_hashes() -> dict[str, str]:
+    """content hash -> std name (computed, not copied: the tests compare with LEXIS.md)."""
+    out: dict[str, str] = {}
+    for name in stdlib.entries():
+        h = Hasher(None).subgraph_hash(std_graph(name))
+        assert h is not None
+        out[h] = name
+    return out
+
+
+class Hasher:
+    """Hashes of one program's nodes and subgraphs, computed on demand and memoised."""
+
+    def __init__(self, program: Program | None) -> None:
+        self.program = program
+        self._node: dict[int, str | None] = {}
+        self._graph: dict[int, str | None] = {}
+        self._in_progress: set[int] = set()
+        self._user_by_hash: dict[str, Graph] | None = None
+
+    # --- references ---
+
+    def resolve(self, ref: Any) -> Graph | None:
+        """The subgraph a reference names: a user subgraph, ``std:NAME`` or a 64-hex hash."""
+        if type(ref) is not str:
+            return None
+        if self.program is not None and ref in self.program.subgraphs:
+            return self.program.subgraphs[ref]
+        if ref.startswith(stdlib.STD_PREFIX):
+            name = ref[len(stdlib.STD_PREFIX) :]
+            return std_graph(name) if name in stdlib.entries() else None
+        if len(ref) == 64 and HASH_PATTERN.fullmatch(ref):
+            std = std_hashes().get(ref)
+            if std is not None:
+                return std_graph(std)
+            return self._user_hashes().get(ref)
+        return None
+
+    def _user_hashes(self) -> dict[str, Graph]:
+        if self._user_by_hash is None:
+            self._user_by_hash = {}
+            if self.program is not None:
+                for g in self.program.subgraphs.values():
+                    h = self.subgraph_hash(g)
+                    if h is not None:
+                        self._user_by_hash.setdefault(h, g)
+        return self._user_by_hash
+
+    # --- hashes ---
+
+    def node_hash(self, node: Node) -> str | None:
+        key = id(node)
+        if key not in self._node:
+            self._hash_graph_nodes(node.graph)
+        return self._node.get(key)
+
+    def graph_node_hashes(self, graph: Graph) -> dict[str, str | None]:
+        """id -> hash for every node of ``graph`` with a string id (first definition)."""
+        self._hash_graph_nodes(graph)
+        return {n.id: self._node.get(id(n)) for n in graph.nodes if n.id is not None}
+
+    def _hash_graph_nodes(self, graph: Graph) -> None:
+        order, stuck = schedule(graph)
+        memo = self._node
+        by_id = graph.by_id
+        for node in stuck:
+            memo[id(node)] = None
+        for node in order:
+            memo[id(node)] = self._compute(node, by_id, memo)
+
+    def _compute(self, node: Node, by_id: dict[str, Node], memo: dict[int, str | None]) -> str | None:
+        op = node.op
+        if op is None:
+            return None
+        input_hashes = []
+        for i in node.inputs:
+            src = by_id.get(i) if type(i) is str else None
+            if src is None:
+                return None
+            h = memo.get(id(src))
+            if h is None:
+                return None
+            input_hashes.append(h)
+        value = node.value
+        if value is MISSING:
+            value = None
+        elif value is INVALID:
+            return None
+        if op in SUBGRAPH_REF_OPS:
+            target = self.resolve(value)
+            if target is None:
+                return None
+            value = self.subgraph_hash(target)
+            if value is None:
+                return None
+        try:
+            encoded_value = _encode(value)
+        except (ValueError, TypeError):
+            return None
+        text = (
+            '{"inputs":['
+            + ",".join('"' + h + '"' for h in input_hashes)
+            + '],"op":'
+            + _encode(op)
+            + ',"value":'
+            + encoded_value
+            + "}"
+        )
+        return blake3.blake3(text.encode("utf-8")).hexdigest()
+
+    def subgraph_hash(self, graph: Graph) -> str | None:
+        key = id(graph)
+        if key in self._graph:
+            return self._graph[key]
+        if key in self._in_progress:
+            return None  # recursive subgraph: no finite hash
+        self._in_progress.add(key)
+        try:
+            self._hash_graph_nodes(graph)
+            ports: list[tuple[int, Node]] = []
+            for n in graph.nodes:
+                if n.op == "output_port":
+                    if type(n.value) is not int:
+                        self._graph[key] = None
+                        return None
+                    ports.append((n.value, n))
+            ports.sort(key=lambda p: p[0])
+            outputs = [self._node.get(id(n)) for _, n in ports]
+            if not outputs or any(h is None for h in outputs):
+                result = None
+            else:
+                result = blake({"subgraph": {"arity": graph.arity(), "outputs": outputs}})
+        finally:
+            self._in_progress.discard(key)
+        self._graph[key] = result
+        return result
+
+    def program_hash(self) -> str | None:
+        program = self.program
+        if program is None or program.root is None:
+            return None
+        node_hashes = [self.node_hash(n) for n in program.main.nodes]
+        if any(h is None for h in node_hashes) or not program.capabilities_ok:
+            return None
+        caps = program.declared_capabilities()
+        return blake(
+            {
+                "spec": program.spec if program.spec is not MISSING else None,
+                "capabilities": sorted(caps),
+                "allowed_domains": sorted(set(program.allowed_domains or [])),
+                "nodes": sorted(set(h for h in node_hashes if h is not None)),
+            }
+        )

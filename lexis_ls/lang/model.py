@@ -1,0 +1,252 @@
+"""The program model: graphs, nodes, ids, consumers and resolved subgraph references.
+
+Built from the syntax tree in one pass over the nodes. Node values come from the parser's
+already-decoded dicts, so building the model does not materialise any syntax below the node
+level; spans inside a node (an input string, the op) are looked up only when asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .syntax import INVALID, JArray, JMember, JNode, JObject, JString, ParseResult
+from .text import Span
+
+ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
+SPEC_VERSION = "lexis-0.1.0"
+MISSING: Any = object()  # a key that is absent (as opposed to INVALID: present but unparsable)
+
+PROGRAM_KEYS = ("spec", "name", "description", "capabilities", "allowed_domains", "nodes", "subgraphs")
+NODE_KEYS = ("id", "op", "inputs", "value", "doc")
+SUBGRAPH_KEYS = ("nodes", "doc")
+
+
+@dataclass(eq=False)
+class Node:
+    graph: Graph
+    index: int
+    syntax: JObject
+    raw: dict[str, Any]
+
+    # Derived fields, set by the constructor below for speed.
+    id: str | None = None
+    op: str | None = None
+    inputs: list[Any] = field(default_factory=list)
+    value: Any = MISSING
+
+    @property
+    def valid_inputs(self) -> list[str]:
+        """The inputs that are strings (others are reported by the shape checks)."""
+        return [i for i in self.inputs if type(i) is str]
+
+    def member(self, key: str) -> JMember | None:
+        return self.syntax.get(key)
+
+    def key_span(self, key: str) -> Span | None:
+        m = self.syntax.get(key)
+        return Span(m.key.start, m.key.end) if m else None
+
+    def value_span(self, key: str) -> Span | None:
+        m = self.syntax.get(key)
+        if m is None or m.value is None:
+            return None
+        return Span(m.value.start, m.value.end)
+
+    def id_span(self) -> Span:
+        return self.value_span("id") or self.open_span()
+
+    def op_span(self) -> Span:
+        return self.value_span("op") or self.id_span()
+
+    def open_span(self) -> Span:
+        return Span(self.syntax.start, self.syntax.start + 1)
+
+    def input_syntax(self, index: int) -> JNode | None:
+        m = self.syntax.get("inputs")
+        if m is None or not isinstance(m.value, JArray) or index >= len(m.value.items):
+            return None
+        return m.value.items[index]
+
+    def input_span(self, index: int) -> Span:
+        item = self.input_syntax(index)
+        return Span(item.start, item.end) if item is not None else self.op_span()
+
+    @property
+    def label(self) -> str:
+        return f"`{self.id}`" if self.id is not None else f"node #{self.index + 1}"
+
+
+@dataclass(eq=False)
+class Graph:
+    """The main graph (``name`` None) or one subgraph."""
+
+    name: str | None
+    nodes: list[Node]
+    array: JArray | None  # the "nodes" array
+    key: JString | None = None  # the subgraph's key in "subgraphs"
+    syntax: JObject | None = None  # the subgraph object
+    by_id: dict[str, Node] = field(default_factory=dict)  # first definition of each id
+    consumers: dict[str, list[Node]] = field(default_factory=dict)
+
+    @property
+    def is_subgraph(self) -> bool:
+        return self.name is not None
+
+    @property
+    def label(self) -> str:
+        return "the main graph" if self.name is None else f"subgraph `{self.name}`"
+
+    def input_ports(self) -> list[Node]:
+        return [n for n in self.nodes if n.op == "input_port"]
+
+    def output_ports(self) -> list[Node]:
+        return [n for n in self.nodes if n.op == "output_port"]
+
+    def arity(self) -> int:
+        return len(self.input_ports())
+
+
+@dataclass(eq=False)
+class Program:
+    parse: ParseResult
+    root: JObject | None
+    main: Graph
+    subgraphs: dict[str, Graph]
+    spec: Any = MISSING
+    capabilities: list[tuple[Any, JNode]] = field(default_factory=list)
+    capabilities_ok: bool = False  # "capabilities" is present and an array
+    allowed_domains: list[str] | None = None
+    allowed_domains_member: JMember | None = None
+
+    @property
+    def graphs(self) -> list[Graph]:
+        return [self.main, *self.subgraphs.values()]
+
+    def all_nodes(self) -> list[Node]:
+        out = list(self.main.nodes)
+        for g in self.subgraphs.values():
+            out.extend(g.nodes)
+        return out
+
+    def member(self, key: str) -> JMember | None:
+        return self.root.get(key) if self.root is not None else None
+
+    def declared_capabilities(self) -> set[str]:
+        return {c for c, _ in self.capabilities if isinstance(c, str)}
+
+
+def _build_graph(name: str | None, array: JNode | None) -> Graph:
+    graph = Graph(name, [], array if isinstance(array, JArray) else None)
+    if not isinstance(array, JArray):
+        return graph
+    by_id = graph.by_id
+    consumers = graph.consumers
+    nodes = graph.nodes
+    for index, item in enumerate(array.items):
+        if not isinstance(item, JObject):
+            continue
+        raw = item.value
+        node = Node(graph, index, item, raw)
+        nid = raw.get("id", MISSING)
+        if type(nid) is str:
+            node.id = nid
+            if nid not in by_id:
+                by_id[nid] = node
+        op = raw.get("op", MISSING)
+        if type(op) is str:
+            node.op = op
+        inputs = raw.get("inputs", MISSING)
+        if type(inputs) is list:
+            node.inputs = inputs
+            for i in inputs:
+                if type(i) is str:
+                    consumers.setdefault(i, []).append(node)
+        node.value = raw.get("value", MISSING)
+        nodes.append(node)
+    return graph
+
+
+def build_program(parsed: ParseResult) -> Program:
+    root = parsed.root if isinstance(parsed.root, JObject) else None
+    if root is None:
+        return Program(parsed, None, Graph(None, [], None), {})
+    nodes_member = root.get("nodes")
+    main = _build_graph(None, nodes_member.value if nodes_member else None)
+    subgraphs: dict[str, Graph] = {}
+    sg_member = root.get("subgraphs")
+    if sg_member is not None and isinstance(sg_member.value, JObject):
+        for m in sg_member.value.members:
+            if m.key.value in subgraphs:
+                continue  # duplicate key: LX0007 reports it; the first definition wins here
+            body = m.value
+            array = None
+            if isinstance(body, JObject):
+                nm = body.get("nodes")
+                array = nm.value if nm is not None else None
+            g = _build_graph(m.key.value, array)
+            g.key = m.key
+            g.syntax = body if isinstance(body, JObject) else None
+            subgraphs[m.key.value] = g
+    program = Program(parsed, root, main, subgraphs)
+    spec = root.get("spec")
+    if spec is not None and spec.value is not None:
+        program.spec = spec.value.value
+    caps = root.get("capabilities")
+    if caps is not None and isinstance(caps.value, JArray):
+        program.capabilities_ok = True
+        program.capabilities = [(item.value, item) for item in caps.value.items]
+    domains = root.get("allowed_domains")
+    program.allowed_domains_member = domains
+    if domains is not None and isinstance(domains.value, JArray):
+        program.allowed_domains = [d for d in domains.value.value if isinstance(d, str)]
+    return program
+
+
+def value_is_invalid(value: Any) -> bool:
+    return value is INVALID
+
+
+def schedule(graph: Graph) -> tuple[list[Node], list[Node]]:
+    """Topological order of ``graph`` with ties in document order (LEXIS.md §3).
+
+    Returns ``(order, stuck)``: ``stuck`` holds the nodes on or behind a cycle. Inputs that name
+    no node are ignored here (the reference checks report them).
+    """
+    import heapq
+
+    by_id = graph.by_id
+    pending: dict[int, int] = {}
+    dependents: dict[int, list[Node]] = {}
+    ready: list[tuple[int, int]] = []
+    nodes = graph.nodes
+    for pos, node in enumerate(nodes):
+        count = 0
+        for i in node.inputs:
+            if type(i) is str:
+                src = by_id.get(i)
+                if src is not None:
+                    count += 1
+                    dependents.setdefault(id(src), []).append(node)
+        pending[id(node)] = count
+        if count == 0:
+            ready.append((pos, pos))
+    position = {id(n): pos for pos, n in enumerate(nodes)}
+    heapq.heapify(ready)
+    order: list[Node] = []
+    while ready:
+        _, pos = heapq.heappop(ready)
+        node = nodes[pos]
+        order.append(node)
+        for dep in dependents.get(id(node), ()):
+            key = id(dep)
+            pending[key] -= 1
+            if pending[key] == 0:
+                p = position[key]
+                heapq.heappush(ready, (p, p))
+    if len(order) == len(nodes):
+        return order, []
+    done = {id(n) for n in order}
+    return order, [n for n in nodes if id(n) not in done]

@@ -1,0 +1,528 @@
+"""A tolerant, position-aware JSON parser.
+
+``parse(text)`` returns a syntax tree whose every key and value carries its code-point span, the
+syntax errors found (analysis goes on with what could be recovered), and the duplicate keys that
+``json.loads`` would silently collapse.
+
+Speed: the structural levels are parsed here, in Python, but every object that is an element of
+an array (in a Lexis program: every node) is first handed to the C scanner of the standard
+``json`` module, which decodes it in one call. Such an object is *lazy*: its value is known at
+once, and its members (with their spans) are parsed only when something asks for them, such as a
+diagnostic that needs the range of one input. Only objects the C scanner rejects (syntax errors,
+duplicate keys) are parsed here eagerly, with error recovery. On a valid 10k-node program this is
+about twice the cost of a bare ``json.loads``; a broken node costs only its own re-parse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Union
+
+MAX_DEPTH = 200
+MAX_ERRORS = 200
+
+
+class _Invalid:
+    """The value of something that did not parse; checks ignore it (no cascades)."""
+
+    _instance: _Invalid | None = None
+
+    def __new__(cls) -> _Invalid:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = _Invalid()
+
+
+@dataclass(slots=True)
+class SyntaxIssue:
+    start: int
+    end: int
+    message: str
+
+
+@dataclass(slots=True)
+class DuplicateKey:
+    first: JString
+    second: JString
+
+
+class JValue:
+    __slots__ = ("start", "end")
+    start: int
+    end: int
+
+    @property
+    def value(self) -> Any:
+        raise NotImplementedError
+
+
+class JString(JValue):
+    __slots__ = ("_value",)
+
+    def __init__(self, start: int, end: int, value: str) -> None:
+        self.start, self.end, self._value = start, end, value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"JString({self._value!r}@{self.start})"
+
+
+class JScalar(JValue):
+    """A number, ``true``, ``false``, ``null``, or an invalid token (value ``INVALID``)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, start: int, end: int, value: Any) -> None:
+        self.start, self.end, self._value = start, end, value
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"JScalar({self._value!r}@{self.start})"
+
+
+class JMember:
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: JString, value: JNode | None) -> None:
+        self.key = key
+        self.value = value  # None when the value is missing
+
+    def __repr__(self) -> str:
+        return f"JMember({self.key!r}: {self.value!r})"
+
+
+class JObject(JValue):
+    __slots__ = ("_members", "_value", "_source")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        members: list[JMember] | None,
+        value: dict[str, Any] | None,
+        source: _Parser | None = None,
+    ) -> None:
+        self.start, self.end = start, end
+        self._members = members
+        self._value = value
+        self._source = source
+
+    @property
+    def lazy(self) -> bool:
+        return self._members is None
+
+    @property
+    def members(self) -> list[JMember]:
+        if self._members is None:
+            assert self._source is not None
+            node = self._source.reparse_object(self.start)
+            self._members = node._members if isinstance(node, JObject) else []
+        assert self._members is not None
+        return self._members
+
+    @property
+    def value(self) -> dict[str, Any]:
+        if self._value is None:
+            out: dict[str, Any] = {}
+            for m in self.members:
+                out[m.key.value] = m.value.value if m.value is not None else INVALID
+            self._value = out
+        return self._value
+
+    def get(self, key: str) -> JMember | None:
+        """The member for ``key`` (the last one when duplicated, as ``json.loads`` keeps)."""
+        found = None
+        for m in self.members:
+            if m.key.value == key:
+                found = m
+        return found
+
+    def __repr__(self) -> str:
+        return f"JObject@{self.start}-{self.end}"
+
+
+class JArray(JValue):
+    __slots__ = ("items", "_value")
+
+    def __init__(self, start: int, end: int, items: list[JNode]) -> None:
+        self.start, self.end, self.items = start, end, items
+        self._value: list[Any] | None = None
+
+    @property
+    def value(self) -> list[Any]:
+        if self._value is None:
+            self._value = [item.value for item in self.items]
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"JArray@{self.start}-{self.end}[{len(self.items)}]"
+
+
+JNode = Union[JString, JScalar, JObject, JArray]
+
+
+@dataclass(slots=True)
+class ParseResult:
+    text: str
+    root: JNode | None
+    errors: list[SyntaxIssue]
+    duplicates: list[DuplicateKey]
+
+
+def parse(text: str) -> ParseResult:
+    parser = _Parser(text)
+    root = parser.parse_document()
+    return ParseResult(text, root, parser.errors, parser.duplicates)
+
+
+# --- implementation -------------------------------------------------------------------------
+
+_WS = re.compile(r"[ \t\r\n]*")
+_TOKEN = re.compile(
+    r"""[ \t\r\n]*(?:
+      (?P<punct>[{}\[\]:,])
+    | (?P<string>")
+    | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)(?![0-9A-Za-z_.+-])
+    | (?P<literal>true|false|null)(?![0-9A-Za-z_])
+    | (?P<comment>//[^\r\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?)
+    | (?P<word>[^ \t\r\n{}\[\]:,"]+)
+    | (?P<eof>$)
+    )""",
+    re.VERBOSE,
+)
+_NEXT_OBJECT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
+_LITERALS = {"true": True, "false": False, "null": None}
+_STRING_END = re.compile(r'(?:[^"\\\r\n]|\\.)*("|(?=[\r\n])|$)')
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+class _Token:
+    __slots__ = ("kind", "start", "end", "text")
+
+    def __init__(self, kind: str, start: int, end: int, text: str) -> None:
+        self.kind, self.start, self.end, self.text = kind, start, end, text
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.errors: list[SyntaxIssue] = []
+        self.duplicates: list[DuplicateKey] = []
+        self._dup_seen = False
+        self._peeked: _Token | None = None
+        decoder = json.JSONDecoder(object_pairs_hook=self._pairs, parse_constant=_reject_constant)
+        self._scan_once = decoder.scan_once
+
+    # --- errors ---
+
+    def error(self, start: int, end: int, message: str) -> None:
+        if len(self.errors) >= MAX_ERRORS:
+            return
+        if self.errors and self.errors[-1].start == start:
+            return  # one report per place: recovery must not stack messages on one token
+        self.errors.append(SyntaxIssue(start, max(end, start), message))
+
+    def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        d = dict(pairs)
+        if len(d) != len(pairs):
+            self._dup_seen = True
+        return d
+
+    # --- tokens ---
+
+    def peek(self) -> _Token:
+        if self._peeked is None:
+            self._peeked = self._lex()
+        return self._peeked
+
+    def take(self) -> _Token:
+        tok = self.peek()
+        self._peeked = None
+        self.pos = tok.end
+        return tok
+
+    def _lex(self) -> _Token:
+        text = self.text
+        while True:
+            m = _TOKEN.match(text, self.pos)
+            assert m is not None  # the pattern always matches (eof or word at worst)
+            kind = m.lastgroup or "eof"
+            start = m.start(kind)
+            if kind == "comment":
+                self.error(start, m.end(), "comments are not allowed in JSON")
+                self.pos = m.end()
+                continue
+            if kind == "string":
+                return self._lex_string(start)
+            return _Token(kind, start, m.end(), m.group(kind))
+
+    def _lex_string(self, start: int) -> _Token:
+        text = self.text
+        try:
+            value, end = _scanstring(text, start + 1, True)
+            return _Token("string", start, end, value)
+        except json.JSONDecodeError as exc:
+            m = _STRING_END.match(text, start + 1)
+            assert m is not None
+            end = m.end()
+            if not m.group(1):
+                self.error(start, end, "unterminated string: a closing '\"' is missing")
+            else:
+                self.error(exc.pos, exc.pos + 1, f"invalid string: {exc.msg.lower()}")
+            raw = text[start + 1 : end - 1 if m.group(1) else end]
+            try:
+                value = json.loads('"' + raw + '"', strict=False)
+            except ValueError:
+                value = raw
+            return _Token("string", start, end, value)
+
+    # --- grammar ---
+
+    def parse_document(self) -> JNode | None:
+        tok = self.peek()
+        if tok.kind == "eof":
+            self.error(tok.start, tok.end, "empty document: expected a Lexis program object")
+            return None
+        root = self.parse_value(0)
+        tok = self.peek()
+        if tok.kind != "eof":
+            self.error(tok.start, tok.end, f"unexpected {_describe(tok)} after the end of the document")
+        return root
+
+    def parse_value(self, depth: int) -> JNode | None:
+        tok = self.peek()
+        kind = tok.kind
+        if kind == "string":
+            self.take()
+            return JString(tok.start, tok.end, tok.text)
+        if kind == "number":
+            self.take()
+            t = tok.text
+            number: Any = float(t) if ("." in t or "e" in t or "E" in t) else int(t)
+            return JScalar(tok.start, tok.end, number)
+        if kind == "literal":
+            self.take()
+            return JScalar(tok.start, tok.end, _LITERALS[tok.text])
+        if kind == "punct" and tok.text in "{[":
+            if depth >= MAX_DEPTH:
+                return self._skip_deep(tok)
+            if tok.text == "{":
+                return self.parse_object(depth + 1)
+            return self.parse_array(depth + 1)
+        if kind == "word":
+            self.take()
+            if tok.text in ("NaN", "Infinity", "-Infinity"):
+                self.error(tok.start, tok.end, f"{tok.text} is not valid JSON")
+            elif tok.text in ("True", "False", "None", "undefined"):
+                suggestion = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
+                self.error(
+                    tok.start, tok.end, f"`{tok.text}` is not valid JSON: use `{suggestion[tok.text]}`"
+                )
+            elif tok.text.startswith("'"):
+                self.error(tok.start, tok.end, "strings must use double quotes")
+            else:
+                self.error(tok.start, tok.end, f"unexpected {_describe(tok)}: expected a value")
+            return JScalar(tok.start, tok.end, INVALID)
+        self.error(tok.start, tok.end, f"expected a value, found {_describe(tok)}")
+        return None
+
+    def _skip_deep(self, tok: _Token) -> JScalar:
+        """Skips a value nested deeper than MAX_DEPTH without recursion."""
+        self.error(tok.start, tok.end, f"nesting deeper than {MAX_DEPTH} levels is not supported")
+        level = 0
+        while True:
+            t = self.take()
+            if t.kind == "eof":
+                return JScalar(tok.start, t.start, INVALID)
+            if t.kind == "punct":
+                if t.text in "{[":
+                    level += 1
+                elif t.text in "}]":
+                    level -= 1
+                    if level == 0:
+                        return JScalar(tok.start, t.end, INVALID)
+
+    def parse_object(self, depth: int) -> JObject:
+        open_tok = self.take()
+        members: list[JMember] = []
+        seen: dict[str, JString] = {}
+        end = open_tok.end
+        while True:
+            tok = self.peek()
+            if tok.kind == "punct" and tok.text == "}":
+                self.take()
+                end = tok.end
+                break
+            key: JString | None = None
+            if tok.kind == "string":
+                self.take()
+                key = JString(tok.start, tok.end, tok.text)
+            elif tok.kind in ("word", "literal", "number"):
+                after = self._peek_after(tok)
+                if after == ":":
+                    self.take()
+                    self.error(tok.start, tok.end, f"property names must be in double quotes: \"{tok.text}\"")
+                    key = JString(tok.start, tok.end, tok.text)
+                else:
+                    self.take()
+                    self.error(tok.start, tok.end, f"expected a property name, found {_describe(tok)}")
+                    continue
+            elif tok.kind == "punct" and tok.text == ",":
+                self.take()
+                self.error(tok.start, tok.end, "unexpected ',': expected a property name")
+                continue
+            else:
+                # '{', '[', ']', ':' or end of file where a key belongs: the object was not closed.
+                self.error(
+                    tok.start,
+                    tok.end,
+                    f"expected a property name or '}}', found {_describe(tok)}"
+                    + (f" (the object opened at offset {open_tok.start} is not closed)" if tok.kind == "eof" else ""),
+                )
+                if tok.kind == "punct" and tok.text == ":":
+                    self.take()
+                    continue
+                end = tok.start if tok.kind != "eof" else tok.start
+                break
+            value: JNode | None = None
+            colon = self.peek()
+            if colon.kind == "punct" and colon.text == ":":
+                self.take()
+                value = self.parse_value(depth)
+            elif colon.kind in ("string", "number", "literal") or (colon.kind == "punct" and colon.text in "{["):
+                self.error(colon.start, colon.end, f"expected ':' after the property name \"{key.value}\"")
+                value = self.parse_value(depth)
+            else:
+                self.error(colon.start, colon.end, f"expected ':' after the property name \"{key.value}\"")
+            previous = seen.get(key.value)
+            if previous is not None:
+                self.duplicates.append(DuplicateKey(previous, key))
+            seen[key.value] = key
+            members.append(JMember(key, value))
+            end = value.end if value is not None else key.end
+            sep = self.peek()
+            if sep.kind == "punct" and sep.text == ",":
+                self.take()
+                end = sep.end
+                nxt = self.peek()
+                if nxt.kind == "punct" and nxt.text == "}":
+                    self.error(sep.start, sep.end, "trailing comma before '}'")
+                continue
+            if sep.kind == "punct" and sep.text == "}":
+                continue
+            if sep.kind == "string":
+                self.error(sep.start, sep.end, f"expected ',' or '}}' after the value of \"{key.value}\"")
+                continue
+            self.error(sep.start, sep.end, f"expected ',' or '}}', found {_describe(sep)}")
+            if sep.kind in ("word", "number", "literal"):
+                self.take()
+                continue
+            if sep.kind == "punct" and sep.text == ":":
+                self.take()
+                continue
+            break  # '{', '[', ']' or eof: the object ends here, unclosed
+        return JObject(open_tok.start, end, members, None)
+
+    def _peek_after(self, tok: _Token) -> str:
+        m = _WS.match(self.text, tok.end)
+        assert m is not None
+        return self.text[m.end() : m.end() + 1]
+
+    def parse_array(self, depth: int) -> JArray:
+        open_tok = self.take()
+        items: list[JNode] = []
+        end = open_tok.end
+        text = self.text
+        scan = self._scan_once
+        expect_value = True
+        while True:
+            tok = self.peek()
+            if tok.kind == "punct" and tok.text == "]":
+                self.take()
+                end = tok.end
+                break
+            if tok.kind == "punct" and tok.text == ",":
+                self.take()
+                end = tok.end
+                if expect_value:
+                    self.error(tok.start, tok.end, "unexpected ',': expected a value")
+                expect_value = True
+                nxt = self.peek()
+                if nxt.kind == "punct" and nxt.text == "]":
+                    self.error(tok.start, tok.end, "trailing comma before ']'")
+                continue
+            if tok.kind == "eof" or (tok.kind == "punct" and tok.text in "}:"):
+                self.error(tok.start, tok.end, f"expected ',' or ']', found {_describe(tok)}")
+                if tok.kind == "punct" and tok.text == ":":
+                    self.take()
+                    continue
+                break  # unclosed array: let the enclosing object take the '}'
+            if not expect_value:
+                self.error(tok.start, tok.end, f"expected ',' or ']' before {_describe(tok)}")
+            item: JNode | None = None
+            if tok.kind == "punct" and tok.text == "{" and depth < MAX_DEPTH - 1:
+                # Fast path: the C scanner decodes whole elements, one call per object, and a
+                # single regex step moves over each ", {" between them.
+                start = tok.start
+                while True:
+                    self._dup_seen = False
+                    try:
+                        value, obj_end = scan(text, start)
+                    except (ValueError, StopIteration, RecursionError):
+                        break
+                    if self._dup_seen:
+                        break
+                    item = JObject(start, obj_end, None, value, self)
+                    items.append(item)
+                    self._peeked = None
+                    self.pos = end = obj_end
+                    m = _NEXT_OBJECT.match(text, obj_end)
+                    if m is None:
+                        break
+                    start = m.end() - 1
+                if item is not None:
+                    # Stopped after the last decoded object: the general loop takes whatever
+                    # follows (a ']', or a ',' and an object the C scanner refused).
+                    expect_value = False
+                    continue
+            if item is None:
+                item = self.parse_value(depth)
+            if item is not None:
+                items.append(item)
+                end = item.end
+            expect_value = False
+        return JArray(open_tok.start, end, items)
+
+    def reparse_object(self, start: int) -> JNode | None:
+        """Parses the object at ``start`` eagerly (for a lazy object's members)."""
+        sub = _Parser(self.text)
+        sub.pos = start
+        return sub.parse_value(1)
+
+
+def _describe(tok: _Token) -> str:
+    if tok.kind == "eof":
+        return "the end of the file"
+    if tok.kind == "string":
+        return f"string {json.dumps(tok.text, ensure_ascii=False)[:40]}"
+    text = tok.text if len(tok.text) <= 30 else tok.text[:27] + "..."
+    return f"'{text}'"

@@ -1,0 +1,94 @@
+"""Offsets and positions.
+
+The core works with code-point offsets into the document text (Python ``str`` indices). Editors
+and the CLI want 0-based (line, character) positions, where "character" is counted in UTF-16 code
+units (the LSP default), UTF-8 bytes, or code points (``utf-32``). :class:`LineIndex` converts in
+both directions.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+Encoding = Literal["utf-16", "utf-8", "utf-32"]
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    character: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range ``[start, end)`` of code-point offsets."""
+
+    start: int
+    end: int
+
+    def __contains__(self, offset: object) -> bool:
+        return isinstance(offset, int) and self.start <= offset <= self.end
+
+
+def _units(segment: str, encoding: Encoding) -> int:
+    if encoding == "utf-32" or segment.isascii():
+        return len(segment)
+    if encoding == "utf-8":
+        return len(segment.encode("utf-8", "surrogatepass"))
+    return len(segment) + sum(1 for ch in segment if ord(ch) > 0xFFFF)
+
+
+class LineIndex:
+    """Maps code-point offsets of ``text`` to (line, character) positions and back."""
+
+    __slots__ = ("text", "line_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts = [0]
+        self.line_starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.line_starts, offset) - 1
+
+    def line_text(self, line: int) -> str:
+        """The text of ``line`` without its line break."""
+        start = self.line_starts[line]
+        end = self.line_starts[line + 1] if line + 1 < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def position(self, offset: int, encoding: Encoding = "utf-16") -> Position:
+        offset = max(0, min(offset, len(self.text)))
+        line = self.line_of(offset)
+        start = self.line_starts[line]
+        return Position(line, _units(self.text[start:offset], encoding))
+
+    def offset(self, line: int, character: int, encoding: Encoding = "utf-16") -> int:
+        """The offset of a position; positions past a line's end clamp to the end of that line."""
+        if line < 0:
+            return 0
+        if line >= len(self.line_starts):
+            return len(self.text)
+        start = self.line_starts[line]
+        line_end = start + len(self.line_text(line))
+        if encoding == "utf-32" or self.text[start:line_end].isascii():
+            return min(start + max(character, 0), line_end)
+        units = 0
+        i = start
+        while i < line_end and units < character:
+            cp = ord(self.text[i])
+            if encoding == "utf-8":
+                units += 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
+            else:
+                units += 2 if cp > 0xFFFF else 1
+            i += 1
+        return i
