@@ -1,0 +1,63 @@
+"""One analysis of one document text: the plain data every front end shares.
+
+``analyze(text)`` parses, builds the program model and runs every check. The result is computed
+once per document version; hashes are computed on demand from it and memoised.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+
+from .checks import CHECKS, Context, Options
+from .diagnostics import Diagnostic
+from .hashing import Hasher
+from .model import Program, build_program
+from .syntax import ParseResult, parse
+from .text import Encoding, LineIndex, Position
+
+__all__ = ["Analysis", "Options", "analyze"]
+
+
+@dataclass
+class Analysis:
+    text: str
+    parsed: ParseResult
+    program: Program
+    hasher: Hasher
+    diagnostics: list[Diagnostic]
+    options: Options
+    internal_errors: list[str] = field(default_factory=list)
+    _lines: LineIndex | None = None
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def position(self, offset: int, encoding: Encoding = "utf-16") -> Position:
+        return self.lines.position(offset, encoding)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity.value == "error" for d in self.diagnostics)
+
+    def program_hash(self) -> str | None:
+        return self.hasher.program_hash()
+
+
+def analyze(text: str, options: Options | None = None) -> Analysis:
+    options = options or Options()
+    parsed = parse(text)
+    program = build_program(parsed)
+    hasher = Hasher(program)
+    ctx = Context(program, text, hasher, options)
+    internal: list[str] = []
+    for name, check in CHECKS:
+        try:
+            check(ctx)
+        except Exception:  # a bug in one check must not hide the others' findings
+            internal.append(f"internal error in the {name} checks:\n{traceback.format_exc()}")
+    diagnostics = sorted(ctx.out, key=lambda d: (d.start, d.end, d.code))
+    return Analysis(text, parsed, program, hasher, diagnostics, options, internal)

@@ -1,0 +1,93 @@
+"""What every check shares: the context, and text-edit builders for fixes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import Diagnostic, TextEdit
+from ..hashing import Hasher
+from ..model import Graph, Node, Program
+from ..syntax import JArray, JNode
+
+NODE_KEY_ORDER = ("id", "op", "inputs", "value", "doc")
+
+
+@dataclass
+class Options:
+    trust_ceiling: int | None = None  # LX2008 is reported only when a ceiling is configured
+
+
+@dataclass
+class Context:
+    program: Program
+    text: str
+    hasher: Hasher
+    options: Options
+    out: list[Diagnostic] = field(default_factory=list)
+    # Nodes with a problem that makes further checks on them meaningless (unknown op, bad
+    # shape): later checks skip them, so one problem gives one diagnostic.
+    skip: set[int] = field(default_factory=set)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.out.append(diagnostic)
+
+    def skipped(self, node: Node) -> bool:
+        return id(node) in self.skip
+
+    def fresh_id(self, graph: Graph, base: str, taken: set[str] | None = None) -> str:
+        used = taken if taken is not None else set()
+        n = 2
+        candidate = base
+        while candidate in graph.by_id or candidate in used:
+            candidate = f"{base}_{n}"
+            n += 1
+        return candidate
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def node_text(node: dict[str, Any]) -> str:
+    """One node on one line, keys in canonical order (LEXIS.md §7)."""
+    keys = [k for k in NODE_KEY_ORDER if k in node] + [k for k in node if k not in NODE_KEY_ORDER]
+    return "{" + ", ".join(f"{json_text(k)}: {json_text(node[k])}" for k in keys) + "}"
+
+
+def line_indent(text: str, offset: int) -> str | None:
+    """The indentation before ``offset`` when only whitespace precedes it on its line."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    prefix = text[line_start:offset]
+    return prefix if prefix.strip() == "" else None
+
+
+def insert_before_element(text: str, element: JNode, new_text: str) -> TextEdit:
+    """Insert ``new_text`` as a new array element just before ``element``."""
+    indent = line_indent(text, element.start)
+    sep = ",\n" + indent if indent is not None else ", "
+    return TextEdit(element.start, element.start, new_text + sep)
+
+
+def append_to_array(array: JArray, new_text: str) -> TextEdit:
+    """Append an element to ``array`` (inline arrays: ``["A", "B"]`` -> ``["A", "B", "C"]``)."""
+    if array.items:
+        last = array.items[-1]
+        return TextEdit(last.end, last.end, ", " + new_text)
+    return TextEdit(array.start + 1, array.start + 1, new_text)
+
+
+def remove_element(array: JArray, index: int) -> TextEdit:
+    """Remove element ``index`` of ``array`` together with one separating comma."""
+    items = array.items
+    item = items[index]
+    if index + 1 < len(items):
+        return TextEdit(item.start, items[index + 1].start, "")
+    if index > 0:
+        return TextEdit(items[index - 1].end, item.end, "")
+    return TextEdit(item.start, item.end, "")
+
+
+def replace(node: JNode, new_text: str) -> TextEdit:
+    return TextEdit(node.start, node.end, new_text)

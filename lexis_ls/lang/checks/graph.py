@@ -1,0 +1,702 @@
+"""LX1001-LX1014: opcodes, arity, references, ids, cycles, values and subgraphs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..diagnostics import Fix, Related, TextEdit, make
+from ..model import ID_PATTERN, MISSING, Graph, Node
+from ..opcodes import (
+    DELAY_MAX_SECONDS,
+    DRAW_SHAPES,
+    FUNC_PRODUCERS,
+    OPCODES,
+    SUBGRAPH_ARITY,
+    WIDGET_TYPES,
+    ValueRule,
+)
+from ..stdlib import STD_PREFIX, names as std_names
+from ..suggest import did_you_mean, suggestions
+from ..syntax import INVALID, JArray, JObject
+from .base import Context, insert_before_element, json_text, node_text
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
+
+
+def check_graphs(ctx: Context) -> None:
+    for graph in ctx.program.graphs:
+        _check_ids(ctx, graph)
+        for node in graph.nodes:
+            if ctx.skipped(node):
+                continue
+            if not _check_op(ctx, node):
+                continue
+            _check_inputs(ctx, graph, node)
+            _check_value(ctx, graph, node)
+        _check_cycles(ctx, graph)
+        if graph.is_subgraph:
+            _check_ports(ctx, graph)
+        _check_func_inputs(ctx, graph)
+    _check_recursion(ctx)
+
+
+# --- ids ---------------------------------------------------------------------------------
+
+
+def _check_ids(ctx: Context, graph: Graph) -> None:
+    first: dict[str, Node] = {}
+    taken: set[str] = set()
+    for node in graph.nodes:
+        nid = node.id
+        if nid is None:
+            continue
+        if not ID_PATTERN.fullmatch(nid):
+            span = node.id_span()
+            if nid == "":
+                why = "it is empty"
+            elif nid.startswith(STD_PREFIX):
+                why = "the `std:` prefix is reserved for the standard library"
+            elif nid[0].isdigit() or nid[0] in ".-":
+                why = f"it starts with {json_text(nid[0])}"
+            else:
+                bad = sorted({c for c in nid if not re.match(r"[A-Za-z0-9_.-]", c)})
+                why = "it contains " + ", ".join(json_text(c) for c in bad)
+            ctx.add(
+                make(
+                    "LX1006",
+                    span.start,
+                    span.end,
+                    f"invalid node id {json_text(nid)}: {why}",
+                    "ids start with a letter or '_' and contain only letters, digits, '_', '.', '-'",
+                )
+            )
+        previous = first.get(nid)
+        if previous is None:
+            first[nid] = node
+            continue
+        span = node.id_span()
+        fresh = ctx.fresh_id(graph, f"{nid}_2" if not nid.endswith("_2") else nid, taken)
+        taken.add(fresh)
+        prev_span = previous.id_span()
+        ctx.add(
+            make(
+                "LX1004",
+                span.start,
+                span.end,
+                f"duplicate node id {json_text(nid)} in {graph.label}",
+                "ids must be unique within a graph; inputs always refer to the first definition",
+                related=[Related(prev_span.start, prev_span.end, f"first definition of {json_text(nid)}")],
+                fixes=[Fix(f"Rename to `{fresh}`", (TextEdit(span.start, span.end, json_text(fresh)),))],
+            )
+        )
+
+
+# --- op ----------------------------------------------------------------------------------
+
+
+def _check_op(ctx: Context, node: Node) -> bool:
+    op = node.op
+    if op is None:
+        return False
+    if op in OPCODES:
+        return True
+    ctx.skip.add(id(node))
+    span = node.op_span()
+    options = suggestions(op, OPCODES)
+    fixes: list[Fix] = []
+    if len(options) == 1:
+        only_case = options[0].lower() == op.lower()
+        fixes.append(
+            Fix(
+                f"Replace with `{options[0]}`",
+                (TextEdit(span.start, span.end, json_text(options[0])),),
+                safe=only_case,
+            )
+        )
+    message = f"unknown opcode {json_text(op)}"
+    if options:
+        message += f"; {did_you_mean(options)}"
+    hint = "opcodes are lower case" if op.lower() in OPCODES else "`lexis explain LX1001` lists where to find all 93"
+    ctx.add(make("LX1001", span.start, span.end, message, hint, fixes=fixes))
+    return False
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
+    op = OPCODES[node.op or ""]
+    member = node.member("inputs")
+    array = member.value if member is not None and isinstance(member.value, JArray) else None
+    if member is not None and array is None:
+        return  # not an array: LX0004
+    inputs = node.inputs
+    for index, item in enumerate(inputs):
+        if isinstance(item, dict):
+            _inline_object(ctx, graph, node, index)
+        elif type(item) is str and item not in graph.by_id:
+            _unknown_input(ctx, graph, node, index, item)
+    count = len(inputs)
+    if not op.arity.accepts(count):
+        if array is not None:
+            start, end = array.start, array.end
+        else:
+            span = node.op_span()
+            start, end = span.start, span.end
+        fixes = []
+        if array is not None and op.arity.max is not None and count > op.arity.max:
+            keep = op.arity.max
+            if keep == 0:
+                edit = TextEdit(array.start, array.end, "[]")
+            else:
+                edit = TextEdit(array.items[keep - 1].end, array.items[-1].end, "")
+            surplus = count - keep
+            fixes.append(
+                Fix(f"Remove the {surplus} surplus input{'s' if surplus > 1 else ''}", (edit,))
+            )
+        got = f"got {count}" if member is not None else "got none (no `inputs`)"
+        params = f" ({op.signature()})" if op.params else ""
+        ctx.add(
+            make(
+                "LX1002",
+                start,
+                end,
+                f"`{op.name}` takes {op.arity.phrase()}, {got}",
+                f"`{op.name}`{params} — inputs: {op.arity.describe()}",
+                fixes=fixes,
+            )
+        )
+
+
+def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str) -> None:
+    span = node.input_span(index)
+    candidates = [i for i in graph.by_id if i != node.id]
+    options = suggestions(name, candidates) if len(candidates) < 20000 else []
+    fixes = [Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),)) for o in options[:1]]
+    array = graph.array
+    if array is not None and ID_PATTERN.fullmatch(name):
+        new = node_text({"id": name, "op": "const", "value": None})
+        fixes.append(
+            Fix(f"Insert a `const` node `{name}`", (insert_before_element(ctx.text, node.syntax, new),))
+        )
+    message = f"input {json_text(name)} of {node.label} refers to no node in {graph.label}"
+    elsewhere = [g.label for g in ctx.program.graphs if g is not graph and name in g.by_id]
+    hints = []
+    if options:
+        message += f"; {did_you_mean(options)}"
+    if elsewhere:
+        hints.append(f"{json_text(name)} is defined in {elsewhere[0]}, but ids are local to their graph")
+    if graph.is_subgraph:
+        hints.append("inside a subgraph, values from outside arrive through `input_port` nodes")
+    hints.append("inputs name the ids of nodes in the same graph")
+    ctx.add(make("LX1003", span.start, span.end, message, *hints, fixes=fixes))
+
+
+def _inline_object(ctx: Context, graph: Graph, node: Node, index: int) -> None:
+    item = node.input_syntax(index)
+    if not isinstance(item, JObject):
+        return
+    taken: set[str] = set()
+    base = f"{node.id or 'node'}_in{index}"
+    new_nodes: list[str] = []
+    ref = _flatten(ctx, graph, item.value, base, taken, new_nodes)
+    edits = [insert_before_element(ctx.text, node.syntax, text) for text in new_nodes]
+    # One insertion holding every new node keeps their order stable.
+    if len(edits) > 1:
+        sep = edits[0].new_text[len(new_nodes[0]) :]
+        edits = [TextEdit(node.syntax.start, node.syntax.start, sep.join(new_nodes) + sep)]
+    edits.append(TextEdit(item.start, item.end, json_text(ref)))
+    ctx.add(
+        make(
+            "LX1012",
+            item.start,
+            item.end,
+            f"inline node object in the inputs of {node.label}: inputs must be node ids",
+            "move the object to its own node and reference it by id",
+            fixes=[Fix("Move the inline node to its own node", tuple(edits), safe=True)],
+        )
+    )
+
+
+def _flatten(
+    ctx: Context, graph: Graph, obj: dict[str, Any], base: str, taken: set[str], out: list[str]
+) -> str:
+    """Turns an inline node (and inline nodes nested in it) into node texts; returns its id."""
+    own = obj.get("id")
+    if isinstance(own, str) and ID_PATTERN.fullmatch(own) and own not in graph.by_id and own not in taken:
+        nid = own
+    else:
+        nid = ctx.fresh_id(graph, base, taken)
+    taken.add(nid)
+    flat = dict(obj)
+    flat["id"] = nid
+    inputs = obj.get("inputs")
+    if isinstance(inputs, list):
+        new_inputs: list[Any] = []
+        for k, sub in enumerate(inputs):
+            if isinstance(sub, dict):
+                new_inputs.append(_flatten(ctx, graph, sub, f"{nid}_in{k}", taken, out))
+            else:
+                new_inputs.append(sub)
+        flat["inputs"] = new_inputs
+    out.append(node_text(flat))
+    return nid
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def _value_problem(ctx: Context, node: Node, message: str, *hints: str, at_value: bool = True) -> None:
+    span = node.value_span("value") if at_value else None
+    if span is None:
+        span = node.op_span()
+    ctx.add(make("LX1007", span.start, span.end, message, *hints))
+
+
+def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
+    op = OPCODES[node.op or ""]
+    rule = op.value
+    value = node.value
+    if value is INVALID:
+        return
+    name = op.name
+    missing = value is MISSING
+    if rule.required and missing:
+        example = {
+            ValueRule.ANY: "5",
+            ValueRule.STRING: '"name"',
+            ValueRule.TEMPLATE: '"Hello {}"',
+            ValueRule.PORT: "0",
+            ValueRule.DELAY_SECONDS: "1",
+            ValueRule.SUBGRAPH_REF: '"std:double"',
+            ValueRule.WIDGET: '{"type": "label", "text": "Hi"}',
+            ValueRule.SHAPE: '{"shape": "rect", "x": 0, "y": 0, "width": 10, "height": 10}',
+        }.get(rule, "...")
+        _value_problem(
+            ctx, node, f"`{name}` needs a `value` ({rule.value})", f'add "value": {example}', at_value=False
+        )
+        return
+    if missing or rule is ValueRule.NONE or rule is ValueRule.ANY:
+        return
+    if rule in (ValueRule.STRING, ValueRule.OPTIONAL_STRING, ValueRule.TEMPLATE):
+        if type(value) is not str:
+            _value_problem(ctx, node, f"the `value` of `{name}` must be a string, not {json_text(value)[:40]}")
+            return
+        if rule is ValueRule.TEMPLATE:
+            _check_template(ctx, node, value)
+    elif rule is ValueRule.PORT:
+        if type(value) is not int or value < 0:
+            _value_problem(
+                ctx, node, f"the `value` of `{name}` must be a port number (an integer >= 0), not {json_text(value)[:40]}"
+            )
+        elif not graph.is_subgraph:
+            span = node.op_span()
+            ctx.add(
+                make(
+                    "LX1009",
+                    span.start,
+                    span.end,
+                    f"`{name}` outside a subgraph: ports exist only inside subgraphs",
+                    "move the node into a subgraph, or use `param`/`print` in the main graph",
+                )
+            )
+    elif rule is ValueRule.DELAY_SECONDS:
+        if type(value) not in (int, float) or not 0 <= value <= DELAY_MAX_SECONDS:
+            _value_problem(
+                ctx, node, f"`delay` takes 0 to {DELAY_MAX_SECONDS} seconds, got {json_text(value)[:40]}"
+            )
+    elif rule is ValueRule.SUBGRAPH_REF:
+        _check_reference(ctx, graph, node, value)
+    elif rule is ValueRule.CONFIG:
+        _check_config(ctx, node, value)
+    elif rule in (ValueRule.WIDGET, ValueRule.SHAPE):
+        key, allowed = ("type", WIDGET_TYPES) if rule is ValueRule.WIDGET else ("shape", DRAW_SHAPES)
+        if not isinstance(value, dict):
+            _value_problem(ctx, node, f"the `value` of `{name}` must be an object with a `{key}`")
+            return
+        kind = value.get(key)
+        if kind not in allowed:
+            options = suggestions(kind, allowed) if isinstance(kind, str) else []
+            what = f"unknown {key} {json_text(kind)}" if kind is not None else f"missing `{key}`"
+            _value_problem(
+                ctx,
+                node,
+                f"`{name}`: {what}" + (f"; {did_you_mean(options)}" if options else ""),
+                f"{key} is one of: {', '.join(allowed)}",
+            )
+
+
+def _check_template(ctx: Context, node: Node, template: str) -> None:
+    count = 0
+    for m in _PLACEHOLDER.finditer(template):
+        token = m.group()
+        if token == "{}":
+            count += 1
+        elif token in ("{", "}"):
+            _value_problem(
+                ctx,
+                node,
+                f"invalid `format` template: lone {json_text(token)} at position {m.start()}",
+                "write `{}` for a placeholder and `{{` / `}}` for literal braces",
+            )
+            return
+    inputs = len(node.inputs)
+    if count != inputs:
+        span = node.value_span("value") or node.op_span()
+        ctx.add(
+            make(
+                "LX1013",
+                span.start,
+                span.end,
+                f"the `format` template has {count} placeholder{'s' if count != 1 else ''} but the node has {inputs} input{'s' if inputs != 1 else ''}",
+                "each `{}` takes the next input in order; `{{` and `}}` are literal braces",
+            )
+        )
+
+
+def _check_config(ctx: Context, node: Node, value: Any) -> None:
+    name = node.op or ""
+    if not isinstance(value, dict):
+        _value_problem(ctx, node, f"the `value` of `{name}` must be a config object, not {json_text(value)[:40]}")
+        return
+    if name.startswith("http_"):
+        for key in ("allow_http", "follow_redirects"):
+            if key in value and type(value[key]) is not bool:
+                _value_problem(ctx, node, f"`{key}` in the config of `{name}` must be true or false")
+                return
+        timeout = value.get("timeout")
+        if timeout is not None and (type(timeout) not in (int, float) or timeout <= 0):
+            _value_problem(ctx, node, f"`timeout` in the config of `{name}` must be a positive number of seconds")
+
+
+def _all_reference_names(ctx: Context) -> list[str]:
+    return [*ctx.program.subgraphs, *std_names()]
+
+
+def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None:
+    name = node.op or ""
+    if type(value) is not str:
+        _value_problem(
+            ctx,
+            node,
+            f"the `value` of `{name}` must be a subgraph reference (a name, `std:NAME` or a hash), not {json_text(value)[:40]}",
+        )
+        return
+    target = ctx.hasher.resolve(value)
+    span = node.value_span("value") or node.op_span()
+    if target is None:
+        options = suggestions(value, _all_reference_names(ctx))
+        fixes = [Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),)) for o in options[:1]]
+        if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+            what = f"no subgraph of this program or of the standard library has the hash {value[:12]}…"
+        elif value.startswith(STD_PREFIX):
+            what = f"the standard library has no {json_text(value)}"
+        else:
+            what = f"no subgraph named {json_text(value)}"
+        message = f"unknown subgraph reference: {what}"
+        if options:
+            message += f"; {did_you_mean(options)}"
+        ctx.add(
+            make(
+                "LX1008",
+                span.start,
+                span.end,
+                message,
+                "a reference is a key of `subgraphs`, `std:NAME` (`lexis stdlib` lists them) or a 64-hex content hash",
+                fixes=fixes,
+            )
+        )
+        ctx.skip.add(id(node))
+        return
+    ports = target.arity()
+    needed = SUBGRAPH_ARITY.get(name)
+    if needed is None and name == "subgraph_call":
+        needed = len(node.inputs)
+        if ports != needed:
+            ctx.add(
+                make(
+                    "LX1010",
+                    span.start,
+                    span.end,
+                    f"`subgraph_call` passes {needed} input{'s' if needed != 1 else ''} but {json_text(value)} has {ports} input port{'s' if ports != 1 else ''}",
+                    "each input binds to the input port with the same number",
+                )
+            )
+        return
+    if needed is not None and ports != needed:
+        ctx.add(
+            make(
+                "LX1010",
+                span.start,
+                span.end,
+                f"`{name}` needs a subgraph with {needed} input port{'s' if needed != 1 else ''}; {json_text(value)} has {ports}",
+                "`reduce` folds (acc, item) with 2 ports; map, filter, iterate and retry call 1",
+            )
+        )
+
+
+# --- cycles ------------------------------------------------------------------------------
+
+
+def _check_cycles(ctx: Context, graph: Graph) -> None:
+    from ..model import schedule
+
+    order, stuck = schedule(graph)
+    if not stuck:
+        return
+    by_id = graph.by_id
+    stuck_ids = {id(n) for n in stuck}
+    reported: set[int] = set()
+    for start in stuck:
+        if id(start) in reported or start.id is None or by_id.get(start.id) is not start:
+            continue
+        cycle = _find_cycle(start, by_id, stuck_ids)
+        if cycle is None or any(id(n) in reported for n in cycle):
+            continue
+        path = " -> ".join(n.id or "?" for n in [*cycle, cycle[0]])
+        related = []
+        for k, consumer in enumerate(cycle):
+            producer = cycle[(k + 1) % len(cycle)]
+            # consumer depends on producer: the edge is the input string in the consumer.
+            for idx, i in enumerate(consumer.inputs):
+                if i == producer.id:
+                    s = consumer.input_span(idx)
+                    related.append(Related(s.start, s.end, f"{consumer.id} takes {producer.id} as input"))
+                    break
+        for n in cycle:
+            reported.add(id(n))
+            span = n.id_span()
+            ctx.add(
+                make(
+                    "LX1005",
+                    span.start,
+                    span.end,
+                    f"cycle: {path}",
+                    "a Lexis program is a DAG: remove one of the edges, or feed the value through `iterate`",
+                    related=related,
+                )
+            )
+
+
+def _find_cycle(start: Node, by_id: dict[str, Node], stuck: set[int]) -> list[Node] | None:
+    """A cycle through ``start`` following inputs (iterative DFS), as [start, ..., last]."""
+    stack: list[tuple[Node, int]] = [(start, 0)]
+    on_path = {id(start)}
+    visited: set[int] = set()
+    while stack:
+        node, k = stack[-1]
+        if k < len(node.inputs):
+            stack[-1] = (node, k + 1)
+            i = node.inputs[k]
+            nxt = by_id.get(i) if type(i) is str else None
+            if nxt is None or id(nxt) not in stuck:
+                continue
+            if nxt is start:
+                return [n for n, _ in stack]
+            if id(nxt) in on_path or id(nxt) in visited:
+                continue
+            on_path.add(id(nxt))
+            stack.append((nxt, 0))
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            visited.add(id(node))
+    return None
+
+
+# --- ports -------------------------------------------------------------------------------
+
+
+def _check_ports(ctx: Context, graph: Graph) -> None:
+    for kind in ("input_port", "output_port"):
+        ports = [n for n in graph.nodes if n.op == kind and type(n.value) is int and n.value >= 0]
+        seen: dict[int, Node] = {}
+        for n in ports:
+            if n.value in seen:
+                span = n.value_span("value") or n.op_span()
+                first = seen[n.value].value_span("value") or seen[n.value].op_span()
+                ctx.add(
+                    make(
+                        "LX1009",
+                        span.start,
+                        span.end,
+                        f"{graph.label} has two `{kind}` nodes numbered {n.value}",
+                        "ports are numbered 0..n-1 without repeats",
+                        related=[Related(first.start, first.end, f"first `{kind}` {n.value}")],
+                    )
+                )
+            else:
+                seen[n.value] = n
+        expected = set(range(len(seen)))
+        if set(seen) != expected:
+            missing = sorted(expected - set(seen))
+            for number in sorted(set(seen) - expected):
+                n = seen[number]
+                span = n.value_span("value") or n.op_span()
+                ctx.add(
+                    make(
+                        "LX1009",
+                        span.start,
+                        span.end,
+                        f"`{kind}` {number} of {graph.label} leaves a gap: port{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} {'are' if len(missing) > 1 else 'is'} missing",
+                        f"number the {kind.replace('_', ' ')}s 0..{len(seen) - 1} without gaps",
+                    )
+                )
+    if not any(n.op == "output_port" for n in graph.nodes) and graph.key is not None:
+        ctx.add(
+            make(
+                "LX1009",
+                graph.key.start,
+                graph.key.end,
+                f"{graph.label} has no `output_port`: it can return nothing",
+                'add {"id": "out", "op": "output_port", "inputs": ["result"], "value": 0}',
+            )
+        )
+
+
+# --- FUNC inputs -------------------------------------------------------------------------
+
+_PASS_THROUGH: dict[str, tuple[int, ...] | None] = {
+    # op -> which inputs its result can come from (None: any input)
+    "print": (0,),
+    "comment": (0,),
+    "delay": (0,),
+    "assert": (1,),
+    "try_or": (0, 1),
+    "select": (1, 2),
+}
+_OPAQUE = frozenset(
+    {"input_port", "subgraph_call", "apply", "match", "index", "get", "reduce", "iterate", "retry"}
+)
+
+
+def _may_be_func(graph: Graph, node: Node, memo: dict[int, bool]) -> bool:
+    """False only when the node can never produce a FUNC value.
+
+    Follows pass-through ops (print, select, ...) back to their sources without recursion; an
+    unknown input, an opaque op or a cycle counts as "may", so the check never guesses wrong.
+    """
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    visiting: set[int] = set()
+    while stack:
+        current, expanded = stack.pop()
+        key = id(current)
+        if key in memo:
+            continue
+        op = current.op
+        if op is None or op not in OPCODES or op in FUNC_PRODUCERS or op in _OPAQUE:
+            memo[key] = True
+            continue
+        sources = _PASS_THROUGH.get(op)
+        if not sources:
+            memo[key] = False
+            continue
+        resolved: list[Node] = []
+        unresolved = False
+        for k in sources:
+            if k < len(current.inputs):
+                i = current.inputs[k]
+                src = graph.by_id.get(i) if type(i) is str else None
+                if src is None:
+                    unresolved = True
+                else:
+                    resolved.append(src)
+        if expanded:
+            visiting.discard(key)
+            memo[key] = unresolved or any(memo.get(id(s), True) for s in resolved)
+        elif key in visiting:
+            memo[key] = True  # a cycle (reported as LX1005)
+        else:
+            visiting.add(key)
+            stack.append((current, True))
+            stack.extend((s, False) for s in resolved if id(s) not in memo)
+    return memo.get(id(node), True)
+
+
+def _func_input_indexes(op: str, count: int) -> list[int]:
+    if op == "apply" or op == "quote":
+        return [0] if count else []
+    if op == "compose":
+        return list(range(count))
+    if op == "match":
+        return list(range(1, count))
+    return []
+
+
+def _check_func_inputs(ctx: Context, graph: Graph) -> None:
+    memo: dict[int, bool] = {}
+    for node in graph.nodes:
+        op = node.op
+        if op not in ("apply", "compose", "match", "quote") or ctx.skipped(node):
+            continue
+        for k in _func_input_indexes(op, len(node.inputs)):
+            i = node.inputs[k]
+            src = graph.by_id.get(i) if type(i) is str else None
+            if src is None or ctx.skipped(src):
+                continue
+            if _may_be_func(graph, src, memo):
+                continue
+            span = node.input_span(k)
+            role = {"apply": "the function", "quote": "the function", "compose": "a function"}.get(
+                op, "a guard" if k % 2 == 1 else "a handler"
+            )
+            ctx.add(
+                make(
+                    "LX1014",
+                    span.start,
+                    span.end,
+                    f"{role} input of `{op}` must be a FUNC, but `{src.id}` is a `{src.op}` node, which never produces one",
+                    'FUNC values come from `subgraph_def` (e.g. {"op": "subgraph_def", "value": "std:double"}) or `compose`',
+                )
+            )
+
+
+# --- recursion ---------------------------------------------------------------------------
+
+
+def _check_recursion(ctx: Context) -> None:
+    program = ctx.program
+    edges: dict[str, list[tuple[str, Node]]] = {}
+    for name, graph in program.subgraphs.items():
+        out: list[tuple[str, Node]] = []
+        for node in graph.nodes:
+            if node.op in OPCODES and OPCODES[node.op].value is ValueRule.SUBGRAPH_REF and type(node.value) is str:
+                target = node.value if node.value in program.subgraphs else None
+                if target is not None:
+                    out.append((target, node))
+        edges[name] = out
+    # Iterative DFS over the call graph; a back edge closes a loop.
+    state: dict[str, int] = {}
+    for root in edges:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path = [root]
+        state[root] = 1
+        while stack:
+            name, k = stack[-1]
+            if k < len(edges[name]):
+                stack[-1] = (name, k + 1)
+                target, node = edges[name][k]
+                if state.get(target) == 1:
+                    loop = path[path.index(target) :] + [target]
+                    span = node.value_span("value") or node.op_span()
+                    ctx.add(
+                        make(
+                            "LX1011",
+                            span.start,
+                            span.end,
+                            f"recursive subgraph: {' -> '.join(loop)}",
+                            "subgraphs may not call themselves, directly or through others; use `iterate` or `reduce` for repetition",
+                        )
+                    )
+                    ctx.skip.add(id(node))
+                elif not state.get(target):
+                    state[target] = 1
+                    path.append(target)
+                    stack.append((target, 0))
+            else:
+                stack.pop()
+                state[name] = 2
+                path.pop()

@@ -1,0 +1,156 @@
+"""LX3001-LX3003: unused nodes, duplicate computations, unused subgraphs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..diagnostics import Fix, Related, TextEdit, make
+from ..hashing import SUBGRAPH_REF_OPS
+from ..model import MISSING, Graph, Node
+from ..opcodes import OPCODES
+from ..syntax import JArray
+from .base import Context, json_text, remove_element
+
+_SINKS = frozenset({"input_port", "output_port"})
+
+
+def check_lint(ctx: Context) -> None:
+    for graph in ctx.program.graphs:
+        _unused_nodes(ctx, graph)
+        _duplicates(ctx, graph)
+    _unused_subgraphs(ctx)
+
+
+def _unused_nodes(ctx: Context, graph: Graph) -> None:
+    consumers = graph.consumers
+    for node in graph.nodes:
+        op = node.op
+        if op is None or op not in OPCODES or op in _SINKS or ctx.skipped(node) or node.id is None:
+            continue
+        if OPCODES[op].effect or node.id in consumers:
+            continue
+        if graph.by_id.get(node.id) is not node:
+            continue  # a duplicate id (LX1004)
+        span = node.id_span()
+        ctx.add(
+            make(
+                "LX3001",
+                span.start,
+                span.end,
+                f"the value of {node.label} (`{op}`) is never used",
+                "nothing consumes this node and it has no effect: use it as an input, print it, or delete it",
+            )
+        )
+
+
+def _value_key(node: Node, ctx: Context) -> Any:
+    value = node.value
+    if value is MISSING:
+        return None
+    if node.op in SUBGRAPH_REF_OPS:
+        target = ctx.hasher.resolve(value)
+        return ("subgraph", id(target)) if target is not None else ("unresolved", repr(value))
+    if isinstance(value, (dict, list)):
+        return ("json", json_text(value) if not isinstance(value, dict) else _canonical(value))
+    return (type(value).__name__, value)
+
+
+def _canonical(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _duplicates(ctx: Context, graph: Graph) -> None:
+    """Nodes with the same content hash, found with structural keys equal exactly when the
+    hashes are (op, canonical value or referenced subgraph, keys of the inputs), in one pass."""
+    from ..model import schedule
+
+    order, _stuck = schedule(graph)
+    key_of: dict[int, int] = {}  # node -> interned structural key
+    interned: dict[Any, int] = {}
+    first_with: dict[int, Node] = {}
+    by_id = graph.by_id
+    for node in order:
+        op = node.op
+        if op is None or op not in OPCODES or ctx.skipped(node):
+            continue
+        input_keys = []
+        ok = True
+        for i in node.inputs:
+            src = by_id.get(i) if type(i) is str else None
+            k = key_of.get(id(src)) if src is not None else None
+            if k is None:
+                ok = False
+                break
+            input_keys.append(k)
+        if not ok:
+            continue
+        try:
+            structural = (op, _value_key(node, ctx), tuple(input_keys))
+            key = interned.setdefault(structural, len(interned))
+        except TypeError:
+            continue
+        if not OPCODES[op].deterministic or op in ("input_port",):
+            key = interned.setdefault(("unique", id(node)), len(interned))
+        key_of[id(node)] = key
+        if node.id is None or by_id.get(node.id) is not node:
+            continue
+        earlier = first_with.get(key)
+        if earlier is None:
+            first_with[key] = node
+            continue
+        if op == "output_port":
+            continue  # two ports with one number are LX1009's
+        span = node.id_span()
+        e_span = earlier.id_span()
+        edits: list[TextEdit] = []
+        for consumer in graph.consumers.get(node.id, ()):
+            for idx, i in enumerate(consumer.inputs):
+                if i == node.id:
+                    s = consumer.input_span(idx)
+                    edits.append(TextEdit(s.start, s.end, json_text(earlier.id)))
+        if graph.array is not None and isinstance(graph.array, JArray):
+            edits.append(remove_element(graph.array, node.index))
+        ctx.add(
+            make(
+                "LX3002",
+                span.start,
+                span.end,
+                f"{node.label} computes the same value as {earlier.label} (same content hash)",
+                "point the consumers at the earlier node and delete this one",
+                related=[Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")],
+                fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
+            )
+        )
+
+
+def _unused_subgraphs(ctx: Context) -> None:
+    program = ctx.program
+    if not program.subgraphs:
+        return
+    referenced: set[int] = set()
+    for node in program.all_nodes():
+        if node.op in SUBGRAPH_REF_OPS and type(node.value) is str:
+            target = ctx.hasher.resolve(node.value)
+            if target is not None:
+                referenced.add(id(target))
+    for name, graph in program.subgraphs.items():
+        if id(graph) in referenced or graph.key is None:
+            continue
+        # A subgraph referenced only from itself is still unused.
+        ctx.add(
+            make(
+                "LX3003",
+                graph.key.start,
+                graph.key.end,
+                f"subgraph {json_text(name)} is never referenced",
+                "reference it from `subgraph_call`, `subgraph_def`, `map`, ... or delete it",
+            )
+        )
+
+
+__all__ = ["check_lint", "Fix"]

@@ -1,0 +1,186 @@
+"""LX2001-LX2009: capabilities, trust levels and network targets."""
+
+from __future__ import annotations
+
+from ..diagnostics import Fix, Related, TextEdit, make
+from ..model import Node
+from ..netpolicy import check_url
+from ..opcodes import CAPABILITIES, OPCODES
+from ..suggest import did_you_mean, suggestions
+from ..syntax import JArray, JString
+from .base import Context, append_to_array, json_text, remove_element
+
+NETWORK_OPS = frozenset({"http_get", "http_post", "http_request"})
+MAX_RELATED = 20
+
+
+def check_security(ctx: Context) -> None:
+    program = ctx.program
+    users: dict[str, list[Node]] = {}
+    for node in program.all_nodes():
+        if node.op in OPCODES and not ctx.skipped(node):
+            users.setdefault(OPCODES[node.op].capability, []).append(node)
+    _check_declared(ctx, users)
+    _check_network(ctx)
+
+
+def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
+    program = ctx.program
+    member = program.member("capabilities")
+    if member is None or not isinstance(member.value, JArray):
+        return  # missing (LX0003) or not an array (LX0004)
+    array = member.value
+    seen: dict[str, JString] = {}
+    declared: set[str] = set()
+    uses_eval = "META_EVAL" in users
+    for index, item in enumerate(array.items):
+        if not isinstance(item, JString):
+            continue  # LX0004
+        name = item.value
+        if name not in CAPABILITIES:
+            options = suggestions(name, CAPABILITIES)
+            fixes = [Fix(f"Replace with `{o}`", (TextEdit(item.start, item.end, json_text(o)),)) for o in options[:1]]
+            ctx.add(
+                make(
+                    "LX2003",
+                    item.start,
+                    item.end,
+                    f"unknown capability {json_text(name)}" + (f"; {did_you_mean(options)}" if options else ""),
+                    "capabilities: " + ", ".join(CAPABILITIES),
+                    fixes=fixes,
+                )
+            )
+            continue
+        if name in seen:
+            first = seen[name]
+            ctx.add(
+                make(
+                    "LX2009",
+                    item.start,
+                    item.end,
+                    f"capability {json_text(name)} is listed twice",
+                    "each capability needs to be declared once",
+                    related=[Related(first.start, first.end, "first declaration")],
+                    fixes=[Fix(f"Remove the duplicate `{name}`", (remove_element(array, index),), safe=True)],
+                )
+            )
+            continue
+        seen[name] = item
+        declared.add(name)
+        if name not in users and not uses_eval:
+            ctx.add(
+                make(
+                    "LX2002",
+                    item.start,
+                    item.end,
+                    f"capability {json_text(name)} is declared but no node needs it",
+                    "declare only what the program uses: the manifest is its security contract",
+                    fixes=[Fix(f"Remove `{name}`", (remove_element(array, index),), safe=True)],
+                )
+            )
+        elif ctx.options.trust_ceiling is not None and CAPABILITIES[name].trust > ctx.options.trust_ceiling:
+            level = CAPABILITIES[name].trust
+            ctx.add(
+                make(
+                    "LX2008",
+                    item.start,
+                    item.end,
+                    f"{name} needs trust level {level}, above the configured ceiling {ctx.options.trust_ceiling}: the program will not run here",
+                    "raise the trust ceiling in the settings, or do without this capability",
+                )
+            )
+    for cap in sorted(users, key=lambda c: (CAPABILITIES[c].trust, c)):
+        if cap in declared:
+            continue
+        nodes = users[cap]
+        first = nodes[0]
+        span = first.op_span()
+        others = nodes[1:]
+        related = []
+        for n in others[:MAX_RELATED]:
+            s = n.op_span()
+            related.append(Related(s.start, s.end, f"`{n.op}` in {n.label} also needs {cap}"))
+        also = f" (and {len(others)} other node{'s' if len(others) != 1 else ''})" if others else ""
+        ctx.add(
+            make(
+                "LX2001",
+                span.start,
+                span.end,
+                f"`{first.op}` needs {cap}, which `capabilities` does not declare{also}",
+                f"add {json_text(cap)} to `capabilities` (trust level {CAPABILITIES[cap].trust}); programs are closed by default",
+                related=related,
+                fixes=[Fix(f"Declare `{cap}`", (append_to_array(array, json_text(cap)),), safe=True)],
+            )
+        )
+
+
+def _check_network(ctx: Context) -> None:
+    program = ctx.program
+    domains = program.allowed_domains
+    reported: set[tuple[int, str]] = set()
+    for graph in program.graphs:
+        for node in graph.nodes:
+            if node.op not in NETWORK_OPS or ctx.skipped(node):
+                continue
+            if not domains:
+                span = node.op_span()
+                ctx.add(
+                    make(
+                        "LX2004",
+                        span.start,
+                        span.end,
+                        f"`{node.op}` will always be blocked: `allowed_domains` is "
+                        + ("empty" if program.allowed_domains_member is not None else "missing"),
+                        'list the hosts the program may reach, e.g. "allowed_domains": ["api.example.com"]',
+                    )
+                )
+            if not node.inputs or type(node.inputs[0]) is not str:
+                continue
+            source = graph.by_id.get(node.inputs[0])
+            if source is None or source.op != "const" or type(source.value) is not str:
+                continue
+            config = node.value if isinstance(node.value, dict) else {}
+            allow_http = config.get("allow_http") is True
+            url_span = source.value_span("value")
+            if url_span is None:
+                continue
+            for problem in check_url(source.value, domains, allow_http=allow_http):
+                code = {"scheme": "LX2006", "host_not_allowed": "LX2005", "ssrf": "LX2007"}.get(problem.kind)
+                if code is None:
+                    code = "LX2006"
+                key = (id(source), code)
+                if key in reported:
+                    continue
+                reported.add(key)
+                fixes = []
+                hints = []
+                if code == "LX2005":
+                    host = _host(source.value)
+                    member = program.allowed_domains_member
+                    if host and member is not None and isinstance(member.value, JArray):
+                        fixes.append(
+                            Fix(f"Add `{host}` to `allowed_domains`", (append_to_array(member.value, json_text(host)),))
+                        )
+                    hints.append("a host is allowed when it or a parent domain is listed in `allowed_domains`")
+                elif code == "LX2006":
+                    hints.append('use https, or set "allow_http": true in the node\'s value for plain http')
+                else:
+                    hints.append("requests to loopback, private and link-local addresses are refused (SSRF)")
+                related = [Related(*_pair(node.op_span()), f"used by `{node.op}` {node.label}")]
+                ctx.add(
+                    make(code, url_span.start, url_span.end, problem.message, *hints, related=related, fixes=fixes)
+                )
+
+
+def _pair(span: object) -> tuple[int, int]:
+    return (span.start, span.end)  # type: ignore[attr-defined]
+
+
+def _host(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host

@@ -1,0 +1,363 @@
+"""LX0001-LX0007: JSON syntax and the program's shape.
+
+The shape checks validate with ``jsonschema`` against the structural schema generated from the
+registry, and map every validation error back to the exact key or value through the syntax
+tree. Nodes are validated one by one, and only those a cheap test cannot clear, so a large valid
+program costs one dictionary walk, not one schema validation per node.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from ..diagnostics import Fix, Related, TextEdit, make
+from ..model import NODE_KEYS, PROGRAM_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
+from ..opcodes import CAPABILITIES, OPCODES
+from ..schema import node_shape, top_level_shape
+from ..suggest import did_you_mean, suggestions
+from ..syntax import INVALID, JArray, JMember, JNode, JObject, JString
+from .base import Context, json_text, line_indent, node_text
+
+_NODE_KEY_SET = frozenset(NODE_KEYS)
+
+
+@cache
+def _top_validator() -> Draft202012Validator:
+    return Draft202012Validator(top_level_shape())
+
+
+@cache
+def _node_validator() -> Draft202012Validator:
+    return Draft202012Validator(node_shape())
+
+
+def check_syntax(ctx: Context) -> None:
+    parsed = ctx.program.parse
+    for issue in parsed.errors:
+        ctx.add(
+            make(
+                "LX0001",
+                issue.start,
+                max(issue.end, issue.start + 1) if issue.start < len(ctx.text) else issue.end,
+                f"JSON syntax error: {issue.message}",
+                "Lexis programs are JSON documents; the rest of the file is still checked",
+            )
+        )
+    for dup in parsed.duplicates:
+        ctx.add(
+            make(
+                "LX0007",
+                dup.second.start,
+                dup.second.end,
+                f"duplicate key {json_text(dup.second.value)} in one object: a JSON parser keeps "
+                "only the last value",
+                "remove one of the two, or rename it",
+                related=[Related(dup.first.start, dup.first.end, "first occurrence of the key")],
+            )
+        )
+
+
+def _child(node: JNode | None, step: str | int) -> JNode | None:
+    if isinstance(node, JObject) and isinstance(step, str):
+        m = node.get(step)
+        return m.value if m is not None else None
+    if isinstance(node, JArray) and isinstance(step, int) and 0 <= step < len(node.items):
+        return node.items[step]
+    return None
+
+
+def _member(node: JNode | None, key: str) -> JMember | None:
+    return node.get(key) if isinstance(node, JObject) else None
+
+
+def _contains_invalid(value: Any) -> bool:
+    if value is INVALID:
+        return True
+    if isinstance(value, list):
+        return any(_contains_invalid(v) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_invalid(v) for v in value.values())
+    return False
+
+
+_TYPE_NAMES = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _is_structural(path: list[str | int]) -> bool:
+    """Paths where a wrong type is LX0002: the program, `nodes`, a node, a subgraph."""
+    if not path:
+        return True
+    if path == ["nodes"] or (len(path) == 2 and path[0] == "nodes"):
+        return True
+    if path[0] == "subgraphs" and len(path) in (2, 3, 4) and (len(path) == 2 or path[2] == "nodes"):
+        return True
+    return False
+
+
+def _describe_path(path: list[str | int]) -> str:
+    if not path:
+        return "the program"
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return f"`{out}`"
+
+
+class _ShapeReporter:
+    def __init__(self, ctx: Context, root: JNode) -> None:
+        self.ctx = ctx
+        self.root = root
+
+    def report(self, error: ValidationError, base: JNode, base_path: list[str | int]) -> None:
+        ctx = self.ctx
+        rel = list(error.absolute_path)
+        path = base_path + rel
+        target: JNode | None = base
+        for step in rel:
+            target = _child(target, step)
+        if target is None or _contains_invalid(error.instance) and error.validator == "type":
+            return
+        kind = error.validator
+        if kind == "type":
+            expected = error.validator_value
+            expected_text = _TYPE_NAMES.get(expected, expected) if isinstance(expected, str) else expected
+            if path and path[-1] == "inputs" or (len(path) >= 2 and path[-2] == "inputs"):
+                if isinstance(error.instance, dict):
+                    return  # an inline node object: LX1012 reports it
+            code = "LX0002" if _is_structural(path) else "LX0004"
+            ctx.add(
+                make(
+                    code,
+                    target.start,
+                    target.end,
+                    f"{_describe_path(path)} must be {expected_text}, not {_json_type(error.instance)}",
+                    _type_hint(path),
+                )
+            )
+        elif kind == "required":
+            assert isinstance(error.instance, dict)
+            for key in error.validator_value:
+                if key in error.instance:
+                    continue
+                self._missing(target, path, key)
+        elif kind == "additionalProperties":
+            assert isinstance(error.instance, dict)
+            allowed = list(error.schema.get("properties", {}))
+            if isinstance(target, JObject):
+                for m in target.members:
+                    if m.key.value not in allowed:
+                        self._unknown_key(m, allowed, path)
+        elif kind == "minItems":
+            ctx.add(
+                make(
+                    "LX0004",
+                    target.start,
+                    target.end,
+                    f"{_describe_path(path)} must contain at least one node",
+                    "a program (and every subgraph) needs at least one node",
+                )
+            )
+
+    def _missing(self, target: JNode, path: list[str | int], key: str) -> None:
+        ctx = self.ctx
+        is_node = bool(path) and (path[0] == "nodes" or (path[0] == "subgraphs" and len(path) == 4))
+        placeholder: Any
+        fixes: list[Fix] = []
+        hint = f"add `{json_text(key)}`"
+        if not is_node and key == "spec":
+            placeholder = SPEC_VERSION
+        elif not is_node and key == "capabilities":
+            placeholder = sorted(
+                {OPCODES[n.op].capability for n in ctx.program.all_nodes() if n.op in OPCODES},
+                key=lambda c: (CAPABILITIES[c].trust, c),
+            )
+            hint = "declare the capabilities the nodes need (closed by default)"
+        elif not is_node and key == "nodes":
+            placeholder = []
+            hint = "a program is a non-empty array of nodes"
+        elif key == "id":
+            graph = _graph_for_path(ctx, path)
+            op = target.value.get("op") if isinstance(target, JObject) else None
+            base = op if isinstance(op, str) and op in OPCODES else "node"
+            placeholder = ctx.fresh_id(graph, base) if graph is not None else base
+        elif key == "op":
+            value = target.value if isinstance(target, JObject) else {}
+            placeholder = "const" if "value" in value and not value.get("inputs") else ""
+            hint = "every node needs an `op` (one of the 93 opcodes)"
+        else:
+            placeholder = ""
+        if isinstance(target, JObject):
+            fixes.append(Fix(f"Insert `{key}`", (_insert_member(ctx.text, target, key, placeholder),)))
+        ctx.add(
+            make(
+                "LX0003",
+                target.start,
+                target.start + 1,
+                f"{_describe_path(path)} is missing the required key `{key}`",
+                hint,
+                fixes=fixes,
+            )
+        )
+        if is_node:
+            node = _node_for_path(ctx, path)
+            if node is not None:
+                ctx.skip.add(id(node))
+
+    def _unknown_key(self, member: JMember, allowed: list[str], path: list[str | int]) -> None:
+        name = member.key.value
+        options = suggestions(name, allowed)
+        where = "a node" if allowed == list(NODE_KEYS) else (
+            "a subgraph" if allowed == list(SUBGRAPH_KEYS) else "the program"
+        )
+        fixes = [
+            Fix(f"Rename to `{options[0]}`", (TextEdit(member.key.start, member.key.end, json_text(options[0])),))
+        ] if len(options) == 1 else []
+        message = f"unknown key {json_text(name)} in {where}"
+        if options:
+            message += f"; {did_you_mean(options)}"
+        self.ctx.add(
+            make(
+                "LX0005",
+                member.key.start,
+                member.key.end,
+                message,
+                f"known keys: {', '.join(allowed)}",
+                fixes=fixes,
+            )
+        )
+
+
+def _type_hint(path: list[str | int]) -> str:
+    last = path[-1] if path else None
+    if last == "inputs" or (len(path) >= 2 and path[-2] == "inputs"):
+        return 'inputs is an array of node ids, e.g. "inputs": ["a", "b"]'
+    if last == "capabilities" or (len(path) >= 2 and path[-2] == "capabilities"):
+        return 'capabilities is an array of names, e.g. ["PURE_COMPUTE", "IO_STDOUT"]'
+    if not path:
+        return 'a Lexis program is an object: {"spec": "lexis-0.1.0", "capabilities": [...], "nodes": [...]}'
+    if path == ["nodes"] or (path and path[-1] == "nodes"):
+        return "nodes is an array of node objects"
+    if len(path) >= 2 and path[-2] == "nodes":
+        return 'a node is an object such as {"id": "a", "op": "const", "value": 5}'
+    return "see the Lexis program format (LEXIS.md §1)"
+
+
+def _insert_member(text: str, obj: JObject, key: str, value: Any) -> TextEdit:
+    """Insert ``"key": value`` as the first member of ``obj``."""
+    entry = f"{json_text(key)}: {json_text(value)}"
+    members = obj.members
+    if not members:
+        return TextEdit(obj.start + 1, obj.start + 1, entry)
+    first = members[0].key
+    indent = line_indent(text, first.start)
+    if indent is not None:
+        return TextEdit(first.start, first.start, f"{entry},\n{indent}")
+    return TextEdit(first.start, first.start, f"{entry}, ")
+
+
+def _graph_for_path(ctx: Context, path: list[str | int]) -> Graph | None:
+    if path and path[0] == "nodes":
+        return ctx.program.main
+    if len(path) >= 2 and path[0] == "subgraphs" and isinstance(path[1], str):
+        return ctx.program.subgraphs.get(path[1])
+    return None
+
+
+def _node_for_path(ctx: Context, path: list[str | int]) -> Node | None:
+    graph = _graph_for_path(ctx, path)
+    index = path[1] if path and path[0] == "nodes" else (path[3] if len(path) >= 4 else None)
+    if graph is None or not isinstance(index, int):
+        return None
+    for n in graph.nodes:
+        if n.index == index:
+            return n
+    return None
+
+
+def _node_looks_valid(raw: dict[str, Any]) -> bool:
+    if not _NODE_KEY_SET.issuperset(raw):
+        return False
+    if type(raw.get("id")) is not str or type(raw.get("op")) is not str:
+        return False
+    inputs = raw.get("inputs")
+    if inputs is not None and (type(inputs) is not list or any(type(i) is not str for i in inputs)):
+        return False
+    doc = raw.get("doc")
+    return doc is None or type(doc) is str
+
+
+def check_shape(ctx: Context) -> None:
+    program = ctx.program
+    root = program.parse.root
+    if root is None:
+        return
+    reporter = _ShapeReporter(ctx, root)
+    if root.value is INVALID:
+        return
+    for error in _top_validator().iter_errors(root.value):
+        reporter.report(error, root, [])
+    if not isinstance(root, JObject):
+        return
+    node_validator = _node_validator()
+    for graph in program.graphs:
+        base_path: list[str | int] = ["nodes"] if graph.name is None else ["subgraphs", graph.name, "nodes"]
+        for node in graph.nodes:
+            if _node_looks_valid(node.raw):
+                continue
+            for error in node_validator.iter_errors(node.raw):
+                reporter.report(error, node.syntax, [*base_path, node.index])
+            if type(node.raw.get("op")) is not str or type(node.raw.get("id", "")) is not str:
+                ctx.skip.add(id(node))
+    _check_spec(ctx)
+
+
+def _check_spec(ctx: Context) -> None:
+    member = ctx.program.member("spec")
+    if member is None or not isinstance(member.value, JString):
+        return
+    spec = member.value.value
+    if spec == SPEC_VERSION:
+        return
+    ctx.add(
+        make(
+            "LX0006",
+            member.value.start,
+            member.value.end,
+            f"unsupported spec version {json_text(spec)}: this tooling implements {json_text(SPEC_VERSION)}",
+            f'set "spec": "{SPEC_VERSION}"',
+            fixes=[
+                Fix(
+                    f"Set spec to `{SPEC_VERSION}`",
+                    (TextEdit(member.value.start, member.value.end, json_text(SPEC_VERSION)),),
+                    safe=True,
+                )
+            ],
+        )
+    )
+
+
+__all__ = ["check_syntax", "check_shape", "node_text"]
