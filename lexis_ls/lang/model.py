@@ -24,18 +24,23 @@ NODE_KEYS = ("id", "op", "inputs", "value", "doc")
 SUBGRAPH_KEYS = ("nodes", "doc")
 
 
-@dataclass(eq=False)
 class Node:
-    graph: Graph
-    index: int
-    syntax: JObject
-    raw: dict[str, Any]
+    """One node object of a graph, with its decoded fields."""
 
-    # Derived fields, set by the constructor below for speed.
-    id: str | None = None
-    op: str | None = None
-    inputs: list[Any] = field(default_factory=list)
-    value: Any = MISSING
+    __slots__ = ("graph", "index", "syntax", "raw", "id", "op", "inputs", "value")
+
+    def __init__(self, graph: Graph, index: int, syntax: JObject, raw: dict[str, Any]) -> None:
+        self.graph = graph
+        self.index = index  # position in the graph's "nodes" array
+        self.syntax = syntax
+        self.raw = raw
+        self.id: str | None = None
+        self.op: str | None = None
+        self.inputs: list[Any] = []
+        self.value: Any = MISSING
+
+    def __repr__(self) -> str:
+        return f"Node({self.id!r}, {self.op!r})"
 
     @property
     def valid_inputs(self) -> list[str]:
@@ -90,6 +95,7 @@ class Graph:
     syntax: JObject | None = None  # the subgraph object
     by_id: dict[str, Node] = field(default_factory=dict)  # first definition of each id
     consumers: dict[str, list[Node]] = field(default_factory=dict)
+    _schedule: tuple[list[Node], list[Node]] | None = None
 
     @property
     def is_subgraph(self) -> bool:
@@ -213,15 +219,37 @@ def schedule(graph: Graph) -> tuple[list[Node], list[Node]]:
     """Topological order of ``graph`` with ties in document order (LEXIS.md §3).
 
     Returns ``(order, stuck)``: ``stuck`` holds the nodes on or behind a cycle. Inputs that name
-    no node are ignored here (the reference checks report them).
+    no node are ignored here (the reference checks report them). Computed once per graph.
     """
+    if graph._schedule is None:
+        graph._schedule = _schedule(graph)
+    return graph._schedule
+
+
+def _schedule(graph: Graph) -> tuple[list[Node], list[Node]]:
     import heapq
 
     by_id = graph.by_id
-    pending: dict[int, int] = {}
-    dependents: dict[int, list[Node]] = {}
-    ready: list[tuple[int, int]] = []
     nodes = graph.nodes
+    # Fast path: when every input names an earlier node, document order is the schedule (the
+    # smallest ready node is always the next one in the document).
+    in_order = True
+    for node in nodes:
+        index = node.index
+        for i in node.inputs:
+            if type(i) is str:
+                src = by_id.get(i)
+                if src is not None and src.index >= index:
+                    in_order = False
+                    break
+        if not in_order:
+            break
+    if in_order:
+        return list(nodes), []
+    pending: dict[int, int] = {}
+    dependents: dict[int, list[int]] = {}
+    ready: list[int] = []
+    position = {id(n): pos for pos, n in enumerate(nodes)}
     for pos, node in enumerate(nodes):
         count = 0
         for i in node.inputs:
@@ -229,23 +257,19 @@ def schedule(graph: Graph) -> tuple[list[Node], list[Node]]:
                 src = by_id.get(i)
                 if src is not None:
                     count += 1
-                    dependents.setdefault(id(src), []).append(node)
-        pending[id(node)] = count
+                    dependents.setdefault(position[id(src)], []).append(pos)
+        pending[pos] = count
         if count == 0:
-            ready.append((pos, pos))
-    position = {id(n): pos for pos, n in enumerate(nodes)}
+            ready.append(pos)
     heapq.heapify(ready)
     order: list[Node] = []
     while ready:
-        _, pos = heapq.heappop(ready)
-        node = nodes[pos]
-        order.append(node)
-        for dep in dependents.get(id(node), ()):
-            key = id(dep)
-            pending[key] -= 1
-            if pending[key] == 0:
-                p = position[key]
-                heapq.heappush(ready, (p, p))
+        pos = heapq.heappop(ready)
+        order.append(nodes[pos])
+        for dep in dependents.get(pos, ()):
+            pending[dep] -= 1
+            if pending[dep] == 0:
+                heapq.heappush(ready, dep)
     if len(order) == len(nodes):
         return order, []
     done = {id(n) for n in order}

@@ -127,18 +127,22 @@ def _check_op(ctx: Context, node: Node) -> bool:
 
 def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
     op = OPCODES[node.op or ""]
-    member = node.member("inputs")
-    array = member.value if member is not None and isinstance(member.value, JArray) else None
-    if member is not None and array is None:
+    raw_inputs = node.raw.get("inputs", MISSING)
+    if raw_inputs is not MISSING and type(raw_inputs) is not list:
         return  # not an array: LX0004
     inputs = node.inputs
+    by_id = graph.by_id
     for index, item in enumerate(inputs):
-        if isinstance(item, dict):
+        if type(item) is str:
+            if item not in by_id:
+                _unknown_input(ctx, graph, node, index, item)
+        elif isinstance(item, dict):
             _inline_object(ctx, graph, node, index)
-        elif type(item) is str and item not in graph.by_id:
-            _unknown_input(ctx, graph, node, index, item)
     count = len(inputs)
     if not op.arity.accepts(count):
+        ctx.skip.add(id(node))  # its value cannot be reasoned about: no flow findings on it
+        member = node.member("inputs")
+        array = member.value if member is not None and isinstance(member.value, JArray) else None
         if array is not None:
             start, end = array.start, array.end
         else:

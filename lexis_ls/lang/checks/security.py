@@ -18,7 +18,9 @@ def check_security(ctx: Context) -> None:
     program = ctx.program
     users: dict[str, list[Node]] = {}
     for node in program.all_nodes():
-        if node.op in OPCODES and not ctx.skipped(node):
+        # Every node with a known op needs its capability, even one with other problems:
+        # leaving it out would turn an arity error into a bogus "capability unused".
+        if node.op in OPCODES:
             users.setdefault(OPCODES[node.op].capability, []).append(node)
     _check_declared(ctx, users)
     _check_network(ctx)

@@ -1,0 +1,464 @@
+"""The ``lexis`` command line: check, fix, fmt, hash, explain, stdlib, schema.
+
+Exit codes: 0 success; 1 findings (an error-severity diagnostic, a file that would change, a
+program that cannot be hashed); 2 usage errors and unreadable files. Never a traceback for bad
+input: every failure is one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .lang import stdlib
+from .lang.analysis import Analysis, Options, analyze
+from .lang.diagnostics import CODES, Diagnostic, Severity, explain_page
+from .lang.fixes import fix_all
+from .lang.hashing import Hasher, std_graph
+from .lang.schema import schema_text
+from .lang.suggest import did_you_mean, suggestions
+from .lang.text import Encoding
+
+LEXIS_SUFFIX = ".lexis.json"
+
+
+class UsageError(Exception):
+    pass
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # unreadable or missing paths
+
+
+def collect(paths: Sequence[str]) -> Inputs:
+    """Files named directly, and ``*.lexis.json`` files below directories, sorted."""
+    out = Inputs()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob(f"*{LEXIS_SUFFIX}") if f.is_file() and "node_modules" not in f.parts
+            )
+            out.files.extend(found)
+        elif p.exists():
+            out.files.append(p)
+        else:
+            out.problems.append(f"{raw}: no such file or directory")
+    return out
+
+
+def read_text(path: Path) -> str:
+    """The file's text (UTF-8, a BOM dropped); raises OSError or UnicodeDecodeError."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8")
+
+
+def _read(path: Path) -> tuple[str | None, str | None]:
+    try:
+        return read_text(path), None
+    except UnicodeDecodeError as exc:
+        return None, f"{path}: not UTF-8 text (invalid byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    except OSError as exc:
+        return None, f"{path}: cannot read: {exc.strerror or exc}"
+
+
+# --- colour ------------------------------------------------------------------------------
+
+
+class Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *codes: str) -> str:
+        if not self.enabled or not codes:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+_SEVERITY_COLOUR = {
+    Severity.ERROR: "31",
+    Severity.WARNING: "33",
+    Severity.INFORMATION: "34",
+    Severity.HINT: "36",
+}
+
+
+def _use_colour(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+# --- text rendering ----------------------------------------------------------------------
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _caret_prefix(line: str) -> str:
+    """Spaces (tabs kept) that line up with ``line`` when printed."""
+    return "".join(c if c == "\t" else " " * _width(c) for c in line)
+
+
+def render_diagnostic(path: str, analysis: Analysis, d: Diagnostic, style: Style) -> str:
+    lines = analysis.lines
+    start = lines.position(d.start, "utf-32")
+    end = lines.position(d.end, "utf-32")
+    colour = _SEVERITY_COLOUR[d.severity]
+    head = f"{style(path, '1')}:{start.line + 1}:{start.character + 1}: {style(d.code, '1', colour)} {d.message}"
+    out = [head]
+    text = lines.line_text(start.line)
+    gutter = str(start.line + 1)
+    pad = " " * len(gutter)
+    display = text if len(text) <= 200 else text[: max(start.character + 60, 200)]
+    out.append(f"{pad} {style('|', '34')}")
+    out.append(f"{style(gutter, '34')} {style('|', '34')} {display}")
+    end_char = end.character if end.line == start.line else len(text)
+    marked = text[start.character : max(end_char, start.character + 1)]
+    carets = "^" * max(1, _width(marked))
+    if end.line != start.line:
+        carets += "..."
+    label = d.severity.value
+    out.append(f"{pad} {style('|', '34')} {_caret_prefix(text[: start.character])}{style(carets + ' ' + label, colour)}")
+    for hint in d.hints:
+        out.append(f"{pad} {style('=', '34')} hint: {hint}")
+    for rel in d.related[:10]:
+        p = lines.position(rel.start, "utf-32")
+        out.append(f"{pad} {style('=', '34')} note: {path}:{p.line + 1}:{p.character + 1}: {rel.message}")
+    if len(d.related) > 10:
+        out.append(f"{pad} {style('=', '34')} note: ... and {len(d.related) - 10} more")
+    fixes = [f.title + (" (safe: `lexis fix` applies it)" if f.safe else "") for f in d.fixes]
+    for f in fixes:
+        out.append(f"{pad} {style('=', '34')} fix: {f}")
+    return "\n".join(out)
+
+
+def diagnostic_json(path: str, analysis: Analysis, d: Diagnostic, encoding: Encoding) -> dict[str, Any]:
+    def rng(start: int, end: int) -> dict[str, Any]:
+        s = analysis.lines.position(start, encoding)
+        e = analysis.lines.position(end, encoding)
+        return {
+            "start": {"line": s.line, "character": s.character},
+            "end": {"line": e.line, "character": e.character},
+        }
+
+    return {
+        "file": path,
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "range": rng(d.start, d.end),
+        "related": [{"message": r.message, "range": rng(r.start, r.end)} for r in d.related],
+        "fixes": [
+            {
+                "title": f.title,
+                "safe": f.safe,
+                "edits": [{"range": rng(e.start, e.end), "newText": e.new_text} for e in f.edits],
+            }
+            for f in d.fixes
+        ],
+    }
+
+
+def _summary(counts: dict[Severity, int], files: int) -> str:
+    parts = []
+    for sev, word in (
+        (Severity.ERROR, "error"),
+        (Severity.WARNING, "warning"),
+        (Severity.INFORMATION, "info"),
+        (Severity.HINT, "hint"),
+    ):
+        n = counts.get(sev, 0)
+        if n:
+            parts.append(f"{n} {word}{'s' if n != 1 and word != 'info' else ''}")
+    checked = f"{files} file{'s' if files != 1 else ''}"
+    return f"Found {', '.join(parts)} in {checked}." if parts else f"All checks passed ({checked})."
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(trust_ceiling=getattr(args, "trust_ceiling", None))
+
+
+def _report_problems(problems: list[str]) -> int:
+    for p in problems:
+        print(f"lexis: {p}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    inputs = collect(args.paths)
+    status = _report_problems(inputs.problems)
+    style = Style(_use_colour(args.color, sys.stdout))
+    counts: dict[Severity, int] = {}
+    records: list[dict[str, Any]] = []
+    any_error = False
+    for path in inputs.files:
+        text, problem = _read(path)
+        if text is None:
+            status = 2
+            print(f"lexis: {problem}", file=sys.stderr)
+            continue
+        analysis = analyze(text, _options(args))
+        for err in analysis.internal_errors:
+            print(f"lexis: {path}: {err}", file=sys.stderr)
+        for d in analysis.diagnostics:
+            counts[d.severity] = counts.get(d.severity, 0) + 1
+            any_error = any_error or d.severity is Severity.ERROR
+            if args.format == "json":
+                records.append(diagnostic_json(str(path), analysis, d, args.position_encoding))
+            else:
+                print(render_diagnostic(str(path), analysis, d, style))
+                print()
+    if args.format == "json":
+        json.dump({"diagnostics": records}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif not args.quiet and inputs.files:
+        print(_summary(counts, len(inputs.files)))
+    if status:
+        return status
+    return 1 if any_error else 0
+
+
+def _unified(path: Path, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        )
+    )
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    inputs = collect(args.paths)
+    status = _report_problems(inputs.problems)
+    remaining_errors = False
+    total = 0
+    for path in inputs.files:
+        text, problem = _read(path)
+        if text is None:
+            status = 2
+            print(f"lexis: {problem}", file=sys.stderr)
+            continue
+        result = fix_all(text, _options(args))
+        remaining_errors = remaining_errors or result.analysis.has_errors
+        if result.text == text:
+            continue
+        total += len(result.applied)
+        if args.diff:
+            sys.stdout.write(_unified(path, text, result.text))
+        else:
+            _write(path, result.text)
+            for code, title in result.applied:
+                print(f"{path}: fixed {code}: {title}", file=sys.stderr)
+    verb = "Would apply" if args.diff else "Applied"
+    print(f"{verb} {total} fix{'es' if total != 1 else ''}.", file=sys.stderr)
+    if status:
+        return status
+    return 1 if remaining_errors else 0
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .lang.format import format_text
+
+    inputs = collect(args.paths)
+    status = _report_problems(inputs.problems)
+    changed = 0
+    for path in inputs.files:
+        text, problem = _read(path)
+        if text is None:
+            status = 2
+            print(f"lexis: {problem}", file=sys.stderr)
+            continue
+        result = format_text(text)
+        if result.text is None:
+            status = 2
+            print(f"lexis: cannot format {path}: {result.reason}", file=sys.stderr)
+            continue
+        if result.text == text:
+            continue
+        changed += 1
+        if args.check:
+            print(f"Would reformat: {path}")
+        else:
+            _write(path, result.text)
+            print(f"Reformatted: {path}", file=sys.stderr)
+    if status:
+        return status
+    return 1 if args.check and changed else 0
+
+
+def cmd_hash(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    text, problem = _read(path)
+    if text is None:
+        print(f"lexis: {problem}", file=sys.stderr)
+        return 2
+    analysis = analyze(text)
+    hasher = analysis.hasher
+    program = analysis.program
+    if program.root is None:
+        print(f"lexis: {path}: not a Lexis program (run `lexis check {path}`)", file=sys.stderr)
+        return 1
+    nodes = hasher.graph_node_hashes(program.main)
+    subgraphs = {
+        name: {"hash": hasher.subgraph_hash(g), "nodes": hasher.graph_node_hashes(g)}
+        for name, g in program.subgraphs.items()
+    }
+    program_hash = hasher.program_hash()
+    if args.format == "json":
+        json.dump(
+            {"program": program_hash, "nodes": nodes, "subgraphs": subgraphs}, sys.stdout, indent=2
+        )
+        sys.stdout.write("\n")
+    else:
+        print(f"program  {program_hash or '(undefined: the program has errors)'}")
+        width = max([len(k) for k in nodes] + [4])
+        for nid, h in nodes.items():
+            print(f"  {nid:<{width}}  {h or '(undefined)'}")
+        for name, sg in subgraphs.items():
+            print(f"subgraph {name}  {sg['hash'] or '(undefined)'}")
+            for nid, h in sg["nodes"].items():
+                print(f"  {nid:<{width}}  {h or '(undefined)'}")
+    if program_hash is None:
+        errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
+        why = f"; {errors[0].code}: {errors[0].message}" if errors else ""
+        print(f"lexis: {path}: the program hash is undefined{why}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    code = args.code.upper()
+    if not code.startswith("LX") and code.isdigit():
+        code = f"LX{code.zfill(4)}"
+    page = explain_page(code)
+    if page is None:
+        options = suggestions(code, CODES)
+        extra = f"; {did_you_mean(options)}" if options else ""
+        print(f"lexis: unknown diagnostic code {args.code!r}{extra}", file=sys.stderr)
+        return 2
+    sys.stdout.write(page if page.endswith("\n") else page + "\n")
+    return 0
+
+
+def cmd_stdlib(args: argparse.Namespace) -> int:
+    entries = stdlib.entries()
+    if args.name:
+        name = args.name.removeprefix(stdlib.STD_PREFIX)
+        entry = entries.get(name)
+        if entry is None:
+            options = suggestions(name, entries)
+            extra = f"; {did_you_mean(['std:' + o for o in options])}" if options else ""
+            print(f"lexis: no standard library subgraph {args.name!r}{extra}", file=sys.stderr)
+            return 2
+        h = Hasher(None).subgraph_hash(std_graph(name))
+        print(f"{entry.signature()}  [{entry.kind}]  {h}")
+        sys.stdout.write(entry.program_text())
+        return 0
+    for entry in entries.values():
+        h = Hasher(None).subgraph_hash(std_graph(entry.name))
+        print(f"{entry.ref:<18} {entry.kind:<9} {entry.arity} in  {h}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text())
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's default exit code is 2 as well
+        self.print_usage(sys.stderr)
+        print(f"lexis: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lexis", description="Lexis language tools.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("check", help="check programs (files, or directories of *.lexis.json)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument(
+        "--position-encoding",
+        choices=("utf-16", "utf-8", "utf-32"),
+        default="utf-16",
+        help="unit of `character` in --format json (default utf-16, as LSP)",
+    )
+    p.add_argument("--trust-ceiling", type=int, choices=range(4), metavar="0-3")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("fix", help="apply the safe fixes in place")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    p.add_argument("--trust-ceiling", type=int, choices=range(4), metavar="0-3")
+    p.set_defaults(func=cmd_fix)
+
+    p = sub.add_parser("fmt", help="format programs in the canonical layout")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--check", action="store_true", help="report files that would change, write nothing")
+    p.set_defaults(func=cmd_fmt)
+
+    p = sub.add_parser("hash", help="the program's and every node's BLAKE3 content hash")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_hash)
+
+    p = sub.add_parser("explain", help="explain a diagnostic code")
+    p.add_argument("code", metavar="CODE")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("stdlib", help="list the standard library, or show one subgraph")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.set_defaults(func=cmd_stdlib)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of Lexis programs")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
