@@ -325,6 +325,18 @@ def check_shape(ctx: Context) -> None:
     node_validator = _node_validator()
     for graph in program.graphs:
         base_path: list[str | int] = ["nodes"] if graph.name is None else ["subgraphs", graph.name, "nodes"]
+        if graph.array is not None:
+            for index, item in enumerate(graph.array.items):
+                if not isinstance(item, JObject) and item.value is not INVALID:
+                    ctx.add(
+                        make(
+                            "LX0002",
+                            item.start,
+                            item.end,
+                            f"{_describe_path([*base_path, index])} must be a node object, not {_json_type(item.value)}",
+                            _type_hint([*base_path, index]),
+                        )
+                    )
         for node in graph.nodes:
             if _node_looks_valid(node.raw):
                 continue

@@ -1,0 +1,116 @@
+"""BLAKE3 content hashes: the test vectors of LEXIS.md §5 and every stdlib hash of §8."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lexis_ls.lang import stdlib
+from lexis_ls.lang.analysis import analyze
+from lexis_ls.lang.hashing import Hasher, std_graph
+
+PROGRAM = """{
+  "spec": "lexis-0.1.0",
+  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
+  "nodes": [
+    {"id": "a", "op": "const", "value": 5},
+    {"id": "b", "op": "const", "value": 3},
+    {"id": "sum", "op": "add", "inputs": ["a", "b"]},
+    {"id": "out", "op": "print", "inputs": ["sum"]}
+  ]
+}
+"""
+
+VECTORS = {
+    "a": "039c9761abd90242152ec03fef2dd94506a977e3fb937670f600c22fb595d62f",
+    "b": "f2bbecbbae3c4dfe08ada800fff7da6632e354972a000e31c1f4b7535057861a",
+    "sum": "c77c9b135c81f25ce360b1f322e542b2fa84efbadf0afbf456b1f7838f17f1a5",
+    "out": "078801c649fd8c79775bab4aa6b89e18c8d2efd3a8c44de8e77a435ba9962273",
+}
+PROGRAM_HASH = "3ccd3d1fe8b17b530eceaa3441dc09065e1dbc83d2abd7e5aee143cea0fefca6"
+
+
+def hashes(text: str) -> tuple[dict[str, str | None], str | None]:
+    a = analyze(text)
+    return a.hasher.graph_node_hashes(a.program.main), a.hasher.program_hash()
+
+
+def test_section_5_vectors() -> None:
+    nodes, program = hashes(PROGRAM)
+    assert nodes == VECTORS
+    assert program == PROGRAM_HASH
+
+
+def test_program_hash_ignores_ids_and_capability_order() -> None:
+    renamed = (
+        PROGRAM.replace('"a"', '"x1"')
+        .replace('"sum"', '"total"')
+        .replace('["PURE_COMPUTE", "IO_STDOUT"]', '["IO_STDOUT", "PURE_COMPUTE", "IO_STDOUT"]')
+    )
+    nodes, program = hashes(renamed)
+    assert program == PROGRAM_HASH
+    assert nodes["total"] == VECTORS["sum"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", "e4cd70d99f0524cfd544bc1edccb2b4ecd005122e8341af7820301cb8b747fb1"),
+        ("1", "dd625f0b29cdd887341b1e126569d49deea81b8290bfed6fc2d7f3581fb8fe41"),
+        ("1.0", "7cec2650289d4f4208afaac416842ce3c4c4977af34c1e5b9e10950ebdddf9d4"),
+    ],
+)
+def test_const_vectors_keep_int_float_and_bool_distinct(value: str, expected: str) -> None:
+    text = PROGRAM.replace('"value": 5', f'"value": {value}')
+    nodes, _ = hashes(text)
+    assert nodes["a"] == expected
+
+
+def test_map_over_range_with_std_double() -> None:
+    text = """{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE"], "nodes": [
+      {"id": "one", "op": "const", "value": 1},
+      {"id": "four", "op": "const", "value": 4},
+      {"id": "r", "op": "range", "inputs": ["one", "four"]},
+      {"id": "m", "op": "map", "inputs": ["r"], "value": "std:double"}]}"""
+    nodes, _ = hashes(text)
+    assert nodes["m"] == "94cb2e27a6300e49c7b395b1b062e28ab4a6049f187053aaa55a6f1ee918c5bf"
+    # The same reference written as the hash gives the same node hash.
+    by_hash = text.replace("std:double", stdlib.entries()["double"].expected_hash)
+    assert hashes(by_hash)[0]["m"] == nodes["m"]
+
+
+def test_every_stdlib_hash_matches_the_spec(lexis_md: str) -> None:
+    table = dict(re.findall(r"^\| `std:(\w+)` \| .* \| `([0-9a-f]{64})` \|$", lexis_md, re.M))
+    assert len(table) == 32
+    computed = {name: Hasher(None).subgraph_hash(std_graph(name)) for name in stdlib.entries()}
+    assert computed == table
+
+
+def test_stdlib_definitions_are_transcribed_from_the_spec(lexis_md: str) -> None:
+    table = dict(re.findall(r"^\| `std:(\w+)` \| (.*) \| `[0-9a-f]{64}` \|$", lexis_md, re.M))
+    assert {n: e.definition for n, e in stdlib.entries().items()} == table
+
+
+def test_undefined_hashes_propagate_instead_of_guessing() -> None:
+    text = PROGRAM.replace('["a", "b"]', '["a", "nope"]')
+    nodes, program = hashes(text)
+    assert nodes["a"] == VECTORS["a"]
+    assert nodes["sum"] is None and nodes["out"] is None
+    assert program is None
+
+
+def test_recursive_subgraphs_have_no_hash_and_do_not_hang() -> None:
+    text = """{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE"], "nodes": [
+      {"id": "x", "op": "const", "value": 1},
+      {"id": "c", "op": "subgraph_call", "inputs": ["x"], "value": "f"}],
+      "subgraphs": {
+        "f": {"nodes": [{"id": "i", "op": "input_port", "value": 0},
+                        {"id": "r", "op": "subgraph_call", "inputs": ["i"], "value": "g"},
+                        {"id": "o", "op": "output_port", "inputs": ["r"], "value": 0}]},
+        "g": {"nodes": [{"id": "i", "op": "input_port", "value": 0},
+                        {"id": "r", "op": "subgraph_call", "inputs": ["i"], "value": "f"},
+                        {"id": "o", "op": "output_port", "inputs": ["r"], "value": 0}]}}}"""
+    a = analyze(text)
+    assert a.hasher.subgraph_hash(a.program.subgraphs["f"]) is None
+    assert "LX1011" in {d.code for d in a.diagnostics}
