@@ -50,7 +50,9 @@ def collect(paths: Sequence[str]) -> Inputs:
         p = Path(raw)
         if p.is_dir():
             found = sorted(
-                f for f in p.rglob(f"*{LEXIS_SUFFIX}") if f.is_file() and "node_modules" not in f.parts
+                f
+                for f in p.rglob(f"*{LEXIS_SUFFIX}")
+                if f.is_file() and "node_modules" not in f.parts
             )
             out.files.extend(found)
         elif p.exists():
@@ -72,7 +74,10 @@ def _read(path: Path) -> tuple[str | None, str | None]:
     try:
         return read_text(path), None
     except UnicodeDecodeError as exc:
-        return None, f"{path}: not UTF-8 text (invalid byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        return (
+            None,
+            f"{path}: not UTF-8 text (invalid byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+        )
     except OSError as exc:
         return None, f"{path}: cannot read: {exc.strerror or exc}"
 
@@ -137,12 +142,16 @@ def render_diagnostic(path: str, analysis: Analysis, d: Diagnostic, style: Style
     if end.line != start.line:
         carets += "..."
     label = d.severity.value
-    out.append(f"{pad} {style('|', '34')} {_caret_prefix(text[: start.character])}{style(carets + ' ' + label, colour)}")
+    out.append(
+        f"{pad} {style('|', '34')} {_caret_prefix(text[: start.character])}{style(carets + ' ' + label, colour)}"
+    )
     for hint in d.hints:
         out.append(f"{pad} {style('=', '34')} hint: {hint}")
     for rel in d.related[:10]:
         p = lines.position(rel.start, "utf-32")
-        out.append(f"{pad} {style('=', '34')} note: {path}:{p.line + 1}:{p.character + 1}: {rel.message}")
+        out.append(
+            f"{pad} {style('=', '34')} note: {path}:{p.line + 1}:{p.character + 1}: {rel.message}"
+        )
     if len(d.related) > 10:
         out.append(f"{pad} {style('=', '34')} note: ... and {len(d.related) - 10} more")
     fixes = [f.title + (" (safe: `lexis fix` applies it)" if f.safe else "") for f in d.fixes]
@@ -151,7 +160,9 @@ def render_diagnostic(path: str, analysis: Analysis, d: Diagnostic, style: Style
     return "\n".join(out)
 
 
-def diagnostic_json(path: str, analysis: Analysis, d: Diagnostic, encoding: Encoding) -> dict[str, Any]:
+def diagnostic_json(
+    path: str, analysis: Analysis, d: Diagnostic, encoding: Encoding
+) -> dict[str, Any]:
     def rng(start: int, end: int) -> dict[str, Any]:
         s = analysis.lines.position(start, encoding)
         e = analysis.lines.position(end, encoding)
@@ -325,14 +336,20 @@ def cmd_hash(args: argparse.Namespace) -> int:
         print(f"lexis: {path}: not a Lexis program (run `lexis check {path}`)", file=sys.stderr)
         return 1
     nodes = hasher.graph_node_hashes(program.main)
-    subgraphs = {
-        name: {"hash": hasher.subgraph_hash(g), "nodes": hasher.graph_node_hashes(g)}
+    subgraphs: dict[str, tuple[str | None, dict[str, str | None]]] = {
+        name: (hasher.subgraph_hash(g), hasher.graph_node_hashes(g))
         for name, g in program.subgraphs.items()
     }
     program_hash = hasher.program_hash()
     if args.format == "json":
         json.dump(
-            {"program": program_hash, "nodes": nodes, "subgraphs": subgraphs}, sys.stdout, indent=2
+            {
+                "program": program_hash,
+                "nodes": nodes,
+                "subgraphs": {n: {"hash": h, "nodes": ns} for n, (h, ns) in subgraphs.items()},
+            },
+            sys.stdout,
+            indent=2,
         )
         sys.stdout.write("\n")
     else:
@@ -340,9 +357,9 @@ def cmd_hash(args: argparse.Namespace) -> int:
         width = max([len(k) for k in nodes] + [4])
         for nid, h in nodes.items():
             print(f"  {nid:<{width}}  {h or '(undefined)'}")
-        for name, sg in subgraphs.items():
-            print(f"subgraph {name}  {sg['hash'] or '(undefined)'}")
-            for nid, h in sg["nodes"].items():
+        for name, (sg_hash, sg_nodes) in subgraphs.items():
+            print(f"subgraph {name}  {sg_hash or '(undefined)'}")
+            for nid, h in sg_nodes.items():
                 print(f"  {nid:<{width}}  {h or '(undefined)'}")
     if program_hash is None:
         errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
@@ -428,7 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fmt", help="format programs in the canonical layout")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--check", action="store_true", help="report files that would change, write nothing")
+    p.add_argument(
+        "--check", action="store_true", help="report files that would change, write nothing"
+    )
     p.set_defaults(func=cmd_fmt)
 
     p = sub.add_parser("hash", help="the program's and every node's BLAKE3 content hash")

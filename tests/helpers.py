@@ -11,7 +11,11 @@ EXAMPLES = ROOT / "examples"
 
 def shared_dir() -> Path | None:
     """The project's shared/ folder (LEXIS.md, DIAGNOSTICS.md): beside the clone in CI."""
-    candidates = [os.environ.get("LEXIS_SHARED"), ROOT.parent / "shared", ROOT.parent.parent / "shared"]
+    candidates = [
+        os.environ.get("LEXIS_SHARED"),
+        ROOT.parent / "shared",
+        ROOT.parent.parent / "shared",
+    ]
     for c in candidates:
         if c and (Path(c) / "LEXIS.md").is_file():
             return Path(c)

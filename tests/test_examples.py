@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLES
 
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.format import format_text
-
-from helpers import EXAMPLES
 
 PROGRAMS = sorted(EXAMPLES.glob("*.lexis.json"))
 

@@ -37,7 +37,11 @@ def _conflicts(edit: TextEdit, taken: list[TextEdit]) -> bool:
     for t in taken:
         if edit.start < t.end and t.start < edit.end:
             return True
-        if edit.start == t.start or edit.end == t.end or edit.start == t.end and edit.end == t.start:
+        if (
+            edit.start == t.start
+            or edit.end == t.end
+            or (edit.start == t.end and edit.end == t.start)
+        ):
             return True  # same insertion point or touching replacements: take it next round
         if edit.start == edit.end and t.start < edit.start < t.end:
             return True
@@ -67,7 +71,9 @@ class FixAllResult:
     rounds: int
 
 
-def fix_all(text: str, options: Options | None = None, analysis: Analysis | None = None) -> FixAllResult:
+def fix_all(
+    text: str, options: Options | None = None, analysis: Analysis | None = None
+) -> FixAllResult:
     current = analysis if analysis is not None and analysis.text == text else analyze(text, options)
     applied: list[tuple[str, str]] = []
     rounds = 0

@@ -117,7 +117,9 @@ class Hasher:
         for node in order:
             memo[id(node)] = self._compute(node, by_id, memo)
 
-    def _compute(self, node: Node, by_id: dict[str, Node], memo: dict[int, str | None]) -> str | None:
+    def _compute(
+        self, node: Node, by_id: dict[str, Node], memo: dict[int, str | None]
+    ) -> str | None:
         op = node.op
         if op is None:
             return None

@@ -19,7 +19,15 @@ HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 SPEC_VERSION = "lexis-0.1.0"
 MISSING: Any = object()  # a key that is absent (as opposed to INVALID: present but unparsable)
 
-PROGRAM_KEYS = ("spec", "name", "description", "capabilities", "allowed_domains", "nodes", "subgraphs")
+PROGRAM_KEYS = (
+    "spec",
+    "name",
+    "description",
+    "capabilities",
+    "allowed_domains",
+    "nodes",
+    "subgraphs",
+)
 NODE_KEYS = ("id", "op", "inputs", "value", "doc")
 SUBGRAPH_KEYS = ("nodes", "doc")
 
@@ -27,7 +35,7 @@ SUBGRAPH_KEYS = ("nodes", "doc")
 class Node:
     """One node object of a graph, with its decoded fields."""
 
-    __slots__ = ("graph", "index", "syntax", "raw", "id", "op", "inputs", "value")
+    __slots__ = ("graph", "id", "index", "inputs", "op", "raw", "syntax", "value")
 
     def __init__(self, graph: Graph, index: int, syntax: JObject, raw: dict[str, Any]) -> None:
         self.graph = graph

@@ -37,7 +37,9 @@ def _node_properties(full: bool) -> dict[str, Any]:
             "items": {"type": "string"},
             "description": "Ids of the nodes whose values are this node's inputs, in order.",
         },
-        "value": {"description": "Op-specific value (literal, template, subgraph reference, config)."},
+        "value": {
+            "description": "Op-specific value (literal, template, subgraph reference, config)."
+        },
         "doc": {"type": "string", "description": "Documentation shown on hover."},
     }
     if full:
@@ -65,9 +67,17 @@ def _value_schema(rule: ValueRule) -> dict[str, Any] | None:
     if rule is ValueRule.CONFIG:
         return {"type": "object"}
     if rule is ValueRule.WIDGET:
-        return {"type": "object", "required": ["type"], "properties": {"type": {"enum": list(WIDGET_TYPES)}}}
+        return {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"enum": list(WIDGET_TYPES)}},
+        }
     if rule is ValueRule.SHAPE:
-        return {"type": "object", "required": ["shape"], "properties": {"shape": {"enum": list(DRAW_SHAPES)}}}
+        return {
+            "type": "object",
+            "required": ["shape"],
+            "properties": {"shape": {"enum": list(DRAW_SHAPES)}},
+        }
     return None
 
 
@@ -92,7 +102,9 @@ def _per_op_rules() -> list[dict[str, Any]]:
         if op.value.required:
             then["required"] = [*then.get("required", []), "value"]
         then["properties"] = props
-        rules.append({"if": {"properties": {"op": {"const": name}}, "required": ["op"]}, "then": then})
+        rules.append(
+            {"if": {"properties": {"op": {"const": name}}, "required": ["op"]}, "then": then}
+        )
     return rules
 
 
@@ -123,7 +135,8 @@ def program_schema() -> dict[str, Any]:
                 "items": {
                     "enum": caps,
                     "markdownEnumDescriptions": [
-                        f"{CAPABILITIES[c].summary} (trust level {CAPABILITIES[c].trust})" for c in caps
+                        f"{CAPABILITIES[c].summary} (trust level {CAPABILITIES[c].trust})"
+                        for c in caps
                     ],
                 },
                 "uniqueItems": True,
@@ -176,7 +189,10 @@ def top_level_shape() -> dict[str, Any]:
                 "additionalProperties": {
                     "type": "object",
                     "required": ["nodes"],
-                    "properties": {"nodes": {"type": "array", "minItems": 1}, "doc": {"type": "string"}},
+                    "properties": {
+                        "nodes": {"type": "array", "minItems": 1},
+                        "doc": {"type": "string"},
+                    },
                     "additionalProperties": False,
                 },
             },

@@ -1,4 +1,4 @@
-""""Did you mean" suggestions: case-insensitive matches first, then edit distance."""
+""" "Did you mean" suggestions: case-insensitive matches first, then edit distance."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def suggestions(name: str, candidates: Iterable[str], *, most: int = 3) -> list[
     limit = max(1, min(3, len(name) // 3))
     scored: list[tuple[int, str]] = []
     for c in pool:
-        if len(name) < 3 and len(c) <= len(name):
-            continue  # one edit away from a one- or two-letter name is no evidence at all
+        if len(name) < 3 and (not c or not lowered or c[0].lower() != lowered[0]):
+            continue  # any one-letter change of a short name is no evidence: keep the first letter
         d = distance(lowered, c.lower(), limit)
         if d <= limit:
             scored.append((d, c))
@@ -52,7 +52,9 @@ def suggestions(name: str, candidates: Iterable[str], *, most: int = 3) -> list[
     if len(lowered) >= 3:
         for c in pool:
             cl = c.lower()
-            if c not in out and (cl.endswith(":" + lowered) or (lowered in cl and len(cl) - len(lowered) <= 4)):
+            if c not in out and (
+                cl.endswith(":" + lowered) or (lowered in cl and len(cl) - len(lowered) <= 4)
+            ):
                 out.append(c)
     return out[:most]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 MAX_DEPTH = 200
 MAX_ERRORS = 200
@@ -41,6 +41,17 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 
+def contains_invalid(value: Any) -> bool:
+    """True when ``value`` is or holds something that did not parse."""
+    if value is INVALID:
+        return True
+    if isinstance(value, list):
+        return any(contains_invalid(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_invalid(v) for v in value.values())
+    return False
+
+
 @dataclass(slots=True)
 class SyntaxIssue:
     start: int
@@ -55,7 +66,7 @@ class DuplicateKey:
 
 
 class JValue:
-    __slots__ = ("start", "end")
+    __slots__ = ("end", "start")
     start: int
     end: int
 
@@ -106,7 +117,7 @@ class JMember:
 
 
 class JObject(JValue):
-    __slots__ = ("_members", "_value", "_source")
+    __slots__ = ("_members", "_source", "_value")
 
     def __init__(
         self,
@@ -156,7 +167,7 @@ class JObject(JValue):
 
 
 class JArray(JValue):
-    __slots__ = ("items", "_value")
+    __slots__ = ("_value", "items")
 
     def __init__(self, start: int, end: int, items: list[JNode]) -> None:
         self.start, self.end, self.items = start, end, items
@@ -172,7 +183,7 @@ class JArray(JValue):
         return f"JArray@{self.start}-{self.end}[{len(self.items)}]"
 
 
-JNode = Union[JString, JScalar, JObject, JArray]
+JNode = JString | JScalar | JObject | JArray
 
 
 @dataclass(slots=True)
@@ -206,12 +217,12 @@ _TOKEN = re.compile(
 )
 _NEXT_OBJECT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
 _LITERALS = {"true": True, "false": False, "null": None}
-_STRING_END = re.compile(r'(?:[^"\\\r\n]|\\.)*("|(?=[\r\n])|$)')
+_STRING_END = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 class _Token:
-    __slots__ = ("kind", "start", "end", "text")
+    __slots__ = ("end", "kind", "start", "text")
 
     def __init__(self, kind: str, start: int, end: int, text: str) -> None:
         self.kind, self.start, self.end, self.text = kind, start, end, text
@@ -230,7 +241,7 @@ class _Parser:
         self._dup_seen = False
         self._peeked: _Token | None = None
         decoder = json.JSONDecoder(object_pairs_hook=self._pairs, parse_constant=_reject_constant)
-        self._scan_once = decoder.scan_once
+        self._scan_once = decoder.scan_once  # type: ignore[attr-defined]
 
     # --- errors ---
 
@@ -305,7 +316,9 @@ class _Parser:
         root = self.parse_value(0)
         tok = self.peek()
         if tok.kind != "eof":
-            self.error(tok.start, tok.end, f"unexpected {_describe(tok)} after the end of the document")
+            self.error(
+                tok.start, tok.end, f"unexpected {_describe(tok)} after the end of the document"
+            )
         return root
 
     def parse_value(self, depth: int) -> JNode | None:
@@ -335,7 +348,9 @@ class _Parser:
             elif tok.text in ("True", "False", "None", "undefined"):
                 suggestion = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
                 self.error(
-                    tok.start, tok.end, f"`{tok.text}` is not valid JSON: use `{suggestion[tok.text]}`"
+                    tok.start,
+                    tok.end,
+                    f"`{tok.text}` is not valid JSON: use `{suggestion[tok.text]}`",
                 )
             elif tok.text.startswith("'"):
                 self.error(tok.start, tok.end, "strings must use double quotes")
@@ -380,11 +395,15 @@ class _Parser:
                 after = self._peek_after(tok)
                 if after == ":":
                     self.take()
-                    self.error(tok.start, tok.end, f"property names must be in double quotes: \"{tok.text}\"")
+                    self.error(
+                        tok.start, tok.end, f'property names must be in double quotes: "{tok.text}"'
+                    )
                     key = JString(tok.start, tok.end, tok.text)
                 else:
                     self.take()
-                    self.error(tok.start, tok.end, f"expected a property name, found {_describe(tok)}")
+                    self.error(
+                        tok.start, tok.end, f"expected a property name, found {_describe(tok)}"
+                    )
                     continue
             elif tok.kind == "punct" and tok.text == ",":
                 self.take()
@@ -396,23 +415,33 @@ class _Parser:
                     tok.start,
                     tok.end,
                     f"expected a property name or '}}', found {_describe(tok)}"
-                    + (f" (the object opened at offset {open_tok.start} is not closed)" if tok.kind == "eof" else ""),
+                    + (
+                        f" (the object opened at offset {open_tok.start} is not closed)"
+                        if tok.kind == "eof"
+                        else ""
+                    ),
                 )
                 if tok.kind == "punct" and tok.text == ":":
                     self.take()
                     continue
-                end = tok.start if tok.kind != "eof" else tok.start
+                end = tok.start
                 break
             value: JNode | None = None
             colon = self.peek()
             if colon.kind == "punct" and colon.text == ":":
                 self.take()
                 value = self.parse_value(depth)
-            elif colon.kind in ("string", "number", "literal") or (colon.kind == "punct" and colon.text in "{["):
-                self.error(colon.start, colon.end, f"expected ':' after the property name \"{key.value}\"")
+            elif colon.kind in ("string", "number", "literal") or (
+                colon.kind == "punct" and colon.text in "{["
+            ):
+                self.error(
+                    colon.start, colon.end, f"expected ':' after the property name \"{key.value}\""
+                )
                 value = self.parse_value(depth)
             else:
-                self.error(colon.start, colon.end, f"expected ':' after the property name \"{key.value}\"")
+                self.error(
+                    colon.start, colon.end, f"expected ':' after the property name \"{key.value}\""
+                )
             previous = seen.get(key.value)
             if previous is not None:
                 self.duplicates.append(DuplicateKey(previous, key))
@@ -430,7 +459,9 @@ class _Parser:
             if sep.kind == "punct" and sep.text == "}":
                 continue
             if sep.kind == "string":
-                self.error(sep.start, sep.end, f"expected ',' or '}}' after the value of \"{key.value}\"")
+                self.error(
+                    sep.start, sep.end, f"expected ',' or '}}' after the value of \"{key.value}\""
+                )
                 continue
             self.error(sep.start, sep.end, f"expected ',' or '}}', found {_describe(sep)}")
             if sep.kind in ("word", "number", "literal"):

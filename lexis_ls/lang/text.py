@@ -46,7 +46,7 @@ def _units(segment: str, encoding: Encoding) -> int:
 class LineIndex:
     """Maps code-point offsets of ``text`` to (line, character) positions and back."""
 
-    __slots__ = ("text", "line_starts")
+    __slots__ = ("line_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -15,7 +15,9 @@ RUNTIME_CODES = {"LX4001", "LX4002"}
 def test_every_documented_code_is_registered(diagnostics_md: str) -> None:
     documented = re.findall(r"^\| (LX\d{4}) \| (\w)", diagnostics_md, re.M)
     severities = {"E": "error", "W": "warning", "I": "information", "H": "hint"}
-    assert {c: severities[s] for c, s in documented} == {c: i.severity.value for c, i in CODES.items()}
+    assert {c: severities[s] for c, s in documented} == {
+        c: i.severity.value for c, i in CODES.items()
+    }
 
 
 @pytest.mark.parametrize("code", sorted(CODES))

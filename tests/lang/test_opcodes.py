@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+from helpers import ROOT
+
 from lexis_ls.lang.opcodes import CAPABILITIES, OPCODES, Arity
 from lexis_ls.lang.schema import program_schema, schema_text
-
-from helpers import ROOT
 
 
 def test_registry_matches_the_opcode_table(lexis_md: str) -> None:
@@ -18,7 +18,13 @@ def test_registry_matches_the_opcode_table(lexis_md: str) -> None:
     assert len(rows) == 93
     spec = {op: (int(t), a.strip(), v.strip(), c, s.strip()) for t, op, a, v, c, s in rows}
     ours = {
-        name: (op.tier, op.arity.describe(), op.value.value.replace("none", "—"), op.capability, op.semantics)
+        name: (
+            op.tier,
+            op.arity.describe(),
+            op.value.value.replace("none", "—"),
+            op.capability,
+            op.semantics,
+        )
         for name, op in OPCODES.items()
     }
     assert ours == spec
@@ -40,7 +46,9 @@ def test_arity_rules() -> None:
 
 def test_committed_schema_is_generated_from_the_registry() -> None:
     committed = (ROOT / "schema" / "lexis.schema.json").read_text(encoding="utf-8")
-    assert committed == schema_text(), "schema/lexis.schema.json is stale: run `lexis schema > schema/lexis.schema.json`"
+    assert committed == schema_text(), (
+        "schema/lexis.schema.json is stale: run `lexis schema > schema/lexis.schema.json`"
+    )
 
 
 def test_schema_lists_every_opcode_with_documentation() -> None:

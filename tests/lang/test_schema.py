@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import EXAMPLES
 from jsonschema import Draft202012Validator
 
 from lexis_ls.lang.schema import program_schema
-
-from helpers import EXAMPLES
 
 VALIDATOR = Draft202012Validator(program_schema())
 

@@ -50,7 +50,9 @@ def test_valid_document_has_ranges_for_every_key_and_value() -> None:
         ("", 0, "empty document"),
     ],
 )
-def test_syntax_errors_are_reported_at_the_offending_token(text: str, where: int, fragment: str) -> None:
+def test_syntax_errors_are_reported_at_the_offending_token(
+    text: str, where: int, fragment: str
+) -> None:
     found = messages(text)
     assert found, text
     assert found[0][0] == where
@@ -74,7 +76,9 @@ def test_recovery_keeps_nodes_before_and_after_an_error() -> None:
 
 
 def test_truncated_document_recovers_what_it_can() -> None:
-    text = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}, {"id": "b", "op"'
+    text = (
+        '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}, {"id": "b", "op"'
+    )
     result = parse(text)
     assert result.errors
     assert result.root is not None

@@ -113,9 +113,14 @@ def _describe(a: Abs) -> str:
         text = json_text(v)
         if len(text) > 40:
             text = text[:37] + "..."
-        kind = {NUM: "the number", STR: "the string", BOOL: "the boolean", NULL: "", SEQ: "the list", DICT: "the dict"}.get(
-            type_name(v), ""
-        )
+        kind = {
+            NUM: "the number",
+            STR: "the string",
+            BOOL: "the boolean",
+            NULL: "",
+            SEQ: "the list",
+            DICT: "the dict",
+        }.get(type_name(v), "")
         return f"{kind} {text}".strip()
     names = sorted(a.types)
     return "a " + "/".join(n.lower() for n in names) + " value"
@@ -134,7 +139,10 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
             if NUM not in a.types:
                 raise _Certain(f"`{op}` needs numbers, but input {k + 1} is {_describe(a)}")
         if op in ("div", "mod") and n == 2 and args[1].known and args[1].value == 0:
-            raise _Certain(("division" if op == "div" else "modulo") + " by zero (the divisor is the constant 0)")
+            raise _Certain(
+                ("division" if op == "div" else "modulo")
+                + " by zero (the divisor is the constant 0)"
+            )
         if op == "sqrt" and known and vals[0] < 0:
             raise _Certain(f"the square root of the negative constant {json_text(vals[0])}")
         if op == "power" and known and n == 2 and vals[0] < 0 and not float(vals[1]).is_integer():
@@ -185,9 +193,9 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
         return UNKNOWN
 
     if op == "get" and n == 2:
-        d, k = args
-        if DICT not in d.types:
-            raise _Certain(f"`get` from {_describe(d)} (only dicts)")
+        dct = args[0]
+        if DICT not in dct.types:
+            raise _Certain(f"`get` from {_describe(dct)} (only dicts)")
         if known and isinstance(vals[0], dict) and vals[1] not in vals[0]:
             raise _Certain(f"the key {json_text(vals[1])} is not in the dict")
         return const(vals[0][vals[1]]) if known else UNKNOWN
@@ -217,7 +225,11 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
         if known:
             kinds = {type_name(v) for v in vals[0]}
             if len(kinds) > 1 or kinds - {NUM, STR}:
-                raise _Certain("the list mixes " + ", ".join(sorted(kinds)) + " values; sort needs all numbers or all strings")
+                raise _Certain(
+                    "the list mixes "
+                    + ", ".join(sorted(kinds))
+                    + " values; sort needs all numbers or all strings"
+                )
             return const(sorted(vals[0]))
         return Abs(frozenset({SEQ}))
 
@@ -233,7 +245,9 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
             return args[1] if truthy(cond.value) else args[2]
         if args[1].error or args[2].error:
             return UNKNOWN
-        return Abs(args[1].types | args[2].types) if not (args[1].known and args[2].known) else UNKNOWN
+        return (
+            Abs(args[1].types | args[2].types) if not (args[1].known and args[2].known) else UNKNOWN
+        )
 
     if op in ("print", "comment", "delay") and n >= 1:
         return args[0]
@@ -296,7 +310,8 @@ def _fold_other(op: str, vals: list[Any], value: Any) -> Abs | None:
     if op == "dict" and len(vals) % 2 == 0 and all(isinstance(k, str) for k in vals[::2]):
         return const(dict(zip(vals[::2], vals[1::2])))
     if op in ("upper", "lower", "trim") and len(vals) == 1 and isinstance(vals[0], str):
-        return const({"upper": str.upper, "lower": str.lower, "trim": str.strip}[op](vals[0]))
+        s: str = vals[0]
+        return const(s.upper() if op == "upper" else s.lower() if op == "lower" else s.strip())
     return None
 
 

@@ -16,9 +16,10 @@ from ..opcodes import (
     WIDGET_TYPES,
     ValueRule,
 )
-from ..stdlib import STD_PREFIX, names as std_names
+from ..stdlib import STD_PREFIX
+from ..stdlib import names as std_names
 from ..suggest import did_you_mean, suggestions
-from ..syntax import INVALID, JArray, JObject
+from ..syntax import INVALID, JArray, JObject, contains_invalid
 from .base import Context, insert_before_element, json_text, node_text
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
@@ -86,8 +87,12 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 span.end,
                 f"duplicate node id {json_text(nid)} in {graph.label}",
                 "ids must be unique within a graph; inputs always refer to the first definition",
-                related=[Related(prev_span.start, prev_span.end, f"first definition of {json_text(nid)}")],
-                fixes=[Fix(f"Rename to `{fresh}`", (TextEdit(span.start, span.end, json_text(fresh)),))],
+                related=[
+                    Related(prev_span.start, prev_span.end, f"first definition of {json_text(nid)}")
+                ],
+                fixes=[
+                    Fix(f"Rename to `{fresh}`", (TextEdit(span.start, span.end, json_text(fresh)),))
+                ],
             )
         )
 
@@ -117,7 +122,11 @@ def _check_op(ctx: Context, node: Node) -> bool:
     message = f"unknown opcode {json_text(op)}"
     if options:
         message += f"; {did_you_mean(options)}"
-    hint = "opcodes are lower case" if op.lower() in OPCODES else "`lexis explain LX1001` lists where to find all 93"
+    hint = (
+        "opcodes are lower case"
+        if op.lower() in OPCODES
+        else "`lexis explain LX1001` lists where to find all 93"
+    )
     ctx.add(make("LX1001", span.start, span.end, message, hint, fixes=fixes))
     return False
 
@@ -177,12 +186,18 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
     span = node.input_span(index)
     candidates = [i for i in graph.by_id if i != node.id]
     options = suggestions(name, candidates) if len(candidates) < 20000 else []
-    fixes = [Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),)) for o in options[:1]]
+    fixes = [
+        Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),))
+        for o in options[:1]
+    ]
     array = graph.array
     if array is not None and ID_PATTERN.fullmatch(name):
         new = node_text({"id": name, "op": "const", "value": None})
         fixes.append(
-            Fix(f"Insert a `const` node `{name}`", (insert_before_element(ctx.text, node.syntax, new),))
+            Fix(
+                f"Insert a `const` node `{name}`",
+                (insert_before_element(ctx.text, node.syntax, new),),
+            )
         )
     message = f"input {json_text(name)} of {node.label} refers to no node in {graph.label}"
     elsewhere = [g.label for g in ctx.program.graphs if g is not graph and name in g.by_id]
@@ -190,7 +205,9 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
     if options:
         message += f"; {did_you_mean(options)}"
     if elsewhere:
-        hints.append(f"{json_text(name)} is defined in {elsewhere[0]}, but ids are local to their graph")
+        hints.append(
+            f"{json_text(name)} is defined in {elsewhere[0]}, but ids are local to their graph"
+        )
     if graph.is_subgraph:
         hints.append("inside a subgraph, values from outside arrive through `input_port` nodes")
     hints.append("inputs name the ids of nodes in the same graph")
@@ -201,6 +218,22 @@ def _inline_object(ctx: Context, graph: Graph, node: Node, index: int) -> None:
     item = node.input_syntax(index)
     if not isinstance(item, JObject):
         return
+    fixes: list[Fix] = []
+    if not contains_invalid(item.value):  # a broken object cannot be moved without guessing
+        fixes.append(_flatten_fix(ctx, graph, node, index, item))
+    ctx.add(
+        make(
+            "LX1012",
+            item.start,
+            item.end,
+            f"inline node object in the inputs of {node.label}: inputs must be node ids",
+            "move the object to its own node and reference it by id",
+            fixes=fixes,
+        )
+    )
+
+
+def _flatten_fix(ctx: Context, graph: Graph, node: Node, index: int, item: JObject) -> Fix:
     taken: set[str] = set()
     base = f"{node.id or 'node'}_in{index}"
     new_nodes: list[str] = []
@@ -211,16 +244,7 @@ def _inline_object(ctx: Context, graph: Graph, node: Node, index: int) -> None:
         sep = edits[0].new_text[len(new_nodes[0]) :]
         edits = [TextEdit(node.syntax.start, node.syntax.start, sep.join(new_nodes) + sep)]
     edits.append(TextEdit(item.start, item.end, json_text(ref)))
-    ctx.add(
-        make(
-            "LX1012",
-            item.start,
-            item.end,
-            f"inline node object in the inputs of {node.label}: inputs must be node ids",
-            "move the object to its own node and reference it by id",
-            fixes=[Fix("Move the inline node to its own node", tuple(edits), safe=True)],
-        )
-    )
+    return Fix("Move the inline node to its own node", tuple(edits), safe=True)
 
 
 def _flatten(
@@ -228,7 +252,12 @@ def _flatten(
 ) -> str:
     """Turns an inline node (and inline nodes nested in it) into node texts; returns its id."""
     own = obj.get("id")
-    if isinstance(own, str) and ID_PATTERN.fullmatch(own) and own not in graph.by_id and own not in taken:
+    if (
+        isinstance(own, str)
+        and ID_PATTERN.fullmatch(own)
+        and own not in graph.by_id
+        and own not in taken
+    ):
         nid = own
     else:
         nid = ctx.fresh_id(graph, base, taken)
@@ -251,7 +280,9 @@ def _flatten(
 # --- values ------------------------------------------------------------------------------
 
 
-def _value_problem(ctx: Context, node: Node, message: str, *hints: str, at_value: bool = True) -> None:
+def _value_problem(
+    ctx: Context, node: Node, message: str, *hints: str, at_value: bool = True
+) -> None:
     span = node.value_span("value") if at_value else None
     if span is None:
         span = node.op_span()
@@ -278,21 +309,29 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
             ValueRule.SHAPE: '{"shape": "rect", "x": 0, "y": 0, "width": 10, "height": 10}',
         }.get(rule, "...")
         _value_problem(
-            ctx, node, f"`{name}` needs a `value` ({rule.value})", f'add "value": {example}', at_value=False
+            ctx,
+            node,
+            f"`{name}` needs a `value` ({rule.value})",
+            f'add "value": {example}',
+            at_value=False,
         )
         return
     if missing or rule is ValueRule.NONE or rule is ValueRule.ANY:
         return
     if rule in (ValueRule.STRING, ValueRule.OPTIONAL_STRING, ValueRule.TEMPLATE):
         if type(value) is not str:
-            _value_problem(ctx, node, f"the `value` of `{name}` must be a string, not {json_text(value)[:40]}")
+            _value_problem(
+                ctx, node, f"the `value` of `{name}` must be a string, not {json_text(value)[:40]}"
+            )
             return
         if rule is ValueRule.TEMPLATE:
             _check_template(ctx, node, value)
     elif rule is ValueRule.PORT:
         if type(value) is not int or value < 0:
             _value_problem(
-                ctx, node, f"the `value` of `{name}` must be a port number (an integer >= 0), not {json_text(value)[:40]}"
+                ctx,
+                node,
+                f"the `value` of `{name}` must be a port number (an integer >= 0), not {json_text(value)[:40]}",
             )
         elif not graph.is_subgraph:
             span = node.op_span()
@@ -308,14 +347,18 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
     elif rule is ValueRule.DELAY_SECONDS:
         if type(value) not in (int, float) or not 0 <= value <= DELAY_MAX_SECONDS:
             _value_problem(
-                ctx, node, f"`delay` takes 0 to {DELAY_MAX_SECONDS} seconds, got {json_text(value)[:40]}"
+                ctx,
+                node,
+                f"`delay` takes 0 to {DELAY_MAX_SECONDS} seconds, got {json_text(value)[:40]}",
             )
     elif rule is ValueRule.SUBGRAPH_REF:
         _check_reference(ctx, graph, node, value)
     elif rule is ValueRule.CONFIG:
         _check_config(ctx, node, value)
     elif rule in (ValueRule.WIDGET, ValueRule.SHAPE):
-        key, allowed = ("type", WIDGET_TYPES) if rule is ValueRule.WIDGET else ("shape", DRAW_SHAPES)
+        key, allowed = (
+            ("type", WIDGET_TYPES) if rule is ValueRule.WIDGET else ("shape", DRAW_SHAPES)
+        )
         if not isinstance(value, dict):
             _value_problem(ctx, node, f"the `value` of `{name}` must be an object with a `{key}`")
             return
@@ -362,16 +405,26 @@ def _check_template(ctx: Context, node: Node, template: str) -> None:
 def _check_config(ctx: Context, node: Node, value: Any) -> None:
     name = node.op or ""
     if not isinstance(value, dict):
-        _value_problem(ctx, node, f"the `value` of `{name}` must be a config object, not {json_text(value)[:40]}")
+        _value_problem(
+            ctx,
+            node,
+            f"the `value` of `{name}` must be a config object, not {json_text(value)[:40]}",
+        )
         return
     if name.startswith("http_"):
         for key in ("allow_http", "follow_redirects"):
             if key in value and type(value[key]) is not bool:
-                _value_problem(ctx, node, f"`{key}` in the config of `{name}` must be true or false")
+                _value_problem(
+                    ctx, node, f"`{key}` in the config of `{name}` must be true or false"
+                )
                 return
         timeout = value.get("timeout")
         if timeout is not None and (type(timeout) not in (int, float) or timeout <= 0):
-            _value_problem(ctx, node, f"`timeout` in the config of `{name}` must be a positive number of seconds")
+            _value_problem(
+                ctx,
+                node,
+                f"`timeout` in the config of `{name}` must be a positive number of seconds",
+            )
 
 
 def _all_reference_names(ctx: Context) -> list[str]:
@@ -391,9 +444,14 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
     span = node.value_span("value") or node.op_span()
     if target is None:
         options = suggestions(value, _all_reference_names(ctx))
-        fixes = [Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),)) for o in options[:1]]
+        fixes = [
+            Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),))
+            for o in options[:1]
+        ]
         if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
-            what = f"no subgraph of this program or of the standard library has the hash {value[:12]}…"
+            what = (
+                f"no subgraph of this program or of the standard library has the hash {value[:12]}…"
+            )
         elif value.startswith(STD_PREFIX):
             what = f"the standard library has no {json_text(value)}"
         else:
@@ -446,7 +504,7 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
 def _check_cycles(ctx: Context, graph: Graph) -> None:
     from ..model import schedule
 
-    order, stuck = schedule(graph)
+    _order, stuck = schedule(graph)
     if not stuck:
         return
     by_id = graph.by_id
@@ -466,7 +524,9 @@ def _check_cycles(ctx: Context, graph: Graph) -> None:
             for idx, i in enumerate(consumer.inputs):
                 if i == producer.id:
                     s = consumer.input_span(idx)
-                    related.append(Related(s.start, s.end, f"{consumer.id} takes {producer.id} as input"))
+                    related.append(
+                        Related(s.start, s.end, f"{consumer.id} takes {producer.id} as input")
+                    )
                     break
         for n in cycle:
             reported.add(id(n))
@@ -665,7 +725,11 @@ def _check_recursion(ctx: Context) -> None:
     for name, graph in program.subgraphs.items():
         out: list[tuple[str, Node]] = []
         for node in graph.nodes:
-            if node.op in OPCODES and OPCODES[node.op].value is ValueRule.SUBGRAPH_REF and type(node.value) is str:
+            if (
+                node.op in OPCODES
+                and OPCODES[node.op].value is ValueRule.SUBGRAPH_REF
+                and type(node.value) is str
+            ):
                 target = node.value if node.value in program.subgraphs else None
                 if target is not None:
                     out.append((target, node))
@@ -684,7 +748,7 @@ def _check_recursion(ctx: Context) -> None:
                 stack[-1] = (name, k + 1)
                 target, node = edges[name][k]
                 if state.get(target) == 1:
-                    loop = path[path.index(target) :] + [target]
+                    loop = [*path[path.index(target) :], target]
                     span = node.value_span("value") or node.op_span()
                     ctx.add(
                         make(

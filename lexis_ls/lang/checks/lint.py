@@ -122,7 +122,9 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
                 span.end,
                 f"{node.label} computes the same value as {earlier.label} (same content hash)",
                 "point the consumers at the earlier node and delete this one",
-                related=[Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")],
+                related=[
+                    Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")
+                ],
                 fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
             )
         )
@@ -153,4 +155,4 @@ def _unused_subgraphs(ctx: Context) -> None:
         )
 
 
-__all__ = ["check_lint", "Fix"]
+__all__ = ["Fix", "check_lint"]

@@ -41,13 +41,17 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
         name = item.value
         if name not in CAPABILITIES:
             options = suggestions(name, CAPABILITIES)
-            fixes = [Fix(f"Replace with `{o}`", (TextEdit(item.start, item.end, json_text(o)),)) for o in options[:1]]
+            fixes = [
+                Fix(f"Replace with `{o}`", (TextEdit(item.start, item.end, json_text(o)),))
+                for o in options[:1]
+            ]
             ctx.add(
                 make(
                     "LX2003",
                     item.start,
                     item.end,
-                    f"unknown capability {json_text(name)}" + (f"; {did_you_mean(options)}" if options else ""),
+                    f"unknown capability {json_text(name)}"
+                    + (f"; {did_you_mean(options)}" if options else ""),
                     "capabilities: " + ", ".join(CAPABILITIES),
                     fixes=fixes,
                 )
@@ -63,7 +67,13 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                     f"capability {json_text(name)} is listed twice",
                     "each capability needs to be declared once",
                     related=[Related(first.start, first.end, "first declaration")],
-                    fixes=[Fix(f"Remove the duplicate `{name}`", (remove_element(array, index),), safe=True)],
+                    fixes=[
+                        Fix(
+                            f"Remove the duplicate `{name}`",
+                            (remove_element(array, index),),
+                            safe=True,
+                        )
+                    ],
                 )
             )
             continue
@@ -80,7 +90,10 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                     fixes=[Fix(f"Remove `{name}`", (remove_element(array, index),), safe=True)],
                 )
             )
-        elif ctx.options.trust_ceiling is not None and CAPABILITIES[name].trust > ctx.options.trust_ceiling:
+        elif (
+            ctx.options.trust_ceiling is not None
+            and CAPABILITIES[name].trust > ctx.options.trust_ceiling
+        ):
             level = CAPABILITIES[name].trust
             ctx.add(
                 make(
@@ -95,8 +108,8 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
         if cap in declared:
             continue
         nodes = users[cap]
-        first = nodes[0]
-        span = first.op_span()
+        user = nodes[0]
+        span = user.op_span()
         others = nodes[1:]
         related = []
         for n in others[:MAX_RELATED]:
@@ -108,10 +121,12 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                 "LX2001",
                 span.start,
                 span.end,
-                f"`{first.op}` needs {cap}, which `capabilities` does not declare{also}",
+                f"`{user.op}` needs {cap}, which `capabilities` does not declare{also}",
                 f"add {json_text(cap)} to `capabilities` (trust level {CAPABILITIES[cap].trust}); programs are closed by default",
                 related=related,
-                fixes=[Fix(f"Declare `{cap}`", (append_to_array(array, json_text(cap)),), safe=True)],
+                fixes=[
+                    Fix(f"Declare `{cap}`", (append_to_array(array, json_text(cap)),), safe=True)
+                ],
             )
         )
 
@@ -147,7 +162,9 @@ def _check_network(ctx: Context) -> None:
             if url_span is None:
                 continue
             for problem in check_url(source.value, domains, allow_http=allow_http):
-                code = {"scheme": "LX2006", "host_not_allowed": "LX2005", "ssrf": "LX2007"}.get(problem.kind)
+                code = {"scheme": "LX2006", "host_not_allowed": "LX2005", "ssrf": "LX2007"}.get(
+                    problem.kind
+                )
                 if code is None:
                     code = "LX2006"
                 key = (id(source), code)
@@ -161,16 +178,33 @@ def _check_network(ctx: Context) -> None:
                     member = program.allowed_domains_member
                     if host and member is not None and isinstance(member.value, JArray):
                         fixes.append(
-                            Fix(f"Add `{host}` to `allowed_domains`", (append_to_array(member.value, json_text(host)),))
+                            Fix(
+                                f"Add `{host}` to `allowed_domains`",
+                                (append_to_array(member.value, json_text(host)),),
+                            )
                         )
-                    hints.append("a host is allowed when it or a parent domain is listed in `allowed_domains`")
+                    hints.append(
+                        "a host is allowed when it or a parent domain is listed in `allowed_domains`"
+                    )
                 elif code == "LX2006":
-                    hints.append('use https, or set "allow_http": true in the node\'s value for plain http')
+                    hints.append(
+                        'use https, or set "allow_http": true in the node\'s value for plain http'
+                    )
                 else:
-                    hints.append("requests to loopback, private and link-local addresses are refused (SSRF)")
+                    hints.append(
+                        "requests to loopback, private and link-local addresses are refused (SSRF)"
+                    )
                 related = [Related(*_pair(node.op_span()), f"used by `{node.op}` {node.label}")]
                 ctx.add(
-                    make(code, url_span.start, url_span.end, problem.message, *hints, related=related, fixes=fixes)
+                    make(
+                        code,
+                        url_span.start,
+                        url_span.end,
+                        problem.message,
+                        *hints,
+                        related=related,
+                        fixes=fixes,
+                    )
                 )
 
 

@@ -15,11 +15,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..diagnostics import Fix, Related, TextEdit, make
-from ..model import NODE_KEYS, PROGRAM_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
+from ..model import NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from ..opcodes import CAPABILITIES, OPCODES
 from ..schema import node_shape, top_level_shape
 from ..suggest import did_you_mean, suggestions
-from ..syntax import INVALID, JArray, JMember, JNode, JObject, JString
+from ..syntax import INVALID, JArray, JMember, JNode, JObject, JString, contains_invalid
 from .base import Context, json_text, line_indent, node_text
 
 _NODE_KEY_SET = frozenset(NODE_KEYS)
@@ -74,16 +74,6 @@ def _member(node: JNode | None, key: str) -> JMember | None:
     return node.get(key) if isinstance(node, JObject) else None
 
 
-def _contains_invalid(value: Any) -> bool:
-    if value is INVALID:
-        return True
-    if isinstance(value, list):
-        return any(_contains_invalid(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_invalid(v) for v in value.values())
-    return False
-
-
 _TYPE_NAMES = {
     "object": "an object",
     "array": "an array",
@@ -113,9 +103,9 @@ def _is_structural(path: list[str | int]) -> bool:
         return True
     if path == ["nodes"] or (len(path) == 2 and path[0] == "nodes"):
         return True
-    if path[0] == "subgraphs" and len(path) in (2, 3, 4) and (len(path) == 2 or path[2] == "nodes"):
-        return True
-    return False
+    return bool(
+        path[0] == "subgraphs" and len(path) in (2, 3, 4) and (len(path) == 2 or path[2] == "nodes")
+    )
 
 
 def _describe_path(path: list[str | int]) -> str:
@@ -139,15 +129,16 @@ class _ShapeReporter:
         target: JNode | None = base
         for step in rel:
             target = _child(target, step)
-        if target is None or _contains_invalid(error.instance) and error.validator == "type":
+        if target is None or (contains_invalid(error.instance) and error.validator == "type"):
             return
         kind = error.validator
         if kind == "type":
             expected = error.validator_value
-            expected_text = _TYPE_NAMES.get(expected, expected) if isinstance(expected, str) else expected
-            if path and path[-1] == "inputs" or (len(path) >= 2 and path[-2] == "inputs"):
-                if isinstance(error.instance, dict):
-                    return  # an inline node object: LX1012 reports it
+            expected_text = (
+                _TYPE_NAMES.get(expected, expected) if isinstance(expected, str) else expected
+            )
+            if len(path) >= 2 and path[-2] == "inputs" and isinstance(error.instance, dict):
+                return  # an inline node object inside `inputs`: LX1012 reports it
             code = "LX0002" if _is_structural(path) else "LX0004"
             ctx.add(
                 make(
@@ -160,13 +151,15 @@ class _ShapeReporter:
             )
         elif kind == "required":
             assert isinstance(error.instance, dict)
-            for key in error.validator_value:
+            required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+            for key in required:
                 if key in error.instance:
                     continue
                 self._missing(target, path, key)
         elif kind == "additionalProperties":
             assert isinstance(error.instance, dict)
-            allowed = list(error.schema.get("properties", {}))
+            schema: dict[str, Any] = error.schema  # type: ignore[assignment]
+            allowed = list(schema.get("properties", {}))
             if isinstance(target, JObject):
                 for m in target.members:
                     if m.key.value not in allowed:
@@ -211,7 +204,9 @@ class _ShapeReporter:
         else:
             placeholder = ""
         if isinstance(target, JObject):
-            fixes.append(Fix(f"Insert `{key}`", (_insert_member(ctx.text, target, key, placeholder),)))
+            fixes.append(
+                Fix(f"Insert `{key}`", (_insert_member(ctx.text, target, key, placeholder),))
+            )
         ctx.add(
             make(
                 "LX0003",
@@ -230,12 +225,21 @@ class _ShapeReporter:
     def _unknown_key(self, member: JMember, allowed: list[str], path: list[str | int]) -> None:
         name = member.key.value
         options = suggestions(name, allowed)
-        where = "a node" if allowed == list(NODE_KEYS) else (
-            "a subgraph" if allowed == list(SUBGRAPH_KEYS) else "the program"
+        where = (
+            "a node"
+            if allowed == list(NODE_KEYS)
+            else ("a subgraph" if allowed == list(SUBGRAPH_KEYS) else "the program")
         )
-        fixes = [
-            Fix(f"Rename to `{options[0]}`", (TextEdit(member.key.start, member.key.end, json_text(options[0])),))
-        ] if len(options) == 1 else []
+        fixes = (
+            [
+                Fix(
+                    f"Rename to `{options[0]}`",
+                    (TextEdit(member.key.start, member.key.end, json_text(options[0])),),
+                )
+            ]
+            if len(options) == 1
+            else []
+        )
         message = f"unknown key {json_text(name)} in {where}"
         if options:
             message += f"; {did_you_mean(options)}"
@@ -324,7 +328,9 @@ def check_shape(ctx: Context) -> None:
         return
     node_validator = _node_validator()
     for graph in program.graphs:
-        base_path: list[str | int] = ["nodes"] if graph.name is None else ["subgraphs", graph.name, "nodes"]
+        base_path: list[str | int] = (
+            ["nodes"] if graph.name is None else ["subgraphs", graph.name, "nodes"]
+        )
         if graph.array is not None:
             for index, item in enumerate(graph.array.items):
                 if not isinstance(item, JObject) and item.value is not INVALID:
@@ -372,4 +378,4 @@ def _check_spec(ctx: Context) -> None:
     )
 
 
-__all__ = ["check_syntax", "check_shape", "node_text"]
+__all__ = ["check_shape", "check_syntax", "node_text"]
