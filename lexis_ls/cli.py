@@ -28,6 +28,7 @@ from .lang.suggest import did_you_mean, suggestions
 from .lang.text import Encoding
 
 LEXIS_SUFFIX = ".lexis.json"
+FRAME_WIDTH = 160  # longest source line shown whole in a code frame
 
 
 class UsageError(Exception):
@@ -114,13 +115,19 @@ def _use_colour(choice: str, stream: TextIO) -> bool:
 # --- text rendering ----------------------------------------------------------------------
 
 
+def _char_width(c: str) -> int:
+    if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+
+
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(_char_width(c) for c in text)
 
 
 def _caret_prefix(line: str) -> str:
     """Spaces (tabs kept) that line up with ``line`` when printed."""
-    return "".join(c if c == "\t" else " " * _width(c) for c in line)
+    return "".join(c if c == "\t" else " " * _char_width(c) for c in line)
 
 
 def render_diagnostic(path: str, analysis: Analysis, d: Diagnostic, style: Style) -> str:
@@ -133,17 +140,23 @@ def render_diagnostic(path: str, analysis: Analysis, d: Diagnostic, style: Style
     text = lines.line_text(start.line)
     gutter = str(start.line + 1)
     pad = " " * len(gutter)
-    display = text if len(text) <= 200 else text[: max(start.character + 60, 200)]
-    out.append(f"{pad} {style('|', '34')}")
-    out.append(f"{style(gutter, '34')} {style('|', '34')} {display}")
     end_char = end.character if end.line == start.line else len(text)
-    marked = text[start.character : max(end_char, start.character + 1)]
-    carets = "^" * max(1, _width(marked))
-    if end.line != start.line:
-        carets += "..."
+    first, last = start.character, max(end_char, start.character + 1)
+    more = end.line != start.line
+    # A long line (a minified program) shows a window around the range, not the whole line.
+    if len(text) > FRAME_WIDTH:
+        cut = max(0, first - FRAME_WIDTH // 3)
+        if last - first > FRAME_WIDTH // 2:
+            last, more = first + FRAME_WIDTH // 2, True
+        lead = "..." if cut else ""
+        text = lead + text[cut : cut + FRAME_WIDTH]
+        first, last = first - cut + len(lead), last - cut + len(lead)
+    out.append(f"{pad} {style('|', '34')}")
+    out.append(f"{style(gutter, '34')} {style('|', '34')} {text}")
+    carets = "^" * max(1, _width(text[first:last])) + ("..." if more else "")
     label = d.severity.value
     out.append(
-        f"{pad} {style('|', '34')} {_caret_prefix(text[: start.character])}{style(carets + ' ' + label, colour)}"
+        f"{pad} {style('|', '34')} {_caret_prefix(text[:first])}{style(carets + ' ' + label, colour)}"
     )
     for hint in d.hints:
         out.append(f"{pad} {style('=', '34')} hint: {hint}")
@@ -224,12 +237,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     counts: dict[Severity, int] = {}
     records: list[dict[str, Any]] = []
     any_error = False
+    checked = 0
     for path in inputs.files:
         text, problem = _read(path)
         if text is None:
             status = 2
             print(f"lexis: {problem}", file=sys.stderr)
             continue
+        checked += 1
         analysis = analyze(text, _options(args))
         for err in analysis.internal_errors:
             print(f"lexis: {path}: {err}", file=sys.stderr)
@@ -244,8 +259,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump({"diagnostics": records}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    elif not args.quiet and inputs.files:
-        print(_summary(counts, len(inputs.files)))
+    elif not args.quiet and checked:
+        print(_summary(counts, checked))
     if status:
         return status
     return 1 if any_error else 0
@@ -469,6 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:  # a terminal that cannot show a character gets an escape
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

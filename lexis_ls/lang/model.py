@@ -35,7 +35,7 @@ SUBGRAPH_KEYS = ("nodes", "doc")
 class Node:
     """One node object of a graph, with its decoded fields."""
 
-    __slots__ = ("graph", "id", "index", "inputs", "op", "raw", "syntax", "value")
+    __slots__ = ("broken", "graph", "id", "index", "inputs", "op", "raw", "syntax", "value")
 
     def __init__(self, graph: Graph, index: int, syntax: JObject, raw: dict[str, Any]) -> None:
         self.graph = graph
@@ -46,6 +46,9 @@ class Node:
         self.op: str | None = None
         self.inputs: list[Any] = []
         self.value: Any = MISSING
+        # The node's text holds a syntax error: what it means is a guess, so the checks
+        # report nothing more about it (the syntax error says it all).
+        self.broken = False
 
     def __repr__(self) -> str:
         return f"Node({self.id!r}, {self.op!r})"
@@ -152,18 +155,44 @@ class Program:
         return {c for c, _ in self.capabilities if isinstance(c, str)}
 
 
-def _build_graph(name: str | None, array: JNode | None) -> Graph:
+_NODE_KEY_SET = frozenset(NODE_KEYS)
+
+
+def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` read as if each misspelt key (``input``) had its one close known key (``inputs``):
+    LX0005 reports the key, and nothing else follows from the misspelling."""
+    from .suggest import suggestions
+
+    out = dict(raw)
+    for key in raw:
+        if key in _NODE_KEY_SET:
+            continue
+        options = suggestions(key, NODE_KEYS)
+        if len(options) == 1 and options[0] not in raw:
+            out[options[0]] = raw[key]
+    return out
+
+
+def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None = None) -> Graph:
+    from bisect import bisect_left
+
     graph = Graph(name, [], array if isinstance(array, JArray) else None)
     if not isinstance(array, JArray):
         return graph
     by_id = graph.by_id
     consumers = graph.consumers
     nodes = graph.nodes
+    key_set = _NODE_KEY_SET
     for index, item in enumerate(array.items):
         if not isinstance(item, JObject):
             continue
         raw = item.value
         node = Node(graph, index, item, raw)
+        if errors and not item.lazy:  # only objects the fast path refused can hold an error
+            k = bisect_left(errors, item.start)
+            node.broken = k < len(errors) and errors[k] <= item.end
+        if not key_set.issuperset(raw):
+            raw = _aliased(raw)
         nid = raw.get("id", MISSING)
         if type(nid) is str:
             node.id = nid
@@ -188,7 +217,8 @@ def build_program(parsed: ParseResult) -> Program:
     if root is None:
         return Program(parsed, None, Graph(None, [], None), {})
     nodes_member = root.get("nodes")
-    main = _build_graph(None, nodes_member.value if nodes_member else None)
+    errors = sorted(e.start for e in parsed.errors)
+    main = _build_graph(None, nodes_member.value if nodes_member else None, errors)
     subgraphs: dict[str, Graph] = {}
     sg_member = root.get("subgraphs")
     if sg_member is not None and isinstance(sg_member.value, JObject):
@@ -200,7 +230,7 @@ def build_program(parsed: ParseResult) -> Program:
             if isinstance(body, JObject):
                 nm = body.get("nodes")
                 array = nm.value if nm is not None else None
-            g = _build_graph(m.key.value, array)
+            g = _build_graph(m.key.value, array, errors)
             g.key = m.key
             g.syntax = body if isinstance(body, JObject) else None
             subgraphs[m.key.value] = g

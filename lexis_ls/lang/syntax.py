@@ -239,6 +239,8 @@ class _Parser:
         self.errors: list[SyntaxIssue] = []
         self.duplicates: list[DuplicateKey] = []
         self._dup_seen = False
+        self._taken = 0  # tokens consumed so far
+        self._taken_at_error = -10
         self._peeked: _Token | None = None
         decoder = json.JSONDecoder(object_pairs_hook=self._pairs, parse_constant=_reject_constant)
         self._scan_once = decoder.scan_once  # type: ignore[attr-defined]
@@ -250,6 +252,12 @@ class _Parser:
             return
         if self.errors and self.errors[-1].start == start:
             return  # one report per place: recovery must not stack messages on one token
+        if self._taken - self._taken_at_error <= 1 and self.errors:
+            # Panic mode: an error right after another (at most the offending token consumed
+            # in between) is a consequence of the first, not news.
+            self._taken_at_error = self._taken
+            return
+        self._taken_at_error = self._taken
         self.errors.append(SyntaxIssue(start, max(end, start), message))
 
     def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -269,6 +277,7 @@ class _Parser:
         tok = self.peek()
         self._peeked = None
         self.pos = tok.end
+        self._taken += 1
         return tok
 
     def _lex(self) -> _Token:
@@ -525,6 +534,7 @@ class _Parser:
                     item = JObject(start, obj_end, None, value, self)
                     items.append(item)
                     self._peeked = None
+                    self._taken += 2
                     self.pos = end = obj_end
                     m = _NEXT_OBJECT.match(text, obj_end)
                     if m is None:

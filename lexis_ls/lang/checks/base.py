@@ -9,6 +9,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, TextEdit
 from ..hashing import Hasher
 from ..model import Graph, Node, Program
+from ..opcodes import OPCODES, ValueRule
 from ..syntax import JArray, JNode
 
 NODE_KEY_ORDER = ("id", "op", "inputs", "value", "doc")
@@ -29,6 +30,53 @@ class Context:
     # Nodes with a problem that makes further checks on them meaningless (unknown op, bad
     # shape): later checks skip them, so one problem gives one diagnostic.
     skip: set[int] = field(default_factory=set)
+
+    _impure_graphs: dict[int, tuple[bool, bool]] = field(default_factory=dict)
+
+    # --- effects through subgraph references ---
+
+    def graph_impurity(self, graph: Graph) -> tuple[bool, bool]:
+        """(has an effect, is nondeterministic) for calling ``graph``, through nested calls."""
+        key = id(graph)
+        if key in self._impure_graphs:
+            return self._impure_graphs[key]
+        self._impure_graphs[key] = (False, False)  # provisional: a recursive call adds nothing
+        effect = nondet = False
+        for node in graph.nodes:
+            e, n = self.node_impurity(node)
+            effect, nondet = effect or e, nondet or n
+        self._impure_graphs[key] = (effect, nondet)
+        return effect, nondet
+
+    def node_impurity(self, node: Node) -> tuple[bool, bool]:
+        """(has an effect, is nondeterministic) for one node, subgraphs it calls included."""
+        op = OPCODES.get(node.op or "")
+        if op is None:
+            return False, False
+        effect, nondet = op.effect, not op.deterministic
+        if op.value is ValueRule.SUBGRAPH_REF and node.op != "subgraph_def":
+            target = self.hasher.resolve(node.value)
+            if target is not None:
+                e, n = self.graph_impurity(target)
+                effect, nondet = effect or e, nondet or n
+        elif node.op in ("apply", "match"):
+            # Calls whatever FUNC arrives: impure when any subgraph of the program is.
+            for g in self.program.subgraphs.values():
+                e, n = self.graph_impurity(g)
+                effect, nondet = effect or e, nondet or n
+        return effect, nondet
+
+    def graph_uncertain(self, graph: Graph, *, ops: bool = False) -> bool:
+        """Some node of ``graph`` could not be read (a syntax error in it, not an object, no
+        nodes array), so who consumes what is unknown and "unused" findings would guess. With
+        ``ops``, a node whose op is unknown also counts (its capability is unknown)."""
+        if graph.array is None:
+            return graph.syntax is not None or (
+                graph.name is None and self.program.root is not None
+            )
+        if len(graph.nodes) != len(graph.array.items):
+            return True
+        return any(n.broken or (ops and n.op not in OPCODES) for n in graph.nodes)
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.out.append(diagnostic)

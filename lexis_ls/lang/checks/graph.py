@@ -20,6 +20,7 @@ from ..stdlib import STD_PREFIX
 from ..stdlib import names as std_names
 from ..suggest import did_you_mean, suggestions
 from ..syntax import INVALID, JArray, JObject, contains_invalid
+from ..text import Span
 from .base import Context, insert_before_element, json_text, node_text
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
@@ -280,12 +281,37 @@ def _flatten(
 # --- values ------------------------------------------------------------------------------
 
 
+_VALUE_EXAMPLES = {
+    ValueRule.ANY: "5",
+    ValueRule.STRING: '"name"',
+    ValueRule.OPTIONAL_STRING: '"a label"',
+    ValueRule.TEMPLATE: '"Hello {}"',
+    ValueRule.PORT: "0",
+    ValueRule.DELAY_SECONDS: "1",
+    ValueRule.SUBGRAPH_REF: '"std:double"',
+    ValueRule.CONFIG: '{"timeout": 10}',
+    ValueRule.WIDGET: '{"type": "label", "text": "Hi"}',
+    ValueRule.SHAPE: '{"shape": "rect", "x": 0, "y": 0, "width": 10, "height": 10}',
+}
+
+
 def _value_problem(
-    ctx: Context, node: Node, message: str, *hints: str, at_value: bool = True
+    ctx: Context,
+    node: Node,
+    message: str,
+    *hints: str,
+    at_value: bool = True,
+    span: Span | None = None,
 ) -> None:
-    span = node.value_span("value") if at_value else None
+    if span is None:
+        span = node.value_span("value") if at_value else None
     if span is None:
         span = node.op_span()
+    if not hints:
+        rule = OPCODES[node.op or ""].value
+        hints = (
+            f'`{node.op}` takes a value that is {rule.value}, e.g. "value": {_VALUE_EXAMPLES.get(rule, "...")}',
+        )
     ctx.add(make("LX1007", span.start, span.end, message, *hints))
 
 
@@ -298,16 +324,7 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
     name = op.name
     missing = value is MISSING
     if rule.required and missing:
-        example = {
-            ValueRule.ANY: "5",
-            ValueRule.STRING: '"name"',
-            ValueRule.TEMPLATE: '"Hello {}"',
-            ValueRule.PORT: "0",
-            ValueRule.DELAY_SECONDS: "1",
-            ValueRule.SUBGRAPH_REF: '"std:double"',
-            ValueRule.WIDGET: '{"type": "label", "text": "Hi"}',
-            ValueRule.SHAPE: '{"shape": "rect", "x": 0, "y": 0, "width": 10, "height": 10}',
-        }.get(rule, "...")
+        example = _VALUE_EXAMPLES.get(rule, "...")
         _value_problem(
             ctx,
             node,
@@ -366,11 +383,16 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
         if kind not in allowed:
             options = suggestions(kind, allowed) if isinstance(kind, str) else []
             what = f"unknown {key} {json_text(kind)}" if kind is not None else f"missing `{key}`"
+            # Narrowest range: the offending "type"/"shape" string when there is one.
+            member = node.member("value")
+            inner = member.value.get(key) if member and isinstance(member.value, JObject) else None
+            span = Span(inner.value.start, inner.value.end) if inner and inner.value else None
             _value_problem(
                 ctx,
                 node,
                 f"`{name}`: {what}" + (f"; {did_you_mean(options)}" if options else ""),
                 f"{key} is one of: {', '.join(allowed)}",
+                span=span,
             )
 
 
@@ -514,8 +536,8 @@ def _check_cycles(ctx: Context, graph: Graph) -> None:
         if id(start) in reported or start.id is None or by_id.get(start.id) is not start:
             continue
         cycle = _find_cycle(start, by_id, stuck_ids)
-        if cycle is None or any(id(n) in reported for n in cycle):
-            continue
+        if cycle is None:
+            continue  # behind a cycle, not on one
         path = " -> ".join(n.id or "?" for n in [*cycle, cycle[0]])
         related = []
         for k, consumer in enumerate(cycle):
@@ -529,6 +551,8 @@ def _check_cycles(ctx: Context, graph: Graph) -> None:
                     )
                     break
         for n in cycle:
+            if id(n) in reported:
+                continue  # on another cycle already reported: one diagnostic per node
             reported.add(id(n))
             span = n.id_span()
             ctx.add(

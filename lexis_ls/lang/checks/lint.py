@@ -22,12 +22,14 @@ def check_lint(ctx: Context) -> None:
 
 
 def _unused_nodes(ctx: Context, graph: Graph) -> None:
+    if ctx.graph_uncertain(graph):
+        return  # an unreadable node may be the consumer
     consumers = graph.consumers
     for node in graph.nodes:
         op = node.op
         if op is None or op not in OPCODES or op in _SINKS or ctx.skipped(node) or node.id is None:
             continue
-        if OPCODES[op].effect or node.id in consumers:
+        if node.id in consumers or ctx.node_impurity(node)[0]:
             continue
         if graph.by_id.get(node.id) is not node:
             continue  # a duplicate id (LX1004)
@@ -49,7 +51,10 @@ def _value_key(node: Node, ctx: Context) -> Any:
         return None
     if node.op in SUBGRAPH_REF_OPS:
         target = ctx.hasher.resolve(value)
-        return ("subgraph", id(target)) if target is not None else ("unresolved", repr(value))
+        if target is None:
+            return ("unresolved", repr(value))
+        # Same content, same hash: `"std:double"`, its hash and a user copy are one subgraph.
+        return ("subgraph", ctx.hasher.subgraph_hash(target) or id(target))
     if isinstance(value, (dict, list)):
         return ("json", json_text(value) if not isinstance(value, dict) else _canonical(value))
     return (type(value).__name__, value)
@@ -94,7 +99,8 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
             key = interned.setdefault(structural, len(interned))
         except TypeError:
             continue
-        if not OPCODES[op].deterministic or op in ("input_port",):
+        effect, nondeterministic = ctx.node_impurity(node)
+        if effect or nondeterministic or op == "input_port":
             key = interned.setdefault(("unique", id(node)), len(interned))
         key_of[id(node)] = key
         if node.id is None or by_id.get(node.id) is not node:
@@ -138,12 +144,11 @@ def _unused_subgraphs(ctx: Context) -> None:
     for node in program.all_nodes():
         if node.op in SUBGRAPH_REF_OPS and type(node.value) is str:
             target = ctx.hasher.resolve(node.value)
-            if target is not None:
+            if target is not None and target is not node.graph:  # a self-reference is no use
                 referenced.add(id(target))
     for name, graph in program.subgraphs.items():
         if id(graph) in referenced or graph.key is None:
             continue
-        # A subgraph referenced only from itself is still unused.
         ctx.add(
             make(
                 "LX3003",

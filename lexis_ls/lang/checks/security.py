@@ -34,13 +34,22 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
     array = member.value
     seen: dict[str, JString] = {}
     declared: set[str] = set()
-    uses_eval = "META_EVAL" in users
+    # "Never used" needs to know every node's op: with an unreadable node, or with `eval`
+    # (whose inner program may use what this one declares), it cannot be said.
+    usage_unknown = "META_EVAL" in users or any(
+        ctx.graph_uncertain(g, ops=True) for g in program.graphs
+    )
+    typos: dict[str, JString] = {}  # a needed capability -> the misspelling that stands for it
     for index, item in enumerate(array.items):
         if not isinstance(item, JString):
             continue  # LX0004
         name = item.value
         if name not in CAPABILITIES:
             options = suggestions(name, CAPABILITIES)
+            needed = [o for o in options if o in users]
+            if len(needed) == 1:
+                options = needed  # the misspelling of a capability the program uses
+                typos[needed[0]] = item
             fixes = [
                 Fix(f"Replace with `{o}`", (TextEdit(item.start, item.end, json_text(o)),))
                 for o in options[:1]
@@ -79,7 +88,7 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
             continue
         seen[name] = item
         declared.add(name)
-        if name not in users and not uses_eval:
+        if name not in users and not usage_unknown:
             ctx.add(
                 make(
                     "LX2002",
@@ -105,8 +114,8 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                 )
             )
     for cap in sorted(users, key=lambda c: (CAPABILITIES[c].trust, c)):
-        if cap in declared:
-            continue
+        if cap in declared or (cap in typos and typos[cap].value not in declared):
+            continue  # declared, or misspelt (LX2003 says which)
         nodes = users[cap]
         user = nodes[0]
         span = user.op_span()

@@ -344,6 +344,9 @@ def check_shape(ctx: Context) -> None:
                         )
                     )
         for node in graph.nodes:
+            if node.broken:
+                ctx.skip.add(id(node))
+                continue
             if _node_looks_valid(node.raw):
                 continue
             for error in node_validator.iter_errors(node.raw):

@@ -1,0 +1,28 @@
+# The two quick-start commands (README): `make setup` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup test lint bench
+
+$(BIN)/lexis: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(BIN)/lexis
+
+# Set everything up, then run the main job on the examples.
+setup: $(BIN)/lexis
+	$(BIN)/lexis check examples/
+
+# The whole test suite: lint, types, tests.
+test: $(BIN)/lexis lint
+	$(BIN)/python -m pytest tests
+
+lint: $(BIN)/lexis
+	$(BIN)/ruff check lexis_ls tests benchmarks
+	$(BIN)/ruff format --check lexis_ls tests benchmarks
+	$(BIN)/mypy
+
+bench: $(BIN)/lexis
+	$(BIN)/python benchmarks/bench_check.py
