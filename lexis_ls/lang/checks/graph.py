@@ -386,13 +386,13 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
             # Narrowest range: the offending "type"/"shape" string when there is one.
             member = node.member("value")
             inner = member.value.get(key) if member and isinstance(member.value, JObject) else None
-            span = Span(inner.value.start, inner.value.end) if inner and inner.value else None
+            narrow = Span(inner.value.start, inner.value.end) if inner and inner.value else None
             _value_problem(
                 ctx,
                 node,
                 f"`{name}`: {what}" + (f"; {did_you_mean(options)}" if options else ""),
                 f"{key} is one of: {', '.join(allowed)}",
-                span=span,
+                span=narrow,
             )
 
 
