@@ -22,38 +22,49 @@ from lexis_ls.lang.analysis import analyze
 
 
 def generate(n: int, seed: int = 7) -> str:
-    """A valid program of about ``n`` nodes."""
+    """A valid program of ``n`` nodes in which every node is used.
+
+    Constants, arithmetic, strings (format/upper), standard-library subgraph calls and prints,
+    each computing node taking the oldest values nobody has used yet, so the program has no
+    finding above a hint and few hints at all.
+    """
     rng = random.Random(seed)
     nodes: list[dict[str, object]] = []
-    numbers: list[str] = []
-    strings: list[str] = []
-    for i in range(n - 1):
+    unused_numbers: list[str] = []
+    unused_strings: list[str] = []
+
+    def take(pool: list[str], other: list[str]) -> str:
+        return pool.pop(0) if pool else other.pop(0)
+
+    i = 0
+    while len(nodes) < n - 2:
         nid = f"n{i}"
+        i += 1
         kind = rng.random()
-        if len(numbers) < 2 or kind < 0.2:
-            nodes.append({"id": nid, "op": "const", "value": rng.randint(1, 1000)})
-            numbers.append(nid)
-        elif kind < 0.5:
+        if len(unused_numbers) < 2 or kind < 0.3:
+            nodes.append({"id": nid, "op": "const", "value": i})
+            unused_numbers.append(nid)
+        elif kind < 0.55:
             op = rng.choice(["add", "sub", "mul", "div"])
-            a, b = rng.sample(numbers[-50:], 2)
+            a, b = unused_numbers.pop(0), unused_numbers.pop(0)
             nodes.append({"id": nid, "op": op, "inputs": [a, b]})
-            numbers.append(nid)
-        elif kind < 0.65:
-            a = rng.choice(numbers[-50:])
-            nodes.append({"id": nid, "op": "format", "inputs": [a], "value": "value: {}"})
-            strings.append(nid)
-        elif kind < 0.75 and strings:
-            a = rng.choice(strings[-50:])
-            nodes.append({"id": nid, "op": "upper", "inputs": [a], "doc": "shout it"})
-            strings.append(nid)
-        elif kind < 0.85:
-            a = rng.choice(numbers[-50:])
-            nodes.append({"id": nid, "op": "subgraph_call", "inputs": [a], "value": "std:double"})
-            numbers.append(nid)
+            unused_numbers.append(nid)
+        elif kind < 0.7:
+            nodes.append({"id": nid, "op": "format", "inputs": [unused_numbers.pop(0)], "value": "n = {}"})
+            unused_strings.append(nid)
+        elif kind < 0.8 and unused_strings:
+            nodes.append({"id": nid, "op": "upper", "inputs": [unused_strings.pop(0)], "doc": "shout"})
+            unused_strings.append(nid)
+        elif kind < 0.9:
+            nodes.append(
+                {"id": nid, "op": "subgraph_call", "inputs": [unused_numbers.pop(0)], "value": "std:double"}
+            )
+            unused_numbers.append(nid)
         else:
-            a = rng.choice((strings or numbers)[-50:])
-            nodes.append({"id": nid, "op": "print", "inputs": [a]})
-    nodes.append({"id": "total", "op": "print", "inputs": [numbers[-1]]})
+            nodes.append({"id": nid, "op": "print", "inputs": [take(unused_strings, unused_numbers)]})
+    rest = unused_numbers + unused_strings
+    nodes.append({"id": "rest", "op": "sequence", "inputs": rest})
+    nodes.append({"id": "total", "op": "print", "inputs": ["rest"]})
     body = ",\n".join("    " + json.dumps(node) for node in nodes)
     return (
         '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n'

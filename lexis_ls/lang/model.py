@@ -8,6 +8,7 @@ level; spans inside a node (an input string, the op) are looked up only when ask
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,20 +36,49 @@ SUBGRAPH_KEYS = ("nodes", "doc")
 class Node:
     """One node object of a graph, with its decoded fields."""
 
-    __slots__ = ("broken", "graph", "id", "index", "inputs", "op", "raw", "syntax", "value")
+    __slots__ = (
+        "broken",
+        "graph",
+        "id",
+        "index",
+        "inputs",
+        "op",
+        "raw",
+        "shape_ok",
+        "skip",
+        "syntax",
+        "value",
+    )
 
-    def __init__(self, graph: Graph, index: int, syntax: JObject, raw: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        index: int,
+        syntax: JObject,
+        raw: dict[str, Any],
+        nid: str | None = None,
+        op: str | None = None,
+        inputs: list[Any] | None = None,
+        value: Any = MISSING,
+        shape_ok: bool = False,
+        broken: bool = False,
+    ) -> None:
         self.graph = graph
         self.index = index  # position in the graph's "nodes" array
         self.syntax = syntax
-        self.raw = raw
-        self.id: str | None = None
-        self.op: str | None = None
-        self.inputs: list[Any] = []
-        self.value: Any = MISSING
+        self.raw = raw  # the node object as written
+        self.id = nid  # None unless a string
+        self.op = op  # None unless a string
+        self.inputs: list[Any] = inputs if inputs is not None else []
+        self.value = value  # MISSING when absent
+        # Keys, id, op, inputs and doc have the right types: no shape check needed.
+        self.shape_ok = shape_ok
         # The node's text holds a syntax error: what it means is a guess, so the checks
         # report nothing more about it (the syntax error says it all).
-        self.broken = False
+        self.broken = broken
+        # Set by a check that found a problem making further checks on the node meaningless
+        # (unknown op, bad shape, wrong arity): one problem gives one diagnostic.
+        self.skip = broken
 
     def __repr__(self) -> str:
         return f"Node({self.id!r}, {self.op!r})"
@@ -180,35 +210,46 @@ def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None
     if not isinstance(array, JArray):
         return graph
     by_id = graph.by_id
-    consumers = graph.consumers
+    consumers: defaultdict[str, list[Node]] = defaultdict(list)
     nodes = graph.nodes
     key_set = _NODE_KEY_SET
+    missing = MISSING
     for index, item in enumerate(array.items):
-        if not isinstance(item, JObject):
+        if type(item) is not JObject:
             continue
         raw = item.value
-        node = Node(graph, index, item, raw)
+        keys_ok = key_set.issuperset(raw)
+        fields = raw if keys_ok else _aliased(raw)
+        nid = fields.get("id")
+        if type(nid) is not str:
+            nid = None
+        op = fields.get("op")
+        if type(op) is not str:
+            op = None
+        shape_ok = keys_ok and nid is not None and op is not None
+        inputs = fields.get("inputs", missing)
+        if type(inputs) is not list:
+            shape_ok = shape_ok and inputs is missing
+            inputs = []
+        doc = raw.get("doc")
+        if doc is not None and type(doc) is not str:
+            shape_ok = False
+        broken = False
         if errors and not item.lazy:  # only objects the fast path refused can hold an error
             k = bisect_left(errors, item.start)
-            node.broken = k < len(errors) and errors[k] <= item.end
-        if not key_set.issuperset(raw):
-            raw = _aliased(raw)
-        nid = raw.get("id", MISSING)
-        if type(nid) is str:
-            node.id = nid
-            if nid not in by_id:
-                by_id[nid] = node
-        op = raw.get("op", MISSING)
-        if type(op) is str:
-            node.op = op
-        inputs = raw.get("inputs", MISSING)
-        if type(inputs) is list:
-            node.inputs = inputs
-            for i in inputs:
-                if type(i) is str:
-                    consumers.setdefault(i, []).append(node)
-        node.value = raw.get("value", MISSING)
+            broken = k < len(errors) and errors[k] <= item.end
+        node = Node(
+            graph, index, item, raw, nid, op, inputs, fields.get("value", missing), shape_ok, broken
+        )
+        if nid is not None and nid not in by_id:
+            by_id[nid] = node
+        for i in inputs:
+            if type(i) is str:
+                consumers[i].append(node)
+            else:
+                node.shape_ok = False
         nodes.append(node)
+    graph.consumers = dict(consumers)
     return graph
 
 

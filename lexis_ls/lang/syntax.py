@@ -215,6 +215,9 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+_SEPARATOR = re.compile(r"[ \t\r\n]*([,}])[ \t\r\n]*")
+_ARRAY_SEPARATOR = re.compile(r"[ \t\r\n]*([,\]])[ \t\r\n]*")
 _NEXT_OBJECT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
 _LITERALS = {"true": True, "false": False, "null": None}
 _STRING_END = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
@@ -554,10 +557,61 @@ class _Parser:
         return JArray(open_tok.start, end, items)
 
     def reparse_object(self, start: int) -> JNode | None:
-        """Parses the object at ``start`` eagerly (for a lazy object's members)."""
-        sub = _Parser(self.text)
-        sub.pos = start
-        return sub.parse_value(1)
+        """The members of the lazy object at ``start``.
+
+        The C scanner has already accepted this text as valid JSON without duplicate keys, so
+        it is walked with the C primitives (``scanstring``, ``scan_once``) and one regex step
+        between tokens: no error handling is needed, and no Python tokenizer runs.
+        """
+        try:
+            members, end = self._fast_members(start)
+        except (ValueError, StopIteration, IndexError, RecursionError):
+            sub = _Parser(self.text)  # not expected: fall back to the tolerant parser
+            sub.pos = start
+            return sub.parse_value(1)
+        return JObject(start, end, members, None)
+
+    def _fast_members(self, start: int) -> tuple[list[JMember], int]:
+        text = self.text
+        members: list[JMember] = []
+        i = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+        if text[i] == "}":
+            return members, i + 1
+        while True:
+            key_start = i
+            key, key_end = _scanstring(text, i + 1, True)
+            i = _COLON.match(text, key_end).end()  # type: ignore[union-attr]
+            value, i = self._fast_value(i)
+            members.append(JMember(JString(key_start, key_end, key), value))
+            m = _SEPARATOR.match(text, i)
+            assert m is not None
+            if m.group(1) == "}":
+                return members, m.end(1)
+            i = m.end()
+
+    def _fast_value(self, i: int) -> tuple[JNode, int]:
+        text = self.text
+        c = text[i]
+        if c == '"':
+            s, end = _scanstring(text, i + 1, True)
+            return JString(i, end, s), end
+        if c == "[":
+            items: list[JNode] = []
+            j = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            if text[j] == "]":
+                return JArray(i, j + 1, items), j + 1
+            while True:
+                item, j = self._fast_value(j)
+                items.append(item)
+                m = _ARRAY_SEPARATOR.match(text, j)
+                assert m is not None
+                if m.group(1) == "]":
+                    return JArray(i, m.end(1), items), m.end(1)
+                j = m.end()
+        value, end = self._scan_once(text, i)
+        if c == "{":
+            return JObject(i, end, None, value, self), end
+        return JScalar(i, end, value), end
 
 
 def _describe(tok: _Token) -> str:

@@ -27,11 +27,22 @@ class Context:
     hasher: Hasher
     options: Options
     out: list[Diagnostic] = field(default_factory=list)
-    # Nodes with a problem that makes further checks on them meaningless (unknown op, bad
-    # shape): later checks skip them, so one problem gives one diagnostic.
-    skip: set[int] = field(default_factory=set)
 
     _impure_graphs: dict[int, tuple[bool, bool]] = field(default_factory=dict)
+    _refs: dict[str, Graph | None] = field(default_factory=dict)
+    _arity: dict[int, int] = field(default_factory=dict)
+
+    def resolve(self, ref: str) -> Graph | None:
+        """The subgraph a reference names (memoised: programs repeat their references)."""
+        if ref not in self._refs:
+            self._refs[ref] = self.hasher.resolve(ref)
+        return self._refs[ref]
+
+    def arity(self, graph: Graph) -> int:
+        key = id(graph)
+        if key not in self._arity:
+            self._arity[key] = graph.arity()
+        return self._arity[key]
 
     # --- effects through subgraph references ---
 
@@ -80,9 +91,6 @@ class Context:
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.out.append(diagnostic)
-
-    def skipped(self, node: Node) -> bool:
-        return id(node) in self.skip
 
     def fresh_id(self, graph: Graph, base: str, taken: set[str] | None = None) -> str:
         used = taken if taken is not None else set()

@@ -43,6 +43,30 @@ for _types, _ops in (
 
 _NUMERIC = frozenset({"add", "sub", "mul", "div", "mod", "power", "floor", "ceil", "round", "sqrt"})
 _ORDERING = frozenset({"gt", "lt", "gte", "lte"})
+# Ops with a rule below that can find an error or follow a value even with unknown inputs;
+# any other op with not-all-constant inputs just gets its result type.
+_EVALUATED = (
+    _NUMERIC
+    | _ORDERING
+    | {
+        "const",
+        "length",
+        "to_num",
+        "index",
+        "get",
+        "keys",
+        "values",
+        "items",
+        "range",
+        "sort",
+        "assert",
+        "select",
+        "print",
+        "comment",
+        "delay",
+        "try_or",
+    }
+)
 _MAX_FOLD_LEN = 10_000
 
 
@@ -60,8 +84,12 @@ UNKNOWN = Abs(ALL)
 ERROR = Abs(frozenset(), error=True)
 
 
+_SINGLE = {t: frozenset({t}) for t in ALL | {"ERROR"}}
+_RESULT_ABS = {op: Abs(types) for op, types in _RESULT_TYPES.items()}
+
+
 def const(v: Any) -> Abs:
-    return Abs(frozenset({type_name(v)}), True, v)
+    return Abs(_SINGLE[type_name(v)], True, v)
 
 
 class _Certain(Exception):
@@ -75,24 +103,38 @@ def check_flow(ctx: Context) -> None:
 
 def _flow_graph(ctx: Context, graph: Graph) -> None:
     order, _ = schedule(graph)
-    state: dict[int, Abs] = {}
+    state: dict[str, Abs] = {}  # node id -> abstract value (ids resolve to their first node)
     by_id = graph.by_id
+    result_abs = _RESULT_ABS
+    evaluated = _EVALUATED
+    non_propagating = NON_PROPAGATING_OPS
     for node in order:
         op = node.op
-        if op is None or op not in OPCODES or ctx.skipped(node):
-            state[id(node)] = UNKNOWN
+        nid = node.id
+        if nid is None or by_id.get(nid) is not node:
+            continue  # nobody can refer to it, and findings on it are the id checks' business
+        if op is None or node.skip or op not in OPCODES:
+            state[nid] = UNKNOWN
             continue
-        args: list[Abs] = []
-        for i in node.inputs:
-            src = by_id.get(i) if type(i) is str else None
-            args.append(state.get(id(src), UNKNOWN) if src is not None else UNKNOWN)
-        if any(a.error for a in args) and op not in NON_PROPAGATING_OPS and op != "select":
-            state[id(node)] = ERROR
+        args = [state.get(i, UNKNOWN) if type(i) is str else UNKNOWN for i in node.inputs]
+        error = known = False
+        if args:
+            known = True
+            for a in args:
+                if a.error:
+                    error = True
+                if not a.known:
+                    known = False
+        if error and op not in non_propagating and op != "select":
+            state[nid] = ERROR
+            continue
+        if op not in evaluated and not known:
+            state[nid] = result_abs.get(op, UNKNOWN)  # nothing to learn: just its type
             continue
         try:
-            state[id(node)] = _evaluate(node, op, args)
+            state[nid] = _evaluate(node, op, args)
         except _Certain as why:
-            state[id(node)] = ERROR
+            state[nid] = ERROR
             span = node.op_span()
             ctx.add(
                 make(
@@ -104,7 +146,7 @@ def _flow_graph(ctx: Context, graph: Graph) -> None:
                 )
             )
         except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
-            state[id(node)] = UNKNOWN
+            state[nid] = UNKNOWN
 
 
 def _describe(a: Abs) -> str:
@@ -131,7 +173,11 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
     if op == "const":
         return const(value) if value is not MISSING else UNKNOWN
     n = len(args)
-    known = n > 0 and all(a.known for a in args)
+    known = n > 0
+    for a in args:
+        if not a.known:
+            known = False
+            break
     vals = [a.value for a in args]
 
     if op in _NUMERIC:

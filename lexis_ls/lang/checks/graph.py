@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..diagnostics import Fix, Related, TextEdit, make
@@ -26,14 +27,43 @@ from .base import Context, insert_before_element, json_text, node_text
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
 
 
+# op -> (fewest inputs, most inputs, parity 0 any / 1 even / 2 odd, value needs checking:
+# 0 never, 1 only that it is present, 2 always). The common case is decided from this alone.
+_FAST: dict[str, tuple[int, int, int, int]] = {
+    name: (
+        op.arity.min,
+        op.arity.max if op.arity.max is not None else 1 << 30,
+        {"any": 0, "even": 1, "odd": 2}[op.arity.parity],
+        0 if op.value is ValueRule.NONE else 1 if op.value is ValueRule.ANY else 2,
+    )
+    for name, op in OPCODES.items()
+}
+
+
 def check_graphs(ctx: Context) -> None:
+    fast = _FAST
+    missing = MISSING
     for graph in ctx.program.graphs:
         _check_ids(ctx, graph)
+        by_id = graph.by_id
         for node in graph.nodes:
-            if ctx.skipped(node):
+            if node.skip:
                 continue
-            if not _check_op(ctx, node):
+            rule = fast.get(node.op) if node.op is not None else None
+            if rule is None:
+                _check_op(ctx, node)
                 continue
+            if node.shape_ok:
+                # Fast path: every input a known id, the count right, nothing to check in value.
+                inputs = node.inputs
+                n = len(inputs)
+                if (
+                    rule[0] <= n <= rule[1]
+                    and (rule[2] == 0 or n % 2 == rule[2] - 1)
+                    and (rule[3] == 0 or (rule[3] == 1 and node.value is not missing))
+                    and all(i in by_id for i in inputs)
+                ):
+                    continue
             _check_inputs(ctx, graph, node)
             _check_value(ctx, graph, node)
         _check_cycles(ctx, graph)
@@ -107,7 +137,7 @@ def _check_op(ctx: Context, node: Node) -> bool:
         return False
     if op in OPCODES:
         return True
-    ctx.skip.add(id(node))
+    node.skip = True
     span = node.op_span()
     options = suggestions(op, OPCODES)
     fixes: list[Fix] = []
@@ -150,7 +180,7 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
             _inline_object(ctx, graph, node, index)
     count = len(inputs)
     if not op.arity.accepts(count):
-        ctx.skip.add(id(node))  # its value cannot be reasoned about: no flow findings on it
+        node.skip = True  # its value cannot be reasoned about: no flow findings on it
         member = node.member("inputs")
         array = member.value if member is not None and isinstance(member.value, JArray) else None
         if array is not None:
@@ -396,20 +426,30 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
             )
 
 
-def _check_template(ctx: Context, node: Node, template: str) -> None:
+@lru_cache(maxsize=4096)
+def template_placeholders(template: str) -> tuple[int, tuple[str, int] | None]:
+    """(number of `{}` placeholders, the first lone brace and its position or None)."""
     count = 0
     for m in _PLACEHOLDER.finditer(template):
         token = m.group()
         if token == "{}":
             count += 1
         elif token in ("{", "}"):
-            _value_problem(
-                ctx,
-                node,
-                f"invalid `format` template: lone {json_text(token)} at position {m.start()}",
-                "write `{}` for a placeholder and `{{` / `}}` for literal braces",
-            )
-            return
+            return count, (token, m.start())
+    return count, None
+
+
+def _check_template(ctx: Context, node: Node, template: str) -> None:
+    count, lone = template_placeholders(template)
+    if lone is not None:
+        token, position = lone
+        _value_problem(
+            ctx,
+            node,
+            f"invalid `format` template: lone {json_text(token)} at position {position}",
+            "write `{}` for a placeholder and `{{` / `}}` for literal braces",
+        )
+        return
     inputs = len(node.inputs)
     if count != inputs:
         span = node.value_span("value") or node.op_span()
@@ -462,9 +502,9 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
             f"the `value` of `{name}` must be a subgraph reference (a name, `std:NAME` or a hash), not {json_text(value)[:40]}",
         )
         return
-    target = ctx.hasher.resolve(value)
-    span = node.value_span("value") or node.op_span()
+    target = ctx.resolve(value)
     if target is None:
+        span = node.value_span("value") or node.op_span()
         options = suggestions(value, _all_reference_names(ctx))
         fixes = [
             Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),))
@@ -491,13 +531,14 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
                 fixes=fixes,
             )
         )
-        ctx.skip.add(id(node))
+        node.skip = True
         return
-    ports = target.arity()
+    ports = ctx.arity(target)
     needed = SUBGRAPH_ARITY.get(name)
     if needed is None and name == "subgraph_call":
         needed = len(node.inputs)
         if ports != needed:
+            span = node.value_span("value") or node.op_span()
             ctx.add(
                 make(
                     "LX1010",
@@ -509,6 +550,7 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
             )
         return
     if needed is not None and ports != needed:
+        span = node.value_span("value") or node.op_span()
         ctx.add(
             make(
                 "LX1010",
@@ -716,12 +758,12 @@ def _check_func_inputs(ctx: Context, graph: Graph) -> None:
     memo: dict[int, bool] = {}
     for node in graph.nodes:
         op = node.op
-        if op not in ("apply", "compose", "match", "quote") or ctx.skipped(node):
+        if op not in ("apply", "compose", "match", "quote") or node.skip:
             continue
         for k in _func_input_indexes(op, len(node.inputs)):
             i = node.inputs[k]
             src = graph.by_id.get(i) if type(i) is str else None
-            if src is None or ctx.skipped(src):
+            if src is None or src.skip:
                 continue
             if _may_be_func(graph, src, memo):
                 continue
@@ -783,7 +825,7 @@ def _check_recursion(ctx: Context) -> None:
                             "subgraphs may not call themselves, directly or through others; use `iterate` or `reduce` for repetition",
                         )
                     )
-                    ctx.skip.add(id(node))
+                    node.skip = True
                 elif not state.get(target):
                     state[target] = 1
                     path.append(target)

@@ -12,6 +12,8 @@ from ..syntax import JArray
 from .base import Context, json_text, remove_element
 
 _SINKS = frozenset({"input_port", "output_port"})
+_IMPURE_OPS = frozenset(n for n, op in OPCODES.items() if op.effect or not op.deterministic)
+_SCALARS = (str, int, float, bool)
 
 
 def check_lint(ctx: Context) -> None:
@@ -27,7 +29,7 @@ def _unused_nodes(ctx: Context, graph: Graph) -> None:
     consumers = graph.consumers
     for node in graph.nodes:
         op = node.op
-        if op is None or op not in OPCODES or op in _SINKS or ctx.skipped(node) or node.id is None:
+        if op is None or op not in OPCODES or op in _SINKS or node.skip or node.id is None:
             continue
         if node.id in consumers or ctx.node_impurity(node)[0]:
             continue
@@ -75,65 +77,71 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
     from ..model import schedule
 
     order, _stuck = schedule(graph)
-    key_of: dict[int, int] = {}  # node -> interned structural key
+    key_of: dict[str, int] = {}  # node id -> interned structural key
     interned: dict[Any, int] = {}
     first_with: dict[int, Node] = {}
     by_id = graph.by_id
+    impure_ops = _IMPURE_OPS
+    scalar = _SCALARS
     for node in order:
         op = node.op
-        if op is None or op not in OPCODES or ctx.skipped(node):
+        nid = node.id
+        if op is None or nid is None or node.skip or op not in OPCODES or by_id.get(nid) is not node:
             continue
         input_keys = []
-        ok = True
         for i in node.inputs:
-            src = by_id.get(i) if type(i) is str else None
-            k = key_of.get(id(src)) if src is not None else None
+            k = key_of.get(i) if type(i) is str else None
             if k is None:
-                ok = False
                 break
             input_keys.append(k)
-        if not ok:
-            continue
-        try:
-            structural = (op, _value_key(node, ctx), tuple(input_keys))
-            key = interned.setdefault(structural, len(interned))
-        except TypeError:
-            continue
-        effect, nondeterministic = ctx.node_impurity(node)
-        if effect or nondeterministic or op == "input_port":
-            key = interned.setdefault(("unique", id(node)), len(interned))
-        key_of[id(node)] = key
-        if node.id is None or by_id.get(node.id) is not node:
-            continue
-        earlier = first_with.get(key)
-        if earlier is None:
-            first_with[key] = node
-            continue
-        if op == "output_port":
-            continue  # two ports with one number are LX1009's
-        span = node.id_span()
-        e_span = earlier.id_span()
-        edits: list[TextEdit] = []
-        for consumer in graph.consumers.get(node.id, ()):
-            for idx, i in enumerate(consumer.inputs):
-                if i == node.id:
-                    s = consumer.input_span(idx)
-                    edits.append(TextEdit(s.start, s.end, json_text(earlier.id)))
-        if graph.array is not None and isinstance(graph.array, JArray):
-            edits.append(remove_element(graph.array, node.index))
-        ctx.add(
-            make(
-                "LX3002",
-                span.start,
-                span.end,
-                f"{node.label} computes the same value as {earlier.label} (same content hash)",
-                "point the consumers at the earlier node and delete this one",
-                related=[
-                    Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")
-                ],
-                fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
+        else:
+            if op in impure_ops or op == "input_port":
+                key_of[nid] = interned.setdefault(("unique", nid), len(interned))
+                continue
+            if op in SUBGRAPH_REF_OPS or op in ("apply", "match"):
+                effect, nondeterministic = ctx.node_impurity(node)
+                if effect or nondeterministic:
+                    key_of[nid] = interned.setdefault(("unique", nid), len(interned))
+                    continue
+            value = node.value
+            if type(value) in scalar and op not in SUBGRAPH_REF_OPS:
+                vkey: Any = (type(value), value)
+            else:
+                vkey = _value_key(node, ctx)
+            try:
+                key = interned.setdefault((op, vkey, tuple(input_keys)), len(interned))
+            except TypeError:
+                continue
+            key_of[nid] = key
+            earlier = first_with.get(key)
+            if earlier is None:
+                first_with[key] = node
+                continue
+            if op == "output_port":
+                continue  # two ports with one number are LX1009's
+            span = node.id_span()
+            e_span = earlier.id_span()
+            edits: list[TextEdit] = []
+            for consumer in graph.consumers.get(nid, ()):
+                for idx, i in enumerate(consumer.inputs):
+                    if i == nid:
+                        s = consumer.input_span(idx)
+                        edits.append(TextEdit(s.start, s.end, json_text(earlier.id)))
+            if graph.array is not None and isinstance(graph.array, JArray):
+                edits.append(remove_element(graph.array, node.index))
+            ctx.add(
+                make(
+                    "LX3002",
+                    span.start,
+                    span.end,
+                    f"{node.label} computes the same value as {earlier.label} (same content hash)",
+                    "point the consumers at the earlier node and delete this one",
+                    related=[
+                        Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")
+                    ],
+                    fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
+                )
             )
-        )
 
 
 def _unused_subgraphs(ctx: Context) -> None:

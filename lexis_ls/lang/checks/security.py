@@ -146,7 +146,7 @@ def _check_network(ctx: Context) -> None:
     reported: set[tuple[int, str]] = set()
     for graph in program.graphs:
         for node in graph.nodes:
-            if node.op not in NETWORK_OPS or ctx.skipped(node):
+            if node.op not in NETWORK_OPS or node.skip:
                 continue
             if not domains:
                 span = node.op_span()

@@ -220,7 +220,7 @@ class _ShapeReporter:
         if is_node:
             node = _node_for_path(ctx, path)
             if node is not None:
-                ctx.skip.add(id(node))
+                node.skip = True
 
     def _unknown_key(self, member: JMember, allowed: list[str], path: list[str | int]) -> None:
         name = member.key.value
@@ -302,18 +302,6 @@ def _node_for_path(ctx: Context, path: list[str | int]) -> Node | None:
     return None
 
 
-def _node_looks_valid(raw: dict[str, Any]) -> bool:
-    if not _NODE_KEY_SET.issuperset(raw):
-        return False
-    if type(raw.get("id")) is not str or type(raw.get("op")) is not str:
-        return False
-    inputs = raw.get("inputs")
-    if inputs is not None and (type(inputs) is not list or any(type(i) is not str for i in inputs)):
-        return False
-    doc = raw.get("doc")
-    return doc is None or type(doc) is str
-
-
 def check_shape(ctx: Context) -> None:
     program = ctx.program
     root = program.parse.root
@@ -345,14 +333,14 @@ def check_shape(ctx: Context) -> None:
                     )
         for node in graph.nodes:
             if node.broken:
-                ctx.skip.add(id(node))
+                node.skip = True
                 continue
-            if _node_looks_valid(node.raw):
+            if node.shape_ok:
                 continue
             for error in node_validator.iter_errors(node.raw):
                 reporter.report(error, node.syntax, [*base_path, node.index])
             if type(node.raw.get("op")) is not str or type(node.raw.get("id", "")) is not str:
-                ctx.skip.add(id(node))
+                node.skip = True
     _check_spec(ctx)
 
 
