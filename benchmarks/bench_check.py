@@ -50,18 +50,29 @@ def generate(n: int, seed: int = 7) -> str:
             nodes.append({"id": nid, "op": op, "inputs": [a, b]})
             unused_numbers.append(nid)
         elif kind < 0.7:
-            nodes.append({"id": nid, "op": "format", "inputs": [unused_numbers.pop(0)], "value": "n = {}"})
+            nodes.append(
+                {"id": nid, "op": "format", "inputs": [unused_numbers.pop(0)], "value": "n = {}"}
+            )
             unused_strings.append(nid)
         elif kind < 0.8 and unused_strings:
-            nodes.append({"id": nid, "op": "upper", "inputs": [unused_strings.pop(0)], "doc": "shout"})
+            nodes.append(
+                {"id": nid, "op": "upper", "inputs": [unused_strings.pop(0)], "doc": "shout"}
+            )
             unused_strings.append(nid)
         elif kind < 0.9:
             nodes.append(
-                {"id": nid, "op": "subgraph_call", "inputs": [unused_numbers.pop(0)], "value": "std:double"}
+                {
+                    "id": nid,
+                    "op": "subgraph_call",
+                    "inputs": [unused_numbers.pop(0)],
+                    "value": "std:double",
+                }
             )
             unused_numbers.append(nid)
         else:
-            nodes.append({"id": nid, "op": "print", "inputs": [take(unused_strings, unused_numbers)]})
+            nodes.append(
+                {"id": nid, "op": "print", "inputs": [take(unused_strings, unused_numbers)]}
+            )
     rest = unused_numbers + unused_strings
     nodes.append({"id": "rest", "op": "sequence", "inputs": rest})
     nodes.append({"id": "total", "op": "print", "inputs": ["rest"]})

@@ -86,7 +86,13 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
     for node in order:
         op = node.op
         nid = node.id
-        if op is None or nid is None or node.skip or op not in OPCODES or by_id.get(nid) is not node:
+        if (
+            op is None
+            or nid is None
+            or node.skip
+            or op not in OPCODES
+            or by_id.get(nid) is not node
+        ):
             continue
         input_keys = []
         for i in node.inputs:
@@ -137,7 +143,9 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
                     f"{node.label} computes the same value as {earlier.label} (same content hash)",
                     "point the consumers at the earlier node and delete this one",
                     related=[
-                        Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")
+                        Related(
+                            e_span.start, e_span.end, f"{earlier.label} computes the same thing"
+                        )
                     ],
                     fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
                 )
