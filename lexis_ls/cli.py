@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -224,26 +224,37 @@ def _options(args: argparse.Namespace) -> Options:
     return Options(trust_ceiling=getattr(args, "trust_ceiling", None))
 
 
-def _report_problems(problems: list[str]) -> int:
-    for p in problems:
-        print(f"lexis: {p}", file=sys.stderr)
-    return 2 if problems else 0
+class _Files:
+    """The readable files named by PATH arguments; what cannot be read is reported on stderr
+    and makes the exit status 2."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.inputs = collect(paths)
+        self.status = 0
+        for p in self.inputs.problems:
+            self.fail(p)
+
+    def fail(self, message: str) -> None:
+        print(f"lexis: {message}", file=sys.stderr)
+        self.status = 2
+
+    def __iter__(self) -> Iterator[tuple[Path, str]]:
+        for path in self.inputs.files:
+            text, problem = _read(path)
+            if text is None:
+                self.fail(problem or f"{path}: cannot read")
+                continue
+            yield path, text
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    inputs = collect(args.paths)
-    status = _report_problems(inputs.problems)
+    files = _Files(args.paths)
     style = Style(_use_colour(args.color, sys.stdout))
     counts: dict[Severity, int] = {}
     records: list[dict[str, Any]] = []
     any_error = False
     checked = 0
-    for path in inputs.files:
-        text, problem = _read(path)
-        if text is None:
-            status = 2
-            print(f"lexis: {problem}", file=sys.stderr)
-            continue
+    for path, text in files:
         checked += 1
         analysis = analyze(text, _options(args))
         for err in analysis.internal_errors:
@@ -261,9 +272,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     elif not args.quiet and checked:
         print(_summary(counts, checked))
-    if status:
-        return status
-    return 1 if any_error else 0
+    return files.status or (1 if any_error else 0)
 
 
 def _unified(path: Path, old: str, new: str) -> str:
@@ -275,16 +284,10 @@ def _unified(path: Path, old: str, new: str) -> str:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    inputs = collect(args.paths)
-    status = _report_problems(inputs.problems)
+    files = _Files(args.paths)
     remaining_errors = False
     total = 0
-    for path in inputs.files:
-        text, problem = _read(path)
-        if text is None:
-            status = 2
-            print(f"lexis: {problem}", file=sys.stderr)
-            continue
+    for path, text in files:
         result = fix_all(text, _options(args))
         remaining_errors = remaining_errors or result.analysis.has_errors
         if result.text == text:
@@ -298,9 +301,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
                 print(f"{path}: fixed {code}: {title}", file=sys.stderr)
     verb = "Would apply" if args.diff else "Applied"
     print(f"{verb} {total} fix{'es' if total != 1 else ''}.", file=sys.stderr)
-    if status:
-        return status
-    return 1 if remaining_errors else 0
+    return files.status or (1 if remaining_errors else 0)
 
 
 def _write(path: Path, text: str) -> None:
@@ -311,19 +312,12 @@ def _write(path: Path, text: str) -> None:
 def cmd_fmt(args: argparse.Namespace) -> int:
     from .lang.format import format_text
 
-    inputs = collect(args.paths)
-    status = _report_problems(inputs.problems)
+    files = _Files(args.paths)
     changed = 0
-    for path in inputs.files:
-        text, problem = _read(path)
-        if text is None:
-            status = 2
-            print(f"lexis: {problem}", file=sys.stderr)
-            continue
+    for path, text in files:
         result = format_text(text)
         if result.text is None:
-            status = 2
-            print(f"lexis: cannot format {path}: {result.reason}", file=sys.stderr)
+            files.fail(f"cannot format {path}: {result.reason}")
             continue
         if result.text == text:
             continue
@@ -333,9 +327,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         else:
             _write(path, result.text)
             print(f"Reformatted: {path}", file=sys.stderr)
-    if status:
-        return status
-    return 1 if args.check and changed else 0
+    return files.status or (1 if args.check and changed else 0)
 
 
 def cmd_hash(args: argparse.Namespace) -> int:

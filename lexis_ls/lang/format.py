@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from json import encoder as _json_encoder
 from typing import Final, Literal
 
+from .model import NODE_KEYS, PROGRAM_KEYS, SUBGRAPH_KEYS
+
 __all__ = [
     "MAX_DEPTH",
     "WIDTH",
@@ -61,17 +63,10 @@ MAX_DEPTH: Final = 512
 
 _INDENT: Final = 2
 
-_PROGRAM_ORDER: Final = (
-    "spec",
-    "name",
-    "description",
-    "capabilities",
-    "allowed_domains",
-    "nodes",
-    "subgraphs",
-)
-_NODE_ORDER: Final = ("id", "op", "inputs", "value", "doc")
-_SUBGRAPH_ORDER: Final = ("nodes", "doc")
+# Canonical key orders (LEXIS.md §7) are the model's key lists.
+_PROGRAM_ORDER: Final = PROGRAM_KEYS
+_NODE_ORDER: Final = NODE_KEYS
+_SUBGRAPH_ORDER: Final = SUBGRAPH_KEYS
 
 
 # --------------------------------------------------------------------------------------------

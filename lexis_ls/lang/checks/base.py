@@ -8,11 +8,9 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, TextEdit
 from ..hashing import Hasher
-from ..model import Graph, Node, Program
+from ..model import NODE_KEYS, Graph, Node, Program
 from ..opcodes import OPCODES, ValueRule
 from ..syntax import JArray, JNode
-
-NODE_KEY_ORDER = ("id", "op", "inputs", "value", "doc")
 
 
 @dataclass
@@ -108,7 +106,7 @@ def json_text(value: Any) -> str:
 
 def node_text(node: dict[str, Any]) -> str:
     """One node on one line, keys in canonical order (LEXIS.md §7)."""
-    keys = [k for k in NODE_KEY_ORDER if k in node] + [k for k in node if k not in NODE_KEY_ORDER]
+    keys = [k for k in NODE_KEYS if k in node] + [k for k in node if k not in NODE_KEYS]
     return "{" + ", ".join(f"{json_text(k)}: {json_text(node[k])}" for k in keys) + "}"
 
 
