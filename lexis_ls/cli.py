@@ -410,6 +410,117 @@ def cmd_stdlib(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jsonable(value: Any) -> Any:
+    """A run value as JSON for --trace-json: error values and FUNCs become tagged objects."""
+    from .lang.values import ErrorValue
+
+    if isinstance(value, ErrorValue):
+        return {
+            "error": value.message,
+            "node": value.node,
+            "cause": _jsonable(value.cause) if value.cause else None,
+        }
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return {"func": getattr(value, "hash", None)}
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param takes NAME=VALUE, got {pair!r}")
+        params[name] = value
+    return params
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .lang.values import to_str
+    from .run.cache import CallCache, default_cache_dir
+    from .run.evaluator import Evaluator, RunOptions
+    from .run.host import HostOptions
+
+    path = Path(args.file)
+    text, problem = _read(path)
+    if text is None:
+        print(f"lexis: {problem}", file=sys.stderr)
+        return 2
+    try:
+        params = _parse_params(args.param)
+    except UsageError as exc:
+        print(f"lexis: {exc}", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print("lexis: --timeout must be a positive number of seconds", file=sys.stderr)
+        return 2
+    analysis = analyze(text, Options(trust_ceiling=args.trust_ceiling))
+    program_dir = path.resolve().parent
+    fs_root = Path(args.fs_root).resolve() if args.fs_root else program_dir
+
+    def echo(chunk: str) -> None:
+        sys.stdout.write(chunk)
+        sys.stdout.flush()
+
+    options = RunOptions(
+        host=HostOptions(
+            params=params,
+            stdin=sys.stdin,
+            program_dir=program_dir,
+            fs_root=fs_root,
+            timeout=args.timeout,
+            echo=echo,
+        ),
+        trust_ceiling=args.trust_ceiling,
+        cache=CallCache(default_cache_dir() if args.cache else None),
+    )
+    result = Evaluator(analysis, options).run()
+    if result.status == "refused":
+        style = Style(_use_colour("auto", sys.stderr))
+        for d in result.findings:
+            print(render_diagnostic(str(path), analysis, d, style), file=sys.stderr)
+            print(file=sys.stderr)
+        print(f"lexis: {path}: not run: {result.reason}", file=sys.stderr)
+        return 1
+    if args.debug:
+        for rec in result.records:
+            print(f"[debug] {rec.id} = {rec.op} -> {to_str(rec.value)}", file=sys.stderr)
+    if args.trace_json:
+        trace = {
+            "program": str(path),
+            "program_hash": result.program_hash,
+            "status": result.status,
+            "reason": result.reason,
+            "duration_ms": round(result.duration_ms, 3),
+            "nodes": [
+                {
+                    "id": r.id,
+                    "op": r.op,
+                    "value": _jsonable(r.value),
+                    "duration_ms": round(r.duration_ms, 3),
+                    "hash": r.hash,
+                }
+                for r in result.records
+            ],
+        }
+        try:
+            with open(args.trace_json, "w", encoding="utf-8") as fh:
+                json.dump(trace, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+        except OSError as exc:
+            print(f"lexis: cannot write {args.trace_json}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    if result.status == "stopped":
+        where = f" at node `{result.stopped_at}`" if result.stopped_at else ""
+        print(f"lexis: {path}: run stopped{where}: {result.reason}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(schema_text())
     return 0
@@ -469,6 +580,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stdlib", help="list the standard library, or show one subgraph")
     p.add_argument("name", nargs="?", metavar="NAME")
     p.set_defaults(func=cmd_stdlib)
+
+    p = sub.add_parser("run", help="run a program")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a run-time parameter"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="wall-clock limit (default 10 s)"
+    )
+    p.add_argument("--debug", action="store_true", help="every node's id, op and value on stderr")
+    p.add_argument(
+        "--trace-json", metavar="OUT", help="write every node's value, duration and hash"
+    )
+    p.add_argument(
+        "--cache", action="store_true", help="keep pure subgraph results on disk between runs"
+    )
+    p.add_argument(
+        "--fs-root",
+        metavar="DIR",
+        help="confine file access to DIR (default: the program's folder)",
+    )
+    p.add_argument("--trust-ceiling", type=int, choices=range(4), metavar="0-3")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("schema", help="print the JSON Schema of Lexis programs")
     p.set_defaults(func=cmd_schema)

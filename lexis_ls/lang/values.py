@@ -120,6 +120,8 @@ def lexis_equal(a: Any, b: Any) -> bool:
 def parse_number(text: str) -> int | float | None:
     """``to_num`` of a string: an int, a float, or None when unparsable."""
     s = text.strip()
+    if "_" in s:
+        return None  # Python accepts 1_000; a Lexis number is written without separators
     try:
         return int(s)
     except ValueError:
