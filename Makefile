@@ -14,6 +14,7 @@ $(BIN)/lexis: pyproject.toml
 # Set everything up, then run the main job on the examples.
 setup: $(BIN)/lexis
 	$(BIN)/lexis check examples/
+	$(BIN)/lexis run examples/hello.lexis.json
 
 # The whole test suite: lint, types, tests.
 test: $(BIN)/lexis lint

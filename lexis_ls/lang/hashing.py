@@ -26,6 +26,26 @@ _encode = json.JSONEncoder(
 SUBGRAPH_REF_OPS = frozenset(n for n, op in OPCODES.items() if op.value is ValueRule.SUBGRAPH_REF)
 
 
+_encode_string = json.encoder.encode_basestring
+
+
+def _encode_value(value: Any) -> str | None:
+    """``C(value)`` as text, with fast paths for the common scalars; None if not finite JSON."""
+    t = type(value)
+    if value is None:
+        return "null"
+    if t is int:
+        return str(value)
+    if t is str:
+        return str(_encode_string(value))
+    if t is bool:
+        return "true" if value else "false"
+    try:
+        return str(_encode(value))
+    except (ValueError, TypeError):
+        return None
+
+
 def canonical(value: Any) -> bytes:
     """``C(x)`` of LEXIS.md §5."""
     return _encode(value).encode("utf-8")
@@ -144,19 +164,12 @@ class Hasher:
             value = self.subgraph_hash(target)
             if value is None:
                 return None
-        try:
-            encoded_value = _encode(value)
-        except (ValueError, TypeError):
+        encoded_value = _encode_value(value)
+        if encoded_value is None:
             return None
-        text = (
-            '{"inputs":['
-            + ",".join('"' + h + '"' for h in input_hashes)
-            + '],"op":'
-            + _encode(op)
-            + ',"value":'
-            + encoded_value
-            + "}"
-        )
+        inputs = '"' + '","'.join(input_hashes) + '"' if input_hashes else ""
+        op_text = '"' + op + '"' if op in OPCODES else _encode(op)
+        text = '{"inputs":[' + inputs + '],"op":' + op_text + ',"value":' + encoded_value + "}"
         return blake3.blake3(text.encode("utf-8")).hexdigest()
 
     def subgraph_hash(self, graph: Graph) -> str | None:

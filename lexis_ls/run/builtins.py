@@ -119,8 +119,15 @@ def _text(call: Call, op: str, v: Any) -> str | ErrorValue:
         return call.error(f"{op}: cannot convert {_desc(v)} to text")
 
 
-def _checked(call: Call, what: str, r: Any) -> Any:
-    """``r`` when it is a finite float or a printable int, else an error value."""
+def _checked(call: Call, what: str | Callable[[], str], r: Any) -> Any:
+    """``r`` when it is a finite float or a printable int, else an error value. ``what``
+    describes the computation for the message; a callable is only called on failure, so the
+    common case formats nothing."""
+    t = type(r)
+    if (t is int and -_INT_LIMIT < r < _INT_LIMIT) or (t is float and math.isfinite(r)):
+        return r
+    if callable(what):
+        what = what()
     if isinstance(r, complex):
         return call.error(f"{what} is a complex number")
     if type(r) is float and not math.isfinite(r):
@@ -167,11 +174,14 @@ def _make_arith(op: str) -> Builtin:
         err = _numbers(call, op, args)
         if err is not None:
             return err
-        what = f"{op}: {_show(a)} {symbol} {_show(b)}"
+
+        def what() -> str:
+            return f"{op}: {_show(a)} {symbol} {_show(b)}"
+
         try:
             r = fn(a, b)
         except OverflowError:
-            return call.error(f"{what} is out of the float range")
+            return call.error(f"{what()} is out of the float range")
         return _checked(call, what, r)
 
     return run
@@ -191,11 +201,14 @@ def _div(call: Call, args: list[Any]) -> Any:
         return call.error(f"division by zero: {_show(a)} / {_show(b)}")
     if _is_int(a) and _is_int(b) and a % b == 0:
         return a // b
-    what = f"div: {_show(a)} / {_show(b)}"
+
+    def what() -> str:
+        return f"div: {_show(a)} / {_show(b)}"
+
     try:
         r = a / b
     except OverflowError:
-        return call.error(f"{what} is out of the float range")
+        return call.error(f"{what()} is out of the float range")
     return _checked(call, what, r)
 
 
@@ -207,11 +220,14 @@ def _mod(call: Call, args: list[Any]) -> Any:
         return err
     if b == 0:
         return call.error(f"modulo by zero: {_show(a)} mod {_show(b)}")
-    what = f"mod: {_show(a)} mod {_show(b)}"
+
+    def what() -> str:
+        return f"mod: {_show(a)} mod {_show(b)}"
+
     try:
         r = a % b
     except OverflowError:
-        return call.error(f"{what} is out of the float range")
+        return call.error(f"{what()} is out of the float range")
     return _checked(call, what, r)
 
 

@@ -13,6 +13,7 @@ A debugger blocks in those callbacks to pause; a plain run passes no tracer and 
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ class RunResult:
     program_hash: str | None
     findings: list[Diagnostic] = field(default_factory=list)  # why it was refused
     reason: str | None = None  # why it was refused or stopped
-    stopped_at: str | None = None  # the node running when it stopped
+    stopped_at: str | None = None  # the node running when it stopped (perhaps in a subgraph)
+    stopped_main: Node | None = None  # the main-graph node running when it stopped
 
     @property
     def errors(self) -> dict[str, ErrorValue]:
@@ -139,6 +141,7 @@ class Evaluator:
         self.tracer = self.options.tracer
         self._purity: dict[int, bool] = {}
         self._network: Any = None
+        self._main_node: Node | None = None  # the main-graph node being run
         declared = self.program.declared_capabilities() & set(CAPABILITIES)
         if self.options.granted is not None:
             declared &= self.options.granted
@@ -149,6 +152,17 @@ class Evaluator:
     # --- the pipeline ---
 
     def run(self) -> RunResult:
+        # Values are freed by reference counting; the cyclic collector would only re-walk the
+        # analysis and the values of the run again and again (as in `analyze`).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> RunResult:
         started = time.perf_counter()
         refusal = self._refusal() if self.options.verify else None
         if refusal is not None:
@@ -159,10 +173,12 @@ class Evaluator:
         status = "ok"
         reason: str | None = None
         stopped_at: str | None = None
+        stopped_main: Node | None = None
         try:
             self._run_graph(main, records)
         except (LimitReached, SandboxRefusal) as stop:
             status, reason, stopped_at = "stopped", stop.message, stop.node
+            stopped_main = self._main_node
         duration = (time.perf_counter() - started) * 1000
         program_hash = self.analysis.hasher.program_hash()
         for rec in records:
@@ -178,6 +194,7 @@ class Evaluator:
             [],
             reason,
             stopped_at,
+            stopped_main,
         )
 
     def _refusal(self) -> tuple[list[Diagnostic], str] | None:
@@ -211,6 +228,8 @@ class Evaluator:
         try:
             for node in order:
                 nid = node.id or f"#{node.index}"
+                if frame.parent is None:
+                    self._main_node = node
                 host.check_time(nid)
                 frame.current = node
                 if tracer is not None:
@@ -576,7 +595,11 @@ class Evaluator:
         timeout_left = self.host.remaining()
         if timeout_left <= 0:
             raise LimitReached("time limit reached before the request", call.node_id)
-        return fn(self._client(), call, args)
+        client = self._client()
+        client.default_timeout = min(
+            network.DEFAULT_TIMEOUT, timeout_left
+        )  # within the run's limit
+        return fn(client, call, args)
 
     def op_http_get(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
         return self._http("http_get", call, args)
