@@ -626,3 +626,44 @@ def test_gui_render_without_a_display_is_an_error_value() -> None:
     r = Evaluator(analyze(text), RunOptions(display=False)).run()
     assert r.output == "true\n"
     assert "no display" in r.values["r"].message
+
+
+class Recorder:
+    """A tracer that records what a debugger would see."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+
+    def enter_frame(self, frame) -> None:  # type: ignore[no-untyped-def]
+        self.events.append(("enter", frame.name, ""))
+
+    def exit_frame(self, frame) -> None:  # type: ignore[no-untyped-def]
+        self.events.append(("exit", frame.name, ""))
+
+    def before_node(self, frame, node) -> None:  # type: ignore[no-untyped-def]
+        self.events.append(("before", frame.name, node.id))
+
+    def after_node(self, frame, node, value) -> None:  # type: ignore[no-untyped-def]
+        self.events.append(("after", frame.name, f"{node.id}={value}"))
+
+
+def test_the_run_is_steppable_node_by_node_with_frames() -> None:
+    text = program([c("xs", [1, 2]), n("m", "map", "xs", value="std:double"), n("out", "print", "m")])
+    rec = Recorder()
+    result = Evaluator(analyze(text), RunOptions(tracer=rec)).run()
+    assert result.output == "[2,4]\n"
+    main = [e for e in rec.events if e[1] == "main"]
+    assert main == [
+        ("enter", "main", ""),
+        ("before", "main", "xs"), ("after", "main", "xs=[1, 2]"),
+        ("before", "main", "m"), ("after", "main", "m=[2, 4]"),
+        ("before", "main", "out"), ("after", "main", "out=[2, 4]"),
+        ("exit", "main", ""),
+    ]
+    first_call = [e for e in rec.events if e[1] == "map #0 std:double"]
+    assert first_call[0] == ("enter", "map #0 std:double", "")
+    assert ("after", "map #0 std:double", "r=2") in first_call
+    # Calls happen between the map node's before and after events.
+    assert rec.events.index(("before", "main", "m")) < rec.events.index(first_call[0]) < rec.events.index(
+        ("after", "main", "m=[2, 4]")
+    )
