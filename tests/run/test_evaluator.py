@@ -648,22 +648,29 @@ class Recorder:
 
 
 def test_the_run_is_steppable_node_by_node_with_frames() -> None:
-    text = program([c("xs", [1, 2]), n("m", "map", "xs", value="std:double"), n("out", "print", "m")])
+    text = program(
+        [c("xs", [1, 2]), n("m", "map", "xs", value="std:double"), n("out", "print", "m")]
+    )
     rec = Recorder()
     result = Evaluator(analyze(text), RunOptions(tracer=rec)).run()
     assert result.output == "[2,4]\n"
     main = [e for e in rec.events if e[1] == "main"]
     assert main == [
         ("enter", "main", ""),
-        ("before", "main", "xs"), ("after", "main", "xs=[1, 2]"),
-        ("before", "main", "m"), ("after", "main", "m=[2, 4]"),
-        ("before", "main", "out"), ("after", "main", "out=[2, 4]"),
+        ("before", "main", "xs"),
+        ("after", "main", "xs=[1, 2]"),
+        ("before", "main", "m"),
+        ("after", "main", "m=[2, 4]"),
+        ("before", "main", "out"),
+        ("after", "main", "out=[2, 4]"),
         ("exit", "main", ""),
     ]
     first_call = [e for e in rec.events if e[1] == "map #0 std:double"]
     assert first_call[0] == ("enter", "map #0 std:double", "")
     assert ("after", "map #0 std:double", "r=2") in first_call
     # Calls happen between the map node's before and after events.
-    assert rec.events.index(("before", "main", "m")) < rec.events.index(first_call[0]) < rec.events.index(
-        ("after", "main", "m=[2, 4]")
+    assert (
+        rec.events.index(("before", "main", "m"))
+        < rec.events.index(first_call[0])
+        < rec.events.index(("after", "main", "m=[2, 4]"))
     )
