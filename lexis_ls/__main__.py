@@ -1,0 +1,35 @@
+"""`python -m lexis_ls` and `lexis-ls`: the language server (stdio by default, `--tcp HOST:PORT`).
+`lexis-ls dap` starts the debug adapter instead."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lexis-ls", description="The Lexis language server.")
+    parser.add_argument("--stdio", action="store_true", help="serve on stdin/stdout (the default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket")
+    parser.add_argument("--log-file", metavar="FILE", help="write the server's own log to FILE")
+    args = parser.parse_args(argv)
+    if args.log_file:
+        logging.basicConfig(filename=args.log_file, level=logging.INFO)
+    from .server.server import create_server
+
+    server = create_server()
+    if args.tcp:
+        host, sep, port = args.tcp.rpartition(":")
+        if not sep or not port.isdigit():
+            print("lexis-ls: --tcp takes HOST:PORT", file=sys.stderr)
+            return 2
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Open documents and their analyses: one analysis per (document, version), shared by every
+feature; run results (LX4xxx, inlay values) live until the next edit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..lang.analysis import Analysis, Options, analyze
+from ..lang.diagnostics import Diagnostic
+from ..lang.text import LineIndex
+
+LEXIS_SUFFIX = ".lexis.json"
+_FIRST_KEY = re.compile(r'\A\s*\{\s*"spec"\s*:\s*"lexis-')
+
+
+def is_lexis(uri: str, language_id: str | None, text: str) -> bool:
+    """Lexis documents: languageId `lexis`, or JSON that is Lexis by name or by its first key."""
+    if language_id == "lexis":
+        return True
+    if language_id not in (None, "json", "jsonc"):
+        return False
+    return uri.endswith(LEXIS_SUFFIX) or bool(_FIRST_KEY.match(text[:4096]))
+
+
+@dataclass
+class RunState:
+    """What the last `lexis.run` of this version left: findings and computed values."""
+
+    version: int | None
+    diagnostics: list[Diagnostic]
+    values: dict[str, str]  # node id -> short text
+
+
+@dataclass
+class Document:
+    uri: str
+    language_id: str | None
+    version: int | None
+    text: str
+    _analysis: Analysis | None = None
+    _analysis_options: Options | None = None
+    run: RunState | None = None
+    result_id: int = 0  # pull diagnostics: bumps with every new analysis
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> LineIndex:
+        return self.analysis().lines
+
+    def analysis(self, options: Options | None = None) -> Analysis:
+        """The analysis of the current text, computed once per version (and options)."""
+        if self._analysis is None or (options is not None and options != self._analysis_options):
+            self._analysis = analyze(self.text, options or self._analysis_options)
+            self._analysis_options = options or self._analysis_options
+            self.result_id += 1
+        return self._analysis
+
+    def update(self, text: str, version: int | None) -> None:
+        self.text = text
+        self.version = version
+        self._analysis = None
+        self.run = None  # run findings belong to the text they ran
+
+
+class DocumentStore:
+    def __init__(self) -> None:
+        self.docs: dict[str, Document] = {}
+
+    def open(
+        self, uri: str, language_id: str | None, version: int | None, text: str
+    ) -> Document | None:
+        if not is_lexis(uri, language_id, text):
+            self.docs.pop(uri, None)
+            return None
+        doc = Document(uri, language_id, version, text)
+        self.docs[uri] = doc
+        return doc
+
+    def get(self, uri: str) -> Document | None:
+        return self.docs.get(uri)
+
+    def close(self, uri: str) -> Document | None:
+        return self.docs.pop(uri, None)

@@ -1,0 +1,1 @@
+"""Feature families of the language server: each module has `register(server)`."""

@@ -1,0 +1,419 @@
+"""The Lexis language server (pygls 2).
+
+This module holds the server object, the document lifecycle and diagnostics (push, pull and
+workspace, with file watching). Every other feature family is a module in
+``lexis_ls/server/features/`` with a ``register(server)`` function; they are all registered
+at start-up, in name order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import logging
+import pkgutil
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from ..lang.analysis import Analysis, Options, analyze
+from ..lang.text import Encoding
+from . import features
+from .config import Settings
+from .convert import diagnostic, encoding_of
+from .documents import LEXIS_SUFFIX, Document, DocumentStore
+
+__version__ = "0.1.0"
+log = logging.getLogger("lexis_ls.server")
+
+WATCH_GLOB = f"**/*{LEXIS_SUFFIX}"
+
+
+class LexisServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "lexis-ls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental
+        )
+        self.store = DocumentStore()
+        self.settings = Settings()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._observer: Any = None
+        self._closed_results: dict[str, str] = {}  # workspace diagnostics: uri -> result id
+
+    # --- negotiated facts ---
+
+    @property
+    def encoding(self) -> Encoding:
+        return encoding_of(self.server_capabilities.position_encoding)
+
+    @property
+    def pull_client(self) -> bool:
+        """The client pulls diagnostics (then they are never pushed to it)."""
+        td = self.client_capabilities.text_document
+        return td is not None and td.diagnostic is not None
+
+    def capability(self, *path: str) -> Any:
+        node: Any = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return None
+        return node
+
+    def options(self) -> Options:
+        return Options(trust_ceiling=self.settings.trust_ceiling)
+
+    # --- documents ---
+
+    def document(self, uri: str) -> Document | None:
+        return self.store.get(uri)
+
+    def analysis(self, doc: Document) -> Analysis:
+        return doc.analysis(self.options())
+
+    def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
+        try:
+            self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+        except Exception:  # no client yet (tests of the server object alone)
+            log.info(message)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Every failure is logged to the client; requests are also answered with an LSP error
+        # by pygls. Nothing reaches a notification popup, nothing kills the server.
+        detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.log(
+            f"lexis-ls internal error ({getattr(source, '__name__', source)}): {detail}",
+            lsp.MessageType.Error,
+        )
+
+    # --- diagnostics ---
+
+    def lsp_diagnostics(self, doc: Document) -> list[lsp.Diagnostic]:
+        analysis = self.analysis(doc)
+        enc = self.encoding
+        found = list(analysis.diagnostics)
+        if doc.run is not None and doc.run.version == doc.version:
+            found += doc.run.diagnostics
+        return [diagnostic(doc.uri, analysis.lines, d, enc) for d in found]
+
+    def schedule_publish(self, doc: Document, delay_ms: int | None = None) -> None:
+        """Push diagnostics after the debounce delay, for the version current now only."""
+        if self.pull_client:
+            return
+        old = self._timers.pop(doc.uri, None)
+        if old is not None:
+            old.cancel()
+        delay = (self.settings.debounce_ms if delay_ms is None else delay_ms) / 1000
+        version = doc.version
+        loop = asyncio.get_event_loop()
+        self._timers[doc.uri] = loop.call_later(delay, self._publish_if_current, doc.uri, version)
+
+    def _publish_if_current(self, uri: str, version: int | None) -> None:
+        self._timers.pop(uri, None)
+        doc = self.store.get(uri)
+        if doc is None or doc.version != version:
+            return  # a newer version is on its way: never publish for an old one
+        self.publish(doc)
+
+    def publish(self, doc: Document) -> None:
+        if self.pull_client:
+            return
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(
+                uri=doc.uri, diagnostics=self.lsp_diagnostics(doc), version=doc.version
+            )
+        )
+
+    def refresh_diagnostics(self) -> None:
+        """After a change that affects every document (configuration, a run)."""
+        if self.pull_client:
+            if self.capability("workspace", "diagnostics", "refresh_support"):
+                self.workspace_diagnostic_refresh(None)
+            return
+        for doc in list(self.store.docs.values()):
+            self.publish(doc)
+
+    # --- the workspace ---
+
+    def workspace_roots(self) -> list[Path]:
+        roots: list[Path] = []
+        for folder in self.workspace.folders.values():
+            path = to_fs_path(folder.uri)
+            if path:
+                roots.append(Path(path))
+        if not roots and self.workspace.root_path:
+            roots.append(Path(self.workspace.root_path))
+        return roots
+
+    def workspace_files(self) -> Iterator[Path]:
+        seen: set[Path] = set()
+        for root in self.workspace_roots():
+            for path in sorted(root.rglob(f"*{LEXIS_SUFFIX}")):
+                if (
+                    any(part in ("node_modules", ".git", ".venv") for part in path.parts)
+                    or path in seen
+                ):
+                    continue
+                seen.add(path)
+                yield path
+
+    def file_changed(self, path: Path, deleted: bool = False) -> None:
+        """A Lexis file that may not be open changed on disk."""
+        uri = from_fs_path(str(path)) or path.as_uri()
+        if uri in self.store.docs:
+            return  # the editor's text wins while the document is open
+        if self.pull_client:
+            if self.capability("workspace", "diagnostics", "refresh_support"):
+                self.workspace_diagnostic_refresh(None)
+            return
+        if deleted:
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+            return
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.log(f"cannot read {path}: {exc}")
+            return
+        analysis = analyze(text, self.options())
+        enc = self.encoding
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(
+                uri=uri,
+                diagnostics=[diagnostic(uri, analysis.lines, d, enc) for d in analysis.diagnostics],
+            )
+        )
+
+    def start_watching(self) -> None:
+        """Watch Lexis files through the client when it can register watchers dynamically,
+        otherwise with a watchdog observer on the workspace folders."""
+        if self.capability("workspace", "did_change_watched_files", "dynamic_registration"):
+            self.client_register_capability(
+                lsp.RegistrationParams(
+                    registrations=[
+                        lsp.Registration(
+                            id="lexis-watch",
+                            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[lsp.FileSystemWatcher(glob_pattern=WATCH_GLOB)]
+                            ),
+                        )
+                    ]
+                )
+            )
+            return
+        roots = self.workspace_roots()
+        if not roots:
+            return
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        loop = asyncio.get_event_loop()
+        server = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                for raw in (event.src_path, getattr(event, "dest_path", "")):
+                    name = raw.decode() if isinstance(raw, bytes) else raw
+                    if name and name.endswith(LEXIS_SUFFIX) and not event.is_directory:
+                        deleted = event.event_type == "deleted" or (
+                            event.event_type == "moved" and name == event.src_path
+                        )
+                        loop.call_soon_threadsafe(server.file_changed, Path(name), deleted)
+
+        observer = Observer()
+        for root in roots:
+            observer.schedule(Handler(), str(root), recursive=True)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+
+    def stop_watching(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer = None
+
+    async def load_settings(self) -> None:
+        if not self.capability("workspace", "configuration"):
+            return
+        try:
+            result = await self.workspace_configuration_async(
+                lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="lexis")])
+            )
+        except Exception as exc:  # a client may refuse: keep the defaults
+            self.log(f"workspace/configuration failed: {exc}")
+            return
+        self.settings = Settings.from_json(result[0] if result else None)
+
+
+def _result_id(doc: Document) -> str:
+    return f"{doc.version}:{doc.result_id}"
+
+
+def register_core(server: LexisServer) -> None:
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: LexisServer, params: lsp.InitializedParams) -> None:
+        await ls.load_settings()
+        ls.start_watching()
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: LexisServer, params: None) -> None:
+        ls.stop_watching()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: LexisServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        td = params.text_document
+        doc = ls.store.open(td.uri, td.language_id, td.version, td.text)
+        if doc is not None:
+            ls.schedule_publish(doc, delay_ms=0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: LexisServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        text = ls.workspace.get_text_document(uri).source  # pygls applied the changes
+        doc = ls.store.get(uri)
+        if doc is None:
+            # A JSON document may become Lexis while typing its first key.
+            lang = ls.workspace.get_text_document(uri).language_id
+            doc = ls.store.open(uri, lang, params.text_document.version, text)
+            if doc is None:
+                return
+        else:
+            doc.update(text, params.text_document.version)
+        ls.schedule_publish(doc)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: LexisServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        timer = ls._timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        if ls.store.close(uri) is not None and not ls.pull_client:
+            ls.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: LexisServer, params: lsp.DidChangeConfigurationParams
+    ) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and isinstance(settings.get("lexis"), dict):
+            ls.settings = Settings.from_json(settings["lexis"])
+        else:
+            await ls.load_settings()
+        ls.refresh_diagnostics()
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: LexisServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            path = to_fs_path(change.uri)
+            if path and path.endswith(LEXIS_SUFFIX):
+                ls.file_changed(Path(path), deleted=change.type == lsp.FileChangeType.Deleted)
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+        lsp.DiagnosticOptions(
+            identifier="lexis", inter_file_dependencies=False, workspace_diagnostics=True
+        ),
+    )
+    def pull_diagnostics(
+        ls: LexisServer, params: lsp.DocumentDiagnosticParams
+    ) -> lsp.DocumentDiagnosticReport:
+        doc = ls.store.get(params.text_document.uri)
+        if doc is None:
+            return lsp.RelatedFullDocumentDiagnosticReport(items=[])
+        ls.analysis(doc)
+        result_id = _result_id(doc)
+        if params.previous_result_id == result_id:
+            return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return lsp.RelatedFullDocumentDiagnosticReport(
+            items=ls.lsp_diagnostics(doc), result_id=result_id
+        )
+
+    @server.feature(lsp.WORKSPACE_DIAGNOSTIC)
+    def workspace_diagnostics(
+        ls: LexisServer, params: lsp.WorkspaceDiagnosticParams
+    ) -> lsp.WorkspaceDiagnosticReport:
+        previous = {p.uri: p.value for p in params.previous_result_ids}
+        files = list(ls.workspace_files())
+        token = params.work_done_token
+        if token is not None:
+            ls.work_done_progress.begin(
+                token, lsp.WorkDoneProgressBegin(title="Checking Lexis files", percentage=0)
+            )
+        items: list[lsp.WorkspaceDocumentDiagnosticReport] = []
+        enc = ls.encoding
+        for k, path in enumerate(files):
+            uri = from_fs_path(str(path)) or path.as_uri()
+            doc = ls.store.get(uri)
+            if doc is not None:
+                ls.analysis(doc)
+                rid = _result_id(doc)
+                if previous.get(uri) == rid:
+                    items.append(
+                        lsp.WorkspaceUnchangedDocumentDiagnosticReport(
+                            uri=uri, version=doc.version, result_id=rid
+                        )
+                    )
+                else:
+                    items.append(
+                        lsp.WorkspaceFullDocumentDiagnosticReport(
+                            uri=uri,
+                            version=doc.version,
+                            items=ls.lsp_diagnostics(doc),
+                            result_id=rid,
+                        )
+                    )
+            else:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    ls.log(f"cannot read {path}: {exc}")
+                    continue
+                rid = "file:" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+                if previous.get(uri) == rid:
+                    items.append(
+                        lsp.WorkspaceUnchangedDocumentDiagnosticReport(
+                            uri=uri, version=None, result_id=rid
+                        )
+                    )
+                else:
+                    analysis = analyze(text, ls.options())
+                    lines = analysis.lines
+                    items.append(
+                        lsp.WorkspaceFullDocumentDiagnosticReport(
+                            uri=uri,
+                            version=None,
+                            items=[diagnostic(uri, lines, d, enc) for d in analysis.diagnostics],
+                            result_id=rid,
+                        )
+                    )
+            if token is not None:
+                ls.work_done_progress.report(
+                    token,
+                    lsp.WorkDoneProgressReport(
+                        message=path.name, percentage=int(100 * (k + 1) / max(1, len(files)))
+                    ),
+                )
+        if token is not None:
+            ls.work_done_progress.end(
+                token, lsp.WorkDoneProgressEnd(message=f"{len(files)} files checked")
+            )
+        return lsp.WorkspaceDiagnosticReport(items=items)
+
+
+def create_server() -> LexisServer:
+    server = LexisServer()
+    register_core(server)
+    for info in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{features.__name__}.{info.name}")
+        module.register(server)
+    return server
