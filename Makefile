@@ -9,6 +9,9 @@ $(BIN)/lexis: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# Byte-compile our sources once: with PYTHONDONTWRITEBYTECODE set, every server start
+	@# would compile them again.
+	$(BIN)/python -m compileall -q lexis_ls
 	@touch $(BIN)/lexis
 
 # Set everything up, then run the main job on the examples.
