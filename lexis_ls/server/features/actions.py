@@ -1,0 +1,351 @@
+"""Code actions: quick fixes for diagnostics, fix-all (`source.fixAll.lexis`), and the extract /
+inline subgraph refactors.
+
+The language work is done by the core (``lang.fixes``, ``lang.refactor``); this module turns a
+request into core offsets, and core edits into LSP edits. Clients that can resolve the `edit`
+property get actions without edits, with ``data`` naming what to compute; ``codeAction/resolve``
+computes it, for the document version the action was made for only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcContentModified
+
+from ...lang.analysis import Analysis
+from ...lang.diagnostics import Diagnostic, TextEdit
+from ...lang.fixes import FixAllResult, fix_all
+from ...lang.refactor import Refactor, diff_edits, extract_subgraph, inline_call
+from ...lang.text import LineIndex
+from ..convert import diagnostic, from_range, text_edit, to_range
+from ..documents import Document
+from ..server import LexisServer
+
+QUICKFIX = lsp.CodeActionKind.QuickFix.value
+EXTRACT = lsp.CodeActionKind.RefactorExtract.value
+INLINE = lsp.CodeActionKind.RefactorInline.value
+FIX_ALL = "source.fixAll.lexis"
+KINDS: list[lsp.CodeActionKind | str] = [
+    lsp.CodeActionKind.QuickFix,
+    lsp.CodeActionKind.RefactorExtract,
+    lsp.CodeActionKind.RefactorInline,
+    FIX_ALL,
+]
+_FIX_ALL_CACHE = "actions.fix_all"
+_REFACTOR_CACHE = "actions.refactors"
+
+
+def _kind_text(kind: lsp.CodeActionKind | str) -> str:
+    return kind.value if isinstance(kind, lsp.CodeActionKind) else str(kind)
+
+
+def wanted(kind: str, only: Sequence[lsp.CodeActionKind | str] | None) -> bool:
+    """Whether ``only`` (hierarchical kinds: `source` covers `source.fixAll.lexis`) asks for
+    ``kind``; no ``only`` asks for everything."""
+    if not only:
+        return True
+    for o in only:
+        text = _kind_text(o)
+        if text == "" or kind == text or kind.startswith(text + "."):
+            return True
+    return False
+
+
+def _lazy(ls: LexisServer) -> bool:
+    """The client resolves the `edit` of a code action later (and keeps `data` for it)."""
+    props = ls.capability("text_document", "code_action", "resolve_support", "properties")
+    return (
+        ls.capability("text_document", "code_action", "code_action_literal_support") is not None
+        and bool(ls.capability("text_document", "code_action", "data_support"))
+        and props is not None
+        and "edit" in props
+    )
+
+
+def _edit(
+    ls: LexisServer, doc: Document, lines: LineIndex, edits: Sequence[TextEdit]
+) -> lsp.WorkspaceEdit:
+    enc = ls.encoding
+    converted = [text_edit(lines, e, enc) for e in sorted(edits, key=lambda e: (e.start, e.end))]
+    if ls.capability("workspace", "workspace_edit", "document_changes"):
+        changes: list[lsp.TextEdit | lsp.AnnotatedTextEdit | lsp.SnippetTextEdit] = list(converted)
+        return lsp.WorkspaceEdit(
+            document_changes=[
+                lsp.TextDocumentEdit(
+                    text_document=lsp.OptionalVersionedTextDocumentIdentifier(
+                        uri=doc.uri, version=doc.version
+                    ),
+                    edits=changes,
+                )
+            ]
+        )
+    return lsp.WorkspaceEdit(changes={doc.uri: converted})
+
+
+def _range_key(r: lsp.Range) -> tuple[int, int, int, int]:
+    return (r.start.line, r.start.character, r.end.line, r.end.character)
+
+
+# --- quick fixes ------------------------------------------------------------------------
+
+
+def _fixable(
+    ls: LexisServer, doc: Document, analysis: Analysis, params: lsp.CodeActionParams
+) -> list[tuple[Diagnostic, lsp.Diagnostic]]:
+    """The core diagnostics with fixes that the request is about, each with the LSP diagnostic
+    the client knows it by."""
+    enc = ls.encoding
+    lines = analysis.lines
+    pairs: list[tuple[Diagnostic, lsp.Diagnostic]] = []
+    seen: set[int] = set()
+    sent = params.context.diagnostics
+    if sent:
+        index: dict[tuple[str, tuple[int, int, int, int]], Diagnostic] = {}
+        for d in analysis.diagnostics:
+            if d.fixes:
+                key = (d.code, _range_key(to_range(lines, d.start, d.end, enc)))
+                index.setdefault(key, d)
+        for client_diag in sent:
+            if client_diag.source not in (None, "lexis") or client_diag.code is None:
+                continue
+            found = index.get((str(client_diag.code), _range_key(client_diag.range)))
+            if found is not None and id(found) not in seen:
+                seen.add(id(found))
+                pairs.append((found, client_diag))
+        return pairs
+    start, end = from_range(lines, params.range, enc)
+    for d in analysis.diagnostics:
+        if d.fixes and d.start <= end and start <= d.end:
+            pairs.append((d, diagnostic(doc.uri, lines, d, enc)))
+    return pairs
+
+
+def _quick_fixes(
+    ls: LexisServer, doc: Document, analysis: Analysis, params: lsp.CodeActionParams, lazy: bool
+) -> list[lsp.CodeAction]:
+    actions: list[lsp.CodeAction] = []
+    for d, client_diag in _fixable(ls, doc, analysis, params):
+        preferred_given = False
+        for index, fix in enumerate(d.fixes):
+            preferred = fix.safe and not preferred_given
+            preferred_given = preferred_given or preferred
+            action = lsp.CodeAction(
+                title=fix.title,
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=[client_diag],
+                is_preferred=True if preferred else None,
+            )
+            if lazy:
+                action.data = {
+                    "uri": doc.uri,
+                    "version": doc.version,
+                    "code": d.code,
+                    "start": d.start,
+                    "end": d.end,
+                    "index": index,
+                }
+            else:
+                action.edit = _edit(ls, doc, analysis.lines, fix.edits)
+            actions.append(action)
+    return actions
+
+
+def _quick_fix_edits(analysis: Analysis, data: dict[str, Any]) -> Sequence[TextEdit] | None:
+    code, start, end, index = (
+        data.get("code"),
+        data.get("start"),
+        data.get("end"),
+        data.get("index"),
+    )
+    if not isinstance(index, int):
+        return None
+    for d in analysis.diagnostics:
+        if d.code == code and d.start == start and d.end == end and 0 <= index < len(d.fixes):
+            return d.fixes[index].edits
+    return None
+
+
+# --- fix-all ----------------------------------------------------------------------------
+
+
+def _fix_all(doc: Document, analysis: Analysis) -> FixAllResult:
+    """Fix-all of the current analysis, computed once."""
+    cached = doc.extra.get(_FIX_ALL_CACHE)
+    if cached is not None and cached[0] is analysis:
+        result: FixAllResult = cached[1]
+        return result
+    result = fix_all(analysis.text, analysis.options, analysis)
+    doc.extra[_FIX_ALL_CACHE] = (analysis, result)
+    return result
+
+
+def _fix_all_action(
+    ls: LexisServer,
+    doc: Document,
+    analysis: Analysis,
+    only: Sequence[lsp.CodeActionKind | str] | None,
+    lazy: bool,
+) -> lsp.CodeAction | None:
+    requested = bool(only) and wanted(FIX_ALL, only)
+    if not requested and not any(f.safe for d in analysis.diagnostics for f in d.fixes):
+        return None
+    result = _fix_all(doc, analysis)
+    if result.text == analysis.text:
+        return None
+    count = len(result.applied)
+    action = lsp.CodeAction(
+        title=f"Fix all safe problems ({count} fix{'es' if count != 1 else ''})",
+        kind=FIX_ALL,
+    )
+    if lazy:
+        action.data = {"uri": doc.uri, "version": doc.version, "action": "fixAll"}
+    else:
+        action.edit = _edit(ls, doc, analysis.lines, diff_edits(analysis.text, result.text))
+    return action
+
+
+# --- refactors --------------------------------------------------------------------------
+
+
+def _refactor_action(
+    ls: LexisServer,
+    doc: Document,
+    analysis: Analysis,
+    refactor: Refactor | None,
+    data: dict[str, Any],
+    lazy: bool,
+) -> lsp.CodeAction | None:
+    if refactor is None:
+        return None
+    kind = lsp.CodeActionKind.RefactorExtract
+    if refactor.kind == "inline":
+        kind = lsp.CodeActionKind.RefactorInline
+    if refactor.disabled is not None:
+        if not ls.capability("text_document", "code_action", "disabled_support"):
+            return None
+        return lsp.CodeAction(
+            title=refactor.title,
+            kind=kind,
+            disabled=lsp.CodeActionDisabled(reason=refactor.disabled),
+        )
+    action = lsp.CodeAction(title=refactor.title, kind=kind)
+    if lazy:
+        action.data = {"uri": doc.uri, "version": doc.version, **data}
+    else:
+        action.edit = _edit(ls, doc, analysis.lines, refactor.edits)
+    return action
+
+
+def _refactor(doc: Document, analysis: Analysis, data: dict[str, Any]) -> Refactor | None:
+    """The refactor ``data`` names, remembered for the current text (editors ask again and again
+    while the cursor moves, and resolve asks once more)."""
+    key = (data.get("action"), data.get("start"), data.get("end"))
+    cache = doc.extra.get(_REFACTOR_CACHE)
+    if cache is None or cache[0] is not analysis:
+        cache = (analysis, {})
+        doc.extra[_REFACTOR_CACHE] = cache
+    memo: dict[tuple[Any, ...], Refactor | None] = cache[1]
+    if key not in memo:
+        if len(memo) >= 16:
+            memo.clear()
+        memo[key] = _compute_refactor(analysis, data)
+    return memo[key]
+
+
+def _compute_refactor(analysis: Analysis, data: dict[str, Any]) -> Refactor | None:
+    what = data.get("action")
+    start, end = data.get("start"), data.get("end")
+    if not isinstance(start, int):
+        return None
+    if what == "extract" and isinstance(end, int):
+        return extract_subgraph(analysis, start, end)
+    if what == "inline":
+        return inline_call(analysis, start)
+    return None
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+def code_actions(ls: LexisServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    doc = ls.document(params.text_document.uri)
+    if doc is None:
+        return None
+    analysis = ls.analysis(doc)
+    only = params.context.only
+    lazy = _lazy(ls)
+    actions: list[lsp.CodeAction] = []
+    if wanted(QUICKFIX, only):
+        actions.extend(_quick_fixes(ls, doc, analysis, params, lazy))
+    start, end = from_range(analysis.lines, params.range, ls.encoding)
+    if wanted(EXTRACT, only) and start < end:
+        data = {"action": "extract", "start": start, "end": end}
+        action = _refactor_action(ls, doc, analysis, _refactor(doc, analysis, data), data, lazy)
+        if action is not None:
+            actions.append(action)
+    if wanted(INLINE, only):
+        data = {"action": "inline", "start": start}
+        action = _refactor_action(ls, doc, analysis, _refactor(doc, analysis, data), data, lazy)
+        if action is not None:
+            actions.append(action)
+    if wanted(FIX_ALL, only):
+        action = _fix_all_action(ls, doc, analysis, only, lazy)
+        if action is not None:
+            actions.append(action)
+    return actions
+
+
+def resolve(ls: LexisServer, action: lsp.CodeAction) -> lsp.CodeAction:
+    data = action.data
+    if action.edit is not None or not isinstance(data, dict):
+        return action
+    uri = data.get("uri")
+    doc = ls.document(uri) if isinstance(uri, str) else None
+    if doc is None:
+        raise JsonRpcContentModified(
+            f"cannot resolve “{action.title}”: {uri} is no longer open; ask for code actions again"
+        )
+    if doc.version != data.get("version"):
+        raise JsonRpcContentModified(
+            f"cannot resolve “{action.title}”: the document changed (version "
+            f"{data.get('version')}, now {doc.version}); ask for code actions again"
+        )
+    analysis = ls.analysis(doc)
+    edits: Sequence[TextEdit] | None
+    what = data.get("action")
+    if what == "fixAll":
+        edits = diff_edits(analysis.text, _fix_all(doc, analysis).text)
+    elif what in ("extract", "inline"):
+        refactor = _refactor(doc, analysis, data)
+        edits = refactor.edits if refactor is not None and refactor.disabled is None else None
+    else:
+        edits = _quick_fix_edits(analysis, data)
+    if edits is not None:
+        action.edit = _edit(ls, doc, analysis.lines, edits)
+    return action
+
+
+def register(server: LexisServer) -> None:
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
+    )
+    def code_action(ls: LexisServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+        try:
+            return code_actions(ls, params)
+        except Exception as exc:  # never fail the editor's request: log it, offer nothing
+            ls.report_server_error(exc, code_action)
+            return None
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    def code_action_resolve(ls: LexisServer, params: lsp.CodeAction) -> lsp.CodeAction:
+        try:
+            return resolve(ls, params)
+        except JsonRpcContentModified:
+            raise
+        except Exception as exc:
+            ls.report_server_error(exc, code_action_resolve)
+            return params

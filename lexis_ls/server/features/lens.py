@@ -1,0 +1,48 @@
+"""Code lenses at the top of a Lexis document: run it, and its program hash.
+
+The commands (`lexis.run`, `lexis.hash`) are implemented in ``features/commands.py``; a lens
+only names them, with the document's URI as their one argument.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from ...lang.analysis import Analysis
+from ..server import LexisServer
+
+RUN_COMMAND = "lexis.run"
+HASH_COMMAND = "lexis.hash"
+SHORT_HASH = 8
+
+
+def hash_title(analysis: Analysis) -> str:
+    if analysis.has_errors:
+        return "Program hash: undefined (the program has errors)"
+    digest = analysis.program_hash()
+    if digest is None:
+        return "Program hash: undefined"
+    return f"Program hash: {digest[:SHORT_HASH]}…"
+
+
+def lenses(uri: str, analysis: Analysis) -> list[lsp.CodeLens]:
+    top = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0))
+    return [
+        # Shown even when the program has errors: running it reports them.
+        lsp.CodeLens(
+            range=top, command=lsp.Command(title="▶ Run", command=RUN_COMMAND, arguments=[uri])
+        ),
+        lsp.CodeLens(
+            range=top,
+            command=lsp.Command(title=hash_title(analysis), command=HASH_COMMAND, arguments=[uri]),
+        ),
+    ]
+
+
+def register(server: LexisServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+    def code_lens(ls: LexisServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
+        doc = ls.document(params.text_document.uri)
+        if doc is None:
+            return None
+        return lenses(doc.uri, ls.analysis(doc))
