@@ -220,6 +220,10 @@ class LexisServer(LanguageServer):
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
+                # Only changes: watchdog also reports opened/closed files, and reading a file
+                # here must not trigger another event (an endless loop otherwise).
+                if event.event_type not in ("created", "modified", "deleted", "moved"):
+                    return
                 for raw in (event.src_path, getattr(event, "dest_path", "")):
                     name = raw.decode() if isinstance(raw, bytes) else raw
                     if name and name.endswith(LEXIS_SUFFIX) and not event.is_directory:
