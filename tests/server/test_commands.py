@@ -484,7 +484,6 @@ async def test_hash_of_an_open_document(client: LanguageClient, tmp_path: Path) 
 async def test_hash_with_subgraphs_of_a_file_on_disk(
     client: LanguageClient, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    # outside the workspace folder: see WATCHDOG_LOOP
     path = tmp_path_factory.mktemp("elsewhere") / "sub.lexis.json"
     path.write_text(SUBGRAPH, encoding="utf-8")  # not open: read from disk
     assert await execute(client, "lexis.hash", path.as_uri()) == {
@@ -569,14 +568,6 @@ def edits_of(edit: lsp.WorkspaceEdit, uri: str, version: int) -> list[lsp.TextEd
     return list(edit.changes[uri])
 
 
-# The server's own watchdog observer (used for clients that cannot register file watchers:
-# both Neovim profiles) treats the `opened` and `closed_no_write` events its own reading of a
-# closed Lexis file causes as changes, and reads the file again: an endless loop. Tests that
-# have closed Lexis files read or written inside the workspace therefore run only where the
-# client watches files (VS Code).
-WATCHDOG_LOOP = "server.py's watchdog handler loops on the events of its own file reads"
-
-
 async def test_format_all_edits_open_documents_in_the_editor(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -604,8 +595,6 @@ async def test_format_all_edits_open_documents_in_the_editor(
 
 
 async def test_format_all_writes_closed_files(client: LanguageClient, tmp_path: Path) -> None:
-    if client.profile != "visual-studio-code@1.65.2":  # type: ignore[attr-defined]
-        pytest.skip(WATCHDOG_LOOP)
     applied = record_apply_edits(client, lsp.ApplyWorkspaceEditResult(applied=True))
     squashed = json.dumps(json.loads(SECTION1))  # one line: not the canonical layout
     (tmp_path / "a.lexis.json").write_text(squashed, encoding="utf-8")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 from lsp_support import SECTION1, change, open_doc
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
@@ -141,19 +140,9 @@ async def workspace_symbols(
     return out
 
 
-def xfail_if_the_watcher_loops(client: LanguageClient) -> None:
-    """Known server-core bug: with a watchdog observer (clients that cannot register file
-    watchers and take pushed diagnostics: Neovim 0.7), reading a closed Lexis file emits
-    `opened`/`closed_no_write` events, `file_changed` reads the file again, and the server
-    loops on it. Remove this once `start_watching` ignores those event types."""
-    if client.profile == "neovim@0.7.0":  # type: ignore[attr-defined]
-        pytest.xfail("server.py re-reads closed files on watchdog 'opened' events (loops)")
-
-
 async def test_workspace_symbols_in_open_and_closed_files(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    xfail_if_the_watcher_loops(client)
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "disk.lexis.json").write_text(PROGRAM, encoding="utf-8")
     (tmp_path / "notes.json").write_text('{"sum": 1}', encoding="utf-8")  # not Lexis
@@ -184,7 +173,6 @@ async def test_workspace_symbols_in_open_and_closed_files(
 
 
 async def test_workspace_symbols_follow_the_disk(client: LanguageClient, tmp_path: Path) -> None:
-    xfail_if_the_watcher_loops(client)
     path = tmp_path / "later.lexis.json"
     path.write_text(SECTION1, encoding="utf-8")
     assert [s[0] for s in await workspace_symbols(client, "sum")] == ["sum"]
