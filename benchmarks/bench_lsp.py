@@ -4,11 +4,15 @@ For 100, 1k, 10k and 50k nodes (one node per line) it starts each server as an e
 opens the document and measures:
 
 - initialize: spawning the server until its `initialize` answer;
-- first open: `didOpen` until the document's diagnostics are available;
+- first open: `didOpen` (sent right after `initialized`) until the document's diagnostics are
+  available; ready = initialize + first open, from spawning to the first diagnostics;
 - edit: a one-node edit (`didChange` changing one constant) until the new diagnostics arrive,
   median of 15 (pull diagnostics when the server offers them, else time to `publishDiagnostics`);
-- completion and hover p95 (20 each) on an opcode in the middle of the document;
+- completion and hover p95 (100 each) on an opcode in the middle of the document;
 - RSS of the server process at the end.
+
+The client is a minimal JSON-RPC client over the server's stdio (no lsprotocol types), so a
+time is when the answer's bytes arrived, whatever its size, the same for both servers.
 
 The JSON server is given the Lexis JSON Schema through `json.schemas` with validation on, so it
 does the comparable job. Run: `.venv/bin/python benchmarks/bench_lsp.py [--sizes 100,1000]`
@@ -28,9 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-from lsprotocol import types as lsp
-from pygls.lsp.client import LanguageClient
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -67,6 +68,8 @@ def rss_kb(pid: int) -> int:
 
 
 class Session:
+    """One server process and a bare JSON-RPC client talking to it."""
+
     def __init__(
         self, name: str, command: list[str], init_options: Any = None, settings: Any = None
     ) -> None:
@@ -74,74 +77,117 @@ class Session:
         self.command = command
         self.init_options = init_options
         self.settings = settings
-        self.client = LanguageClient("bench", "1")
         self.published: dict[str, tuple[int | None, float]] = {}
         self.pull = False
+        self.pid = 0
+        self._process: asyncio.subprocess.Process | None = None
+        self._pending: dict[int, asyncio.Future[tuple[float, Any]]] = {}
+        self._next_id = 0
+        self._reader: asyncio.Task[None] | None = None
 
-        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def on_publish(params: lsp.PublishDiagnosticsParams) -> None:
-            self.published[params.uri] = (params.version, time.perf_counter())
+    # --- the wire ---
 
-        @self.client.feature(lsp.WORKSPACE_CONFIGURATION)
-        def on_configuration(params: lsp.ConfigurationParams) -> list[Any]:
-            return [self._section(item.section) for item in params.items]
+    def send(self, message: dict[str, Any]) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        self._process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
-        @self.client.feature("vscode/content")
-        def on_content(params: Any) -> str:
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    async def request(self, method: str, params: Any) -> tuple[float, Any]:
+        """Seconds until the answer arrived, and its result."""
+        self._next_id += 1
+        future: asyncio.Future[tuple[float, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[self._next_id] = future
+        started = time.perf_counter()
+        self.send({"id": self._next_id, "method": method, "params": params})
+        arrived, message = await future
+        if "error" in message:
+            raise RuntimeError(f"{self.name}: {method} failed: {message['error']}")
+        return arrived - started, message.get("result")
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        out = self._process.stdout
+        while True:
+            length = None
+            while True:
+                line = await out.readline()
+                if not line:
+                    return
+                if not line.strip():
+                    break
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if length is None:
+                continue
+            body = await out.readexactly(length)
+            arrived = time.perf_counter()
+            message = json.loads(body)
+            if "method" not in message:
+                future = self._pending.pop(message.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result((arrived, message))
+            elif "id" in message:
+                self.send({"id": message["id"], "result": self._answer(message)})
+            elif message["method"] == "textDocument/publishDiagnostics":
+                params = message["params"]
+                self.published[params["uri"]] = (params.get("version"), arrived)
+
+    def _answer(self, message: dict[str, Any]) -> Any:
+        method, params = message["method"], message.get("params")
+        if method == "workspace/configuration":
+            assert isinstance(params, dict)
+            return [self._section(item.get("section")) for item in params["items"]]
+        if method == "vscode/content":
             uri = params[0] if isinstance(params, list) else params
             return Path(str(uri).removeprefix("file://")).read_text()
-
-        @self.client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-        def on_register(params: Any) -> None:
-            return None
-
-        @self.client.feature(lsp.WINDOW_WORK_DONE_PROGRESS_CREATE)
-        def on_progress(params: Any) -> None:
-            return None
-
-        @self.client.feature(lsp.WORKSPACE_DIAGNOSTIC_REFRESH)
-        def on_refresh(params: Any) -> None:
-            return None
-
-        @self.client.feature(lsp.WINDOW_LOG_MESSAGE)
-        def on_log(params: Any) -> None:
-            return None
+        return None  # registrations, progress tokens, refreshes
 
     def _section(self, section: str | None) -> Any:
         if not self.settings or section is None:
             return self.settings
         return self.settings.get(section)
 
+    # --- the session ---
+
     async def start(self, root: Path) -> float:
         started = time.perf_counter()
-        await self.client.start_io(*self.command)
-        caps = lsp.ClientCapabilities(
-            text_document=lsp.TextDocumentClientCapabilities(
-                diagnostic=lsp.DiagnosticClientCapabilities(),
-                publish_diagnostics=lsp.PublishDiagnosticsClientCapabilities(version_support=True),
-                synchronization=lsp.TextDocumentSyncClientCapabilities(),
-                completion=lsp.CompletionClientCapabilities(
-                    completion_item=lsp.ClientCompletionItemOptions(snippet_support=True)
-                ),
-                hover=lsp.HoverClientCapabilities(content_format=[lsp.MarkupKind.Markdown]),
-            ),
-            workspace=lsp.WorkspaceClientCapabilities(configuration=True),
+        self._process = await asyncio.create_subprocess_exec(
+            *self.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
-        result = await self.client.initialize_async(
-            lsp.InitializeParams(
-                capabilities=caps,
-                root_uri=root.as_uri(),
-                workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="bench")],
-                initialization_options=self.init_options,
-            )
+        self.pid = self._process.pid
+        self._reader = asyncio.create_task(self._read())
+        caps = {
+            "textDocument": {
+                "diagnostic": {},
+                "publishDiagnostics": {"versionSupport": True},
+                "synchronization": {},
+                "completion": {"completionItem": {"snippetSupport": True}},
+                "hover": {"contentFormat": ["markdown"]},
+            },
+            "workspace": {"configuration": True},
+        }
+        _, result = await self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "capabilities": caps,
+                "rootUri": root.as_uri(),
+                "workspaceFolders": [{"uri": root.as_uri(), "name": "bench"}],
+                "initializationOptions": self.init_options,
+            },
         )
         elapsed = time.perf_counter() - started
-        self.pull = result.capabilities.diagnostic_provider is not None
-        self.client.initialized(lsp.InitializedParams())
+        self.pull = result["capabilities"].get("diagnosticProvider") is not None
+        self.notify("initialized", {})
         if self.settings is not None:
-            self.client.workspace_did_change_configuration(
-                lsp.DidChangeConfigurationParams(settings=self.settings)
-            )
+            self.notify("workspace/didChangeConfiguration", {"settings": self.settings})
         return elapsed
 
     async def diagnostics_after(
@@ -149,9 +195,7 @@ class Session:
     ) -> float:
         """Seconds from ``since`` until the diagnostics of ``version`` are available."""
         if self.pull:
-            await self.client.text_document_diagnostic_async(
-                lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
-            )
+            await self.request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
             return time.perf_counter() - since
         deadline = since + timeout
         while time.perf_counter() < deadline:
@@ -162,12 +206,16 @@ class Session:
         raise TimeoutError(f"{self.name}: no diagnostics for version {version}")
 
     async def stop(self) -> None:
+        assert self._process is not None
         try:
-            await asyncio.wait_for(self.client.shutdown_async(None), 10)
-            self.client.exit(None)
+            await asyncio.wait_for(self.request("shutdown", None), 10)
+            self.notify("exit", None)
+            await asyncio.wait_for(self._process.wait(), 5)
         except Exception:
-            pass
-        await self.client.stop()
+            self._process.kill()
+            await self._process.wait()
+        if self._reader is not None:
+            self._reader.cancel()
 
 
 async def measure(
@@ -178,14 +226,13 @@ async def measure(
     path.write_text(text)
     uri = path.as_uri()
     out: dict[str, float] = {"initialize": await session.start(root)}
-    await asyncio.sleep(0.2)
     since = time.perf_counter()
-    session.client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(uri=uri, language_id="json", version=1, text=text)
-        )
+    session.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}},
     )
     out["open"] = await session.diagnostics_after(uri, 1, since)
+    out["ready"] = out["initialize"] + out["open"]
     line_text = text.splitlines()[line]
     col = line_text.index('"value": ') + len('"value": ')
     old = line_text[col:].rstrip("},")
@@ -194,49 +241,35 @@ async def measure(
         value = str(10_000 + k)
         version = k + 2
         since = time.perf_counter()
-        session.client.text_document_did_change(
-            lsp.DidChangeTextDocumentParams(
-                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[
-                    lsp.TextDocumentContentChangePartial(
-                        range=lsp.Range(
-                            start=lsp.Position(line, col), end=lsp.Position(line, col + len(old))
-                        ),
-                        text=value,
-                    )
+        session.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": line, "character": col},
+                            "end": {"line": line, "character": col + len(old)},
+                        },
+                        "text": value,
+                    }
                 ],
-            )
+            },
         )
         times.append(await session.diagnostics_after(uri, version, since))
         old = value
     out["edit"] = statistics.median(times)
     op_line = line + 1
     op_col = text.splitlines()[op_line].index('"op": "') + 8
-    pos = lsp.Position(op_line, op_col)
-    ident = lsp.TextDocumentIdentifier(uri=uri)
-    for name, call in (
-        (
-            "completion",
-            lambda: session.client.text_document_completion_async(
-                lsp.CompletionParams(text_document=ident, position=pos)
-            ),
-        ),
-        (
-            "hover",
-            lambda: session.client.text_document_hover_async(
-                lsp.HoverParams(text_document=ident, position=pos)
-            ),
-        ),
+    where = {"textDocument": {"uri": uri}, "position": {"line": op_line, "character": op_col}}
+    for name, method in (
+        ("completion", "textDocument/completion"),
+        ("hover", "textDocument/hover"),
     ):
-        samples = []
-        for _ in range(probes):
-            t0 = time.perf_counter()
-            await call()
-            samples.append(time.perf_counter() - t0)
+        samples = [(await session.request(method, where))[0] for _ in range(probes)]
         samples.sort()
         out[name] = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
-    pid = session.client._server.pid if session.client._server else 0  # type: ignore[attr-defined]
-    out["rss_mb"] = rss_kb(pid) / 1024
+    out["rss_mb"] = rss_kb(session.pid) / 1024
     await session.stop()
     return out
 
@@ -281,7 +314,7 @@ async def main_async(sizes: list[int], edits: int, probes: int) -> None:
             f"{n:>6} nodes | "
             + " | ".join(
                 f"{key} {a[key] * 1000:.1f}/{b[key] * 1000:.1f} ms ({a[key] / b[key]:.2f}x)"
-                for key in ("initialize", "open", "edit", "completion", "hover")
+                for key in ("initialize", "open", "ready", "edit", "completion", "hover")
             )
             + f" | rss {a['rss_mb']:.0f}/{b['rss_mb']:.0f} MB",
             flush=True,
@@ -293,7 +326,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="lexis-ls vs vscode-json-language-server")
     parser.add_argument("--sizes", default="100,1000,10000,50000")
     parser.add_argument("--edits", type=int, default=15)
-    parser.add_argument("--probes", type=int, default=20)
+    parser.add_argument("--probes", type=int, default=100)
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     asyncio.run(main_async([int(s) for s in args.sizes.split(",")], args.edits, args.probes))

@@ -1,5 +1,4 @@
-"""`python -m lexis_ls` and `lexis-ls`: the language server (stdio by default, `--tcp HOST:PORT`).
-`lexis-ls dap` starts the debug adapter instead."""
+"""`python -m lexis_ls` and `lexis-ls`: the language server (stdio by default, `--tcp HOST:PORT`)."""
 
 from __future__ import annotations
 
@@ -17,17 +16,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.log_file:
         logging.basicConfig(filename=args.log_file, level=logging.INFO)
+    if not args.tcp:
+        from .server.early import serve_stdio
+
+        serve_stdio()
+        return 0
+    host, sep, port = args.tcp.rpartition(":")
+    if not sep or not port.isdigit():
+        print("lexis-ls: --tcp takes HOST:PORT", file=sys.stderr)
+        return 2
     from .server.server import create_server
 
-    server = create_server()
-    if args.tcp:
-        host, sep, port = args.tcp.rpartition(":")
-        if not sep or not port.isdigit():
-            print("lexis-ls: --tcp takes HOST:PORT", file=sys.stderr)
-            return 2
-        server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
+    create_server().start_tcp(host or "127.0.0.1", int(port))
     return 0
 
 

@@ -318,6 +318,10 @@ def _prefill(analysis: Analysis) -> dict[int, list[str]]:
     return out
 
 
+def _node_start(node: Node) -> int:
+    return node.syntax.start
+
+
 def _restart(analysis: Analysis, offset: int, stack: _Stack) -> int:
     """Where to start reading: the start of the last node that begins before the cursor, with
     the stack of its containers as the parser saw them (so the text before it, however long or
@@ -332,9 +336,9 @@ def _restart(analysis: Analysis, offset: int, stack: _Stack) -> int:
     for graph in program.graphs:
         if graph.array is None or graph.array.start >= limit or not graph.nodes:
             continue
-        starts = [n.syntax.start for n in graph.nodes]
-        k = bisect_left(starts, limit) - 1
-        if k >= 0 and (best is None or starts[k] > best.syntax.start):
+        # nodes are in text order: a binary search, not a pass over a 50k-node array
+        k = bisect_left(graph.nodes, limit, key=_node_start) - 1
+        if k >= 0 and (best is None or graph.nodes[k].syntax.start > best.syntax.start):
             best = graph.nodes[k]
     if best is None or text[best.syntax.start : best.syntax.start + 1] != "{":
         return 0
@@ -721,14 +725,27 @@ def completions(
         out = []
     out.sort(key=lambda c: c.order)
     width = len(str(len(out)))
-    items = [replace(c, sort_text=f"{k:0{width}d}") for k, c in enumerate(out)]
-    return Completions(ctx, items, incomplete)
+    for k, c in enumerate(out):
+        # the rank is only known once sorted; set here, on candidates made above, then frozen
+        object.__setattr__(c, "sort_text", f"{k:0{width}d}")
+    return Completions(ctx, out, incomplete)
 
 
 def op_detail(op: Opcode) -> str:
     return (
         f"tier {op.tier} · {op.category.replace('_', ' ')} · {op.arity.phrase()} · {op.capability}"
     )
+
+
+_OP_TEXTS: dict[str, tuple[str, str]] = {}
+
+
+def _op_texts(op: Opcode) -> tuple[str, str]:
+    """The detail line and documentation of an op (the registry never changes: made once)."""
+    texts = _OP_TEXTS.get(op.name)
+    if texts is None:
+        texts = _OP_TEXTS[op.name] = (op_detail(op), op.documentation())
+    return texts
 
 
 def _placeholders(op: Opcode) -> int:
@@ -743,8 +760,7 @@ def _ops(ctx: Context, make: _Maker, snippets: bool) -> list[Candidate]:
     with_inputs = snippets and "inputs" not in ctx.node_keys
     for rank, op in enumerate(OPCODES.values()):
         group = _group(op.name, ctx.prefix)
-        detail = op_detail(op)
-        doc = op.documentation()
+        detail, doc = _op_texts(op)
         out.append(make(op.name, "op", detail, doc, _quote(op.name), (group, rank, 0)))
         if with_inputs and op.arity.max != 0:
             holes = ", ".join(f'"${{{k + 1}}}"' for k in range(_placeholders(op)))

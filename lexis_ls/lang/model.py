@@ -8,6 +8,7 @@ level; spans inside a node (an input string, the op) are looked up only when ask
 from __future__ import annotations
 
 import re
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +38,8 @@ class Node:
     """One node object of a graph, with its decoded fields."""
 
     __slots__ = (
+        "_graph",
         "broken",
-        "graph",
         "id",
         "index",
         "inputs",
@@ -63,7 +64,9 @@ class Node:
         shape_ok: bool = False,
         broken: bool = False,
     ) -> None:
-        self.graph = graph
+        # The graph owns its nodes; a strong reference back would make every analysis cyclic
+        # garbage that only the (slow, pausing) cycle collector frees.
+        self._graph = weakref.ref(graph)
         self.index = index  # position in the graph's "nodes" array
         self.syntax = syntax
         self.raw = raw  # the node object as written
@@ -82,6 +85,12 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.id!r}, {self.op!r})"
+
+    @property
+    def graph(self) -> Graph:
+        graph = self._graph()
+        assert graph is not None, "a node outlived its graph"
+        return graph
 
     @property
     def valid_inputs(self) -> list[str]:

@@ -235,17 +235,36 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateFlag:
+    """Set when the C scanner decodes an object with a repeated key."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        d = dict(pairs)
+        if len(d) != len(pairs):
+            self.seen = True
+        return d
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
         self.errors: list[SyntaxIssue] = []
         self.duplicates: list[DuplicateKey] = []
-        self._dup_seen = False
+        self._dups = _DuplicateFlag()
         self._taken = 0  # tokens consumed so far
         self._taken_at_error = -10
         self._peeked: _Token | None = None
-        decoder = json.JSONDecoder(object_pairs_hook=self._pairs, parse_constant=_reject_constant)
+        # The hook is not a method of the parser: a parser -> scanner -> parser cycle would keep
+        # every parsed document alive until the cyclic garbage collector runs.
+        decoder = json.JSONDecoder(
+            object_pairs_hook=self._dups.pairs, parse_constant=_reject_constant
+        )
         self._scan_once = decoder.scan_once  # type: ignore[attr-defined]
 
     # --- errors ---
@@ -262,12 +281,6 @@ class _Parser:
             return
         self._taken_at_error = self._taken
         self.errors.append(SyntaxIssue(start, max(end, start), message))
-
-    def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        d = dict(pairs)
-        if len(d) != len(pairs):
-            self._dup_seen = True
-        return d
 
     # --- tokens ---
 
@@ -527,12 +540,12 @@ class _Parser:
                 # single regex step moves over each ", {" between them.
                 start = tok.start
                 while True:
-                    self._dup_seen = False
+                    self._dups.seen = False
                     try:
                         value, obj_end = scan(text, start)
                     except (ValueError, StopIteration, RecursionError):
                         break
-                    if self._dup_seen:
+                    if self._dups.seen:
                         break
                     item = JObject(start, obj_end, None, value, self)
                     items.append(item)

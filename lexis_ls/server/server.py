@@ -23,16 +23,44 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from ..lang.analysis import Analysis, Options, analyze
+from ..lang.complete import completions
 from ..lang.text import Encoding
 from . import features
 from .config import Settings
 from .convert import diagnostic, encoding_of
 from .documents import LEXIS_SUFFIX, Document, DocumentStore
+from .early import MISMATCH, DropAnswer
+from .memory import HeapKeeper
 
 __version__ = "0.1.0"
 log = logging.getLogger("lexis_ls.server")
 
 WATCH_GLOB = f"**/*{LEXIS_SUFFIX}"
+
+# what `warm_up` prepares: the messages of typing, completing and hovering (pygls structures
+# and unstructures whole messages, whose result types are unions of the results)
+WARM_METHODS = (
+    lsp.TEXT_DOCUMENT_DID_CHANGE,
+    lsp.TEXT_DOCUMENT_COMPLETION,
+    lsp.TEXT_DOCUMENT_HOVER,
+    lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+    lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+    lsp.TEXT_DOCUMENT_SIGNATURE_HELP,
+    lsp.TEXT_DOCUMENT_INLAY_HINT,
+    lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA,
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT,
+)
+# the classes inside the result unions, dispatched on at run time
+WARM_RESULTS = (
+    lsp.CompletionList,
+    lsp.RelatedFullDocumentDiagnosticReport,
+    lsp.RelatedUnchangedDocumentDiagnosticReport,
+    lsp.MarkupContent,
+    lsp.SemanticTokensDelta,
+    lsp.CodeAction,
+)
+WARM_PROGRAM = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}]}'
 
 
 class LexisServer(LanguageServer):
@@ -45,6 +73,8 @@ class LexisServer(LanguageServer):
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._observer: Any = None
         self._closed_results: dict[str, str] = {}  # workspace diagnostics: uri -> result id
+        self.heap = HeapKeeper()
+        self.early_answer: DropAnswer | None = None  # set when `initialize` was answered early
 
     # --- negotiated facts ---
 
@@ -75,7 +105,11 @@ class LexisServer(LanguageServer):
         return self.store.get(uri)
 
     def analysis(self, doc: Document) -> Analysis:
-        return doc.analysis(self.options())
+        before = doc.result_id
+        analysis = doc.analysis(self.options())
+        if doc.result_id != before:
+            self.heap.settle()
+        return analysis
 
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         try:
@@ -191,6 +225,21 @@ class LexisServer(LanguageServer):
             )
         )
 
+    def warm_up(self) -> None:
+        """Prepare, while idle after start, what the first requests would otherwise prepare on
+        the user's time: the converter functions cattrs generates on first use for each message
+        type (about 10 ms for a completion list) and the completion texts of every op."""
+        converter = self.protocol._converter
+        for method in WARM_METHODS:
+            message, response, _, _ = lsp.METHOD_TO_TYPES[method]
+            converter.get_structure_hook(message)
+            if response is not None:
+                converter.get_unstructure_hook(response)
+        for result in WARM_RESULTS:
+            converter.get_unstructure_hook(result)
+        analysis = analyze(WARM_PROGRAM, self.options())
+        completions(analysis, WARM_PROGRAM.index('"const"') + 1)
+
     def start_watching(self) -> None:
         """Watch Lexis files through the client when it can register watchers dynamically,
         otherwise with a watchdog observer on the workspace folders."""
@@ -264,8 +313,11 @@ def _result_id(doc: Document) -> str:
 def register_core(server: LexisServer) -> None:
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: LexisServer, params: lsp.InitializedParams) -> None:
+        if ls.early_answer is not None and ls.early_answer.mismatch is not None:
+            ls.log(f"{MISMATCH}: {ls.early_answer.mismatch}", lsp.MessageType.Error)
         await ls.load_settings()
         ls.start_watching()
+        asyncio.get_running_loop().call_soon(ls.warm_up)
 
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: LexisServer, params: None) -> None:

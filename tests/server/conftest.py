@@ -11,6 +11,8 @@ from lsp_support import PROFILES, SERVER, start
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
+from lexis_ls.server.early import MISMATCH
+
 
 @pytest_lsp.fixture(config=SERVER, params=PROFILES)
 async def client(
@@ -41,3 +43,5 @@ async def client(
     await start(lsp_client, request.param, tmp_path)
     yield
     await lsp_client.shutdown_session()
+    # every session went through the early initialize answer: it must equal the server's own
+    assert not [m for m in lsp_client.log_messages if MISMATCH in m.message]

@@ -46,18 +46,26 @@ async def test_workspace_diagnostics_cover_every_lexis_file(
 async def test_watching_closed_files(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "watched.lexis.json"
     path.write_text(SECTION1)
-    await asyncio.sleep(
-        0.5
-    )  # the server registers watchers (or starts watchdog) after `initialized`
     dynamic = client.profile == "visual-studio-code@1.65.2"  # type: ignore[attr-defined]
-    if dynamic:
+    # The server registers its watchers (or starts watchdog) once `initialized` is handled.
+    regs: list[lsp.Registration] = []
+    for _ in range(200):
         regs = [
-            r for r in client.registrations if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
-        ]  # type: ignore[attr-defined]
+            r
+            for r in client.registrations  # type: ignore[attr-defined]
+            if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        ]
+        if regs or not dynamic:
+            break
+        await asyncio.sleep(0.05)
+    if dynamic:
         options = regs[0].register_options if regs else None
         assert (
             isinstance(options, dict) and options["watchers"][0]["globPattern"] == "**/*.lexis.json"
         )
+    else:
+        # watchdog: wait until the server has handled `initialized` (any answered request will do)
+        await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="zzz"))
     path.write_text(SECTION1.replace('"op": "add"', '"op": "plus"'))
     if dynamic:
         client.workspace_did_change_watched_files(

@@ -53,6 +53,14 @@ def register(server: LexisServer) -> None:
         run = doc.run if doc.run is not None and doc.run.version == doc.version else None
         found = completions(analysis, offset, snippets, run.values if run is not None else None)
         markup = _markup_kind(ls)
+        ranges: dict[tuple[int, int], lsp.Range] = {}  # most candidates replace the same range
+
+        def edit_range(start: int, end: int) -> lsp.Range:
+            found = ranges.get((start, end))
+            if found is None:
+                found = ranges[start, end] = to_range(lines, start, end, enc)
+            return found
+
         items = [
             lsp.CompletionItem(
                 label=c.label,
@@ -61,9 +69,7 @@ def register(server: LexisServer) -> None:
                 documentation=lsp.MarkupContent(kind=markup, value=c.documentation)
                 if c.documentation
                 else None,
-                text_edit=lsp.TextEdit(
-                    range=to_range(lines, c.start, c.end, enc), new_text=c.new_text
-                ),
+                text_edit=lsp.TextEdit(range=edit_range(c.start, c.end), new_text=c.new_text),
                 insert_text_format=lsp.InsertTextFormat.Snippet
                 if c.snippet
                 else lsp.InsertTextFormat.PlainText,
