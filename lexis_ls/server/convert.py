@@ -3,6 +3,7 @@ lsprotocol types, in the position encoding negotiated with the client."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +52,24 @@ def text_edit(lines: LineIndex, edit: TextEdit, enc: Encoding) -> lsp.TextEdit:
 
 
 def workspace_edit(
-    uri: str, lines: LineIndex, edits: list[TextEdit], enc: Encoding, version: int | None = None
+    uri: str,
+    lines: LineIndex,
+    edits: Sequence[TextEdit],
+    enc: Encoding,
+    version: int | None = None,
+    document_changes: bool = True,
 ) -> lsp.WorkspaceEdit:
-    converted: list[lsp.TextEdit | lsp.AnnotatedTextEdit | lsp.SnippetTextEdit] = [
-        text_edit(lines, e, enc) for e in sorted(edits, key=lambda e: (e.start, e.end))
-    ]
+    """Edits of one document, as `documentChanges` (versioned) for clients that announce
+    `workspace.workspaceEdit.documentChanges`, else as the plain `changes` map."""
+    converted = [text_edit(lines, e, enc) for e in sorted(edits, key=lambda e: (e.start, e.end))]
+    if not document_changes:
+        return lsp.WorkspaceEdit(changes={uri: converted})
+    listed: list[lsp.TextEdit | lsp.AnnotatedTextEdit | lsp.SnippetTextEdit] = list(converted)
     return lsp.WorkspaceEdit(
         document_changes=[
             lsp.TextDocumentEdit(
                 text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=converted,
+                edits=listed,
             )
         ]
     )

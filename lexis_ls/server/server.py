@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -34,6 +35,7 @@ from .memory import HeapKeeper
 
 __version__ = "0.1.0"
 log = logging.getLogger("lexis_ls.server")
+REQUEST_FAILED = lsp.LSPErrorCodes.RequestFailed.value
 
 WATCH_GLOB = f"**/*{LEXIS_SUFFIX}"
 
@@ -96,6 +98,11 @@ class LexisServer(LanguageServer):
                 return None
         return node
 
+    @property
+    def document_changes(self) -> bool:
+        """The client takes versioned `documentChanges` in workspace edits."""
+        return bool(self.capability("workspace", "workspace_edit", "document_changes"))
+
     def options(self) -> Options:
         return Options(trust_ceiling=self.settings.trust_ceiling)
 
@@ -120,6 +127,11 @@ class LexisServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Every failure is logged to the client; requests are also answered with an LSP error
         # by pygls. Nothing reaches a notification popup, nothing kills the server.
+        if isinstance(error, JsonRpcException) and error.code == REQUEST_FAILED:
+            # a refusal the user asked for (an impossible rename): the answer says why; it is
+            # not a fault of the server, so no traceback in the log
+            self.log(f"lexis-ls: {error.message}", lsp.MessageType.Info)
+            return
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         self.log(
             f"lexis-ls internal error ({getattr(source, '__name__', source)}): {detail}",

@@ -387,6 +387,8 @@ async def test_rename_refuses_bad_and_clashing_names(
     assert "cannot be empty" in await refused(client, uri, key, "")
     assert "opcodes" in await refused(client, uri, at(text, '"const"', 0, 2), "k")
     assert "standard library" in await refused(client, uri, at(text, '"std:double"'), "d")
+    # a refusal is the user's answer, not a server fault: no "internal error" with a traceback
+    assert not [m for m in client.log_messages if "internal error" in m.message]
 
 
 async def test_rename_second_definition_of_a_duplicate_id(

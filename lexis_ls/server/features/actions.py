@@ -20,7 +20,7 @@ from ...lang.diagnostics import Diagnostic, TextEdit
 from ...lang.fixes import FixAllResult, fix_all
 from ...lang.refactor import Refactor, diff_edits, extract_subgraph, inline_call
 from ...lang.text import LineIndex
-from ..convert import diagnostic, from_range, text_edit, to_range
+from ..convert import diagnostic, from_range, to_range, workspace_edit
 from ..documents import Document
 from ..server import LexisServer
 
@@ -68,21 +68,7 @@ def _lazy(ls: LexisServer) -> bool:
 def _edit(
     ls: LexisServer, doc: Document, lines: LineIndex, edits: Sequence[TextEdit]
 ) -> lsp.WorkspaceEdit:
-    enc = ls.encoding
-    converted = [text_edit(lines, e, enc) for e in sorted(edits, key=lambda e: (e.start, e.end))]
-    if ls.capability("workspace", "workspace_edit", "document_changes"):
-        changes: list[lsp.TextEdit | lsp.AnnotatedTextEdit | lsp.SnippetTextEdit] = list(converted)
-        return lsp.WorkspaceEdit(
-            document_changes=[
-                lsp.TextDocumentEdit(
-                    text_document=lsp.OptionalVersionedTextDocumentIdentifier(
-                        uri=doc.uri, version=doc.version
-                    ),
-                    edits=changes,
-                )
-            ]
-        )
-    return lsp.WorkspaceEdit(changes={doc.uri: converted})
+    return workspace_edit(doc.uri, lines, edits, ls.encoding, doc.version, ls.document_changes)
 
 
 def _range_key(r: lsp.Range) -> tuple[int, int, int, int]:

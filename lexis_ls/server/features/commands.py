@@ -38,7 +38,7 @@ from ...lang.values import ErrorValue, to_str
 from ...run.diagnostics import runtime_diagnostics
 from ...run.evaluator import RunResult
 from ...run.worker import decode_result, truncate
-from ..convert import text_edit, workspace_edit
+from ..convert import workspace_edit
 from ..documents import Document, RunState, is_lexis
 from ..server import LexisServer
 
@@ -438,10 +438,7 @@ async def _format_open(ls: LexisServer, doc: Document) -> tuple[bool, str | None
     if not ls.capability("workspace", "apply_edit"):
         return False, "the editor cannot apply edits (workspace/applyEdit): left as it is"
     lines, enc = doc.lines, ls.encoding
-    if ls.capability("workspace", "workspace_edit", "document_changes"):
-        change = workspace_edit(doc.uri, lines, [edit], enc, version=doc.version)
-    else:
-        change = lsp.WorkspaceEdit(changes={doc.uri: [text_edit(lines, edit, enc)]})
+    change = workspace_edit(doc.uri, lines, [edit], enc, doc.version, ls.document_changes)
     try:
         answer = await ls.workspace_apply_edit_async(
             lsp.ApplyWorkspaceEditParams(edit=change, label="Format Lexis files")

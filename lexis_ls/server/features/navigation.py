@@ -124,12 +124,4 @@ def register(server: LexisServer) -> None:
         except RenameError as exc:
             raise RenameRefused(str(exc)) from None
         enc = ls.encoding
-        edit = workspace_edit(doc.uri, analysis.lines, edits, enc, doc.version)
-        if ls.capability("workspace", "workspace_edit", "document_changes"):
-            return edit
-        # Clients that do not announce documentChanges get the plain `changes` map.
-        changes: list[lsp.TextEdit] = []
-        for change in edit.document_changes or []:
-            if isinstance(change, lsp.TextDocumentEdit):
-                changes += [e for e in change.edits if isinstance(e, lsp.TextEdit)]
-        return lsp.WorkspaceEdit(changes={doc.uri: changes})
+        return workspace_edit(doc.uri, analysis.lines, edits, enc, doc.version, ls.document_changes)
