@@ -1,4 +1,5 @@
-"""`python -m lexis_ls` and `lexis-ls`: the language server (stdio by default, `--tcp HOST:PORT`)."""
+"""`python -m lexis_ls` and `lexis-ls`: the language server (stdio by default, `--tcp HOST:PORT`);
+`lexis-ls dap`: the debug adapter (as `python -m lexis_ls.dap`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["dap"]:
+        from .dap.__main__ import main as dap_main
+
+        return dap_main(args_list[1:])
     parser = argparse.ArgumentParser(prog="lexis-ls", description="The Lexis language server.")
     parser.add_argument("--stdio", action="store_true", help="serve on stdin/stdout (the default)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket")
     parser.add_argument("--log-file", metavar="FILE", help="write the server's own log to FILE")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     if args.log_file:
         logging.basicConfig(filename=args.log_file, level=logging.INFO)
     if not args.tcp:
