@@ -271,3 +271,94 @@ def test_hash_and_explain_commands(session: Any) -> None:
     explain = lexis("explain", "LX2001").stdout.splitlines()
     assert results["explain_lines"][0] == "# LX2001: capability not declared"
     assert results["explain_lines"][0] == explain[0]
+
+
+def _dap_message(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    assert proc.stdout is not None
+    length = None
+    while True:
+        line = proc.stdout.readline()
+        assert line, "the adapter closed its output"
+        if not line.strip():
+            break
+        name, _, value = line.decode().partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    assert length is not None
+    message: dict[str, Any] = json.loads(proc.stdout.read(length))
+    return message
+
+
+def test_nvim_dap_configuration_debugs_a_program(tmp_path: Path) -> None:
+    """`require("lexis.dap").setup()` registers an adapter command and a launch configuration
+    that, used as nvim-dap uses them, debug a program to its end with its output."""
+    result_file = tmp_path / "dap.json"
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "LEXIS_NVIM_PLUGIN": str(PLUGIN),
+        "LEXIS_TEST_RESULT": str(result_file),
+        "LEXIS_SERVER_PYTHON": sys.executable,
+    }
+    proc = subprocess.run(
+        [apt_nvim(), "--headless", "-u", "NONE", "-c", f"luafile {HERE / 'dap.lua'}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=NVIM_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(result_file.read_text())
+    assert got["registered"] is True
+    adapter = got["adapter"]
+    assert adapter == {
+        "type": "executable",
+        "command": sys.executable,
+        "args": ["-m", "lexis_ls", "dap"],
+    }
+    config = got["configurations"][0]
+    assert config == {
+        "type": "lexis",
+        "request": "launch",
+        "name": "Debug Lexis program",
+        "program": "${file}",
+    }
+    assert got["configurations"][1]["stopOnEntry"] is True
+
+    # what nvim-dap does with them: start the command, initialize, launch with ${file} expanded
+    program = str(EXAMPLES / "hello.lexis.json")
+    dap = subprocess.Popen(
+        [adapter["command"], *adapter["args"]], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert dap.stdin is not None
+    seen: list[dict[str, Any]] = []
+    try:
+        requests = [
+            ("initialize", {"adapterID": "lexis", "linesStartAt1": True}),
+            ("launch", {**config, "program": program}),
+            ("configurationDone", {}),
+        ]
+        for seq, (command, arguments) in enumerate(requests, 1):
+            body = json.dumps(
+                {"seq": seq, "type": "request", "command": command, "arguments": arguments}
+            ).encode()
+            dap.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            dap.stdin.flush()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            seen.append(_dap_message(dap))
+            if seen[-1].get("event") == "terminated":
+                break
+    finally:
+        dap.kill()
+        dap.wait()
+    answers = {m["command"]: m["success"] for m in seen if m["type"] == "response"}
+    assert answers == {"initialize": True, "launch": True, "configurationDone": True}
+    printed = "".join(
+        m["body"]["output"]
+        for m in seen
+        if m.get("event") == "output" and m["body"].get("category") == "stdout"
+    )
+    assert printed == (EXAMPLES / "expected" / "hello.stdout").read_text()
+    assert [m["body"]["exitCode"] for m in seen if m.get("event") == "exited"] == [0]
