@@ -9,6 +9,7 @@ from typing import Any
 
 from ..lang.analysis import Analysis, Options, analyze
 from ..lang.diagnostics import Diagnostic
+from ..lang.incremental import reanalyze
 from ..lang.text import LineIndex
 
 LEXIS_SUFFIX = ".lexis.json"
@@ -33,6 +34,9 @@ class RunState:
     values: dict[str, str]  # node id -> short text
 
 
+Edit = tuple[int, int, str]  # replace [start, end) (code points of the old text) with a text
+
+
 @dataclass
 class Document:
     uri: str
@@ -44,20 +48,52 @@ class Document:
     run: RunState | None = None
     result_id: int = 0  # pull diagnostics: bumps with every new analysis
     extra: dict[str, Any] = field(default_factory=dict)
+    # The last analysis, of an older text, and the edits made since (None: unknown ones, such
+    # as a full-text change): one edit lets the next analysis be incremental.
+    _base: Analysis | None = None
+    _edits: list[Edit] | None = None
 
     @property
     def lines(self) -> LineIndex:
         return self.analysis().lines
 
+    @property
+    def current_analysis(self) -> Analysis | None:
+        """The analysis of the current text if it was computed already (never computes one)."""
+        return self._analysis
+
     def analysis(self, options: Options | None = None) -> Analysis:
-        """The analysis of the current text, computed once per version (and options)."""
+        """The analysis of the current text, computed once per version (and options).
+
+        After exactly one ranged edit since the last analysis, it is computed incrementally
+        from that analysis (``lang/incremental.py``, which falls back to a full analysis when
+        it cannot prove the result equal).
+        """
         if self._analysis is None or (options is not None and options != self._analysis_options):
-            self._analysis = analyze(self.text, options or self._analysis_options)
-            self._analysis_options = options or self._analysis_options
+            opts = options or self._analysis_options
+            base, edits = self._base, self._edits
+            self._base = self._edits = None
+            result: Analysis | None = None
+            if self._analysis is None and base is not None and edits and len(edits) == 1:
+                start, end, fragment = edits[0]
+                result = reanalyze(base, start, end, fragment, opts)
+                if result.text != self.text:  # the edit did not describe the change
+                    result = None
+            self._analysis = result if result is not None else analyze(self.text, opts)
+            self._analysis_options = opts
             self.result_id += 1
         return self._analysis
 
-    def update(self, text: str, version: int | None) -> None:
+    def update(self, text: str, version: int | None, edit: Edit | None = None) -> None:
+        """The new text of the document; ``edit`` the change that made it from the previous
+        one, when known (in code points of the previous text)."""
+        if self._analysis is not None:
+            self._base, self._edits = self._analysis, []
+        if self._edits is not None:
+            if edit is None:
+                self._base = self._edits = None
+            else:
+                self._edits.append(edit)
         self.text = text
         self.version = version
         self._analysis = None

@@ -28,7 +28,7 @@ from ..lang.complete import completions
 from ..lang.text import Encoding
 from . import features
 from .config import Settings
-from .convert import diagnostic, encoding_of
+from .convert import diagnostic, encoding_of, from_range
 from .documents import LEXIS_SUFFIX, Document, DocumentStore
 from .early import MISMATCH, DropAnswer
 from .memory import HeapKeeper
@@ -76,6 +76,7 @@ class LexisServer(LanguageServer):
         self._observer: Any = None
         self._closed_results: dict[str, str] = {}  # workspace diagnostics: uri -> result id
         self.heap = HeapKeeper()
+        self._init_options: Any = None
         self.early_answer: DropAnswer | None = None  # set when `initialize` was answered early
 
     # --- negotiated facts ---
@@ -97,6 +98,12 @@ class LexisServer(LanguageServer):
             if node is None:
                 return None
         return node
+
+    def client_option(self, name: str) -> str | None:
+        """A string the client passed in `initializationOptions` (None when absent)."""
+        options = getattr(self, "_init_options", None)
+        value = options.get(name) if isinstance(options, dict) else None
+        return value if isinstance(value, str) and value else None
 
     @property
     def document_changes(self) -> bool:
@@ -318,11 +325,33 @@ class LexisServer(LanguageServer):
         self.settings = Settings.from_json(result[0] if result else None)
 
 
+def _single_edit(
+    ls: LexisServer, doc: Document, params: lsp.DidChangeTextDocumentParams
+) -> tuple[int, int, str] | None:
+    """The change as one edit in code points of the document's previous text, when it is one
+    ranged change and that text's analysis (whose line index converts it) is at hand."""
+    changes = params.content_changes
+    analysis = doc.current_analysis
+    if len(changes) != 1 or analysis is None:
+        return None
+    change = changes[0]
+    if not isinstance(change, lsp.TextDocumentContentChangePartial):
+        return None
+    start, end = from_range(analysis.lines, change.range, ls.encoding)
+    if start > end:
+        return None
+    return start, end, change.text
+
+
 def _result_id(doc: Document) -> str:
     return f"{doc.version}:{doc.result_id}"
 
 
 def register_core(server: LexisServer) -> None:
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: LexisServer, params: lsp.InitializeParams) -> None:
+        ls._init_options = params.initialization_options
+
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: LexisServer, params: lsp.InitializedParams) -> None:
         if ls.early_answer is not None and ls.early_answer.mismatch is not None:
@@ -354,7 +383,7 @@ def register_core(server: LexisServer) -> None:
             if doc is None:
                 return
         else:
-            doc.update(text, params.text_document.version)
+            doc.update(text, params.text_document.version, _single_edit(ls, doc, params))
         ls.schedule_publish(doc)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

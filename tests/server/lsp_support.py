@@ -33,7 +33,11 @@ SECTION1 = """{
 
 
 async def start(
-    client: LanguageClient, profile: str, root: Path, settings: dict[str, Any] | None = None
+    client: LanguageClient,
+    profile: str,
+    root: Path,
+    settings: dict[str, Any] | None = None,
+    init_options: Any = None,
 ) -> None:
     client.set_configuration(settings or {}, section="lexis")
     await client.initialize_session(
@@ -41,6 +45,7 @@ async def start(
             capabilities=client_capabilities(profile),
             root_uri=root.as_uri(),
             workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options=init_options,
         )
     )
 

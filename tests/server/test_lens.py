@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from lsp_support import SECTION1, change, open_doc
+import pytest_lsp
+from lsp_support import SECTION1, SERVER, change, open_doc, start
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -89,3 +91,27 @@ async def test_other_json_documents_have_no_lenses(client: LanguageClient, tmp_p
         lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
     )
     assert result is None
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def debugging_client(lsp_client: LanguageClient, tmp_path: Path) -> AsyncIterator[None]:
+    """A client that can start debug sessions and says so (as the VS Code extension does)."""
+    await start(
+        lsp_client,
+        "visual-studio-code@1.65.2",
+        tmp_path,
+        init_options={"debugCommand": "lexis.debugProgram"},
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_debug_lens_for_clients_that_name_their_debug_command(
+    debugging_client: LanguageClient, tmp_path: Path
+) -> None:
+    uri = open_doc(debugging_client, tmp_path / "d.lexis.json", SECTION1)
+    assert commands(await lenses(debugging_client, uri)) == [
+        ("▶ Run", "lexis.run", [uri]),
+        ("Debug", "lexis.debugProgram", [uri]),
+        ("Program hash: 3ccd3d1f…", "lexis.hash", [uri]),
+    ]

@@ -308,6 +308,7 @@ def _after_run(ls: LexisServer, uri: str, text: str, version: int | None, state:
 
 async def run_document(ls: LexisServer, doc: Document, request: RunRequest) -> dict[str, Any]:
     analysis = ls.analysis(doc)
+    analysis.pinned = True  # used after the run: an edit meanwhile must not update it in place
     text, version = doc.text, doc.version
     program_dir, fs_root = _folders(ls, doc.uri)
     timeout = ls.settings.run_timeout
