@@ -506,6 +506,17 @@ async def test_hash_is_null_where_undefined(client: LanguageClient, tmp_path: Pa
     )
 
 
+async def test_no_program_hash_for_a_program_with_errors(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # every node hash is defined, but `print` lacks its capability (LX2001): like `lexis hash`
+    # and the code lens, the program has no hash
+    text = SECTION1.replace('"PURE_COMPUTE", "IO_STDOUT"', '"PURE_COMPUTE"')
+    report = await execute(client, "lexis.hash", open_doc(client, tmp_path / "c.lexis.json", text))
+    assert report["program"] is None
+    assert all(h is not None for h in report["nodes"].values())
+
+
 async def test_hash_argument_errors(client: LanguageClient, tmp_path: Path) -> None:
     missing = (tmp_path / "nope.lexis.json").as_uri()
     assert await invalid(client, "lexis.hash", missing) == (

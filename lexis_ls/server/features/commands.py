@@ -371,7 +371,8 @@ def hash_report(analysis: Analysis) -> dict[str, Any]:
     hasher = analysis.hasher
     program = analysis.program
     return {
-        "program": hasher.program_hash(),
+        # as `lexis hash` and the code lens: a program with errors has no program hash
+        "program": None if analysis.has_errors else hasher.program_hash(),
         "nodes": hasher.graph_node_hashes(program.main),
         "subgraphs": {name: hasher.subgraph_hash(g) for name, g in program.subgraphs.items()},
     }
