@@ -3,10 +3,12 @@
 // Everything language-aware (diagnostics, fixes, formatting, hover, completion, code lenses,
 // inlay hints, running programs, hashes) happens in the server. This file starts it, restarts
 // it, shows its state and the current program hash in the status bar, and turns the server's
-// commands (`lexis.run`, `lexis.hash`, `lexis.explain`) into editor UI.
+// commands (`lexis.run`, `lexis.hash`, `lexis.explain`) into editor UI. Debugging goes to the
+// server's Debug Adapter Protocol side (`lexis-ls dap` / `python -m lexis_ls.dap`).
 
 import * as cp from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -24,6 +26,7 @@ const INSTALL_HINT = "pip install lexis-ls";
 const EXPLAIN_SCHEME = "lexis-explain";
 const HASHES_SCHEME = "lexis-hashes";
 const MAX_RESTARTS = 5;
+const DEBUG_TYPE = "lexis";
 
 /** What `lexis.run` answers. */
 interface RunResult {
@@ -47,6 +50,8 @@ interface ServerCommand {
   command: string;
   args: string[];
   description: string;
+  /** `command` is a Python interpreter (run with `-m lexis_ls`), not the `lexis-ls` executable. */
+  python: boolean;
 }
 
 let client: LanguageClient | undefined;
@@ -88,6 +93,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("lexis.restartServer", restartServer),
     vscode.commands.registerCommand("lexis.runProgram", (uri?: vscode.Uri | string) =>
       runProgram(uri),
+    ),
+    vscode.commands.registerCommand("lexis.debugProgram", (uri?: vscode.Uri | string) =>
+      debugProgram(uri),
+    ),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new LexisDebugAdapterFactory()),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new LexisDebugConfigurationProvider()),
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      { provideDebugConfigurations: dynamicDebugConfigurations },
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
     ),
     vscode.commands.registerCommand("lexis.showHashes", (uri?: vscode.Uri | string) =>
       showHashes(uri),
@@ -193,43 +208,56 @@ function expandPath(value: string): string {
     .replace(/^~(?=$|[\\/])/, home);
 }
 
-/** How to start the server: `lexis.server.path`, else `<python> -m lexis_ls`. */
-async function serverCommand(): Promise<ServerCommand> {
+/** How to start the server: `lexis.server.path`, else `<python> -m lexis_ls` (the interpreter is
+ * `lexis.server.python`, else the Python extension's, else `python3`). The debug adapter is
+ * started the same way, with `dap` / `-m lexis_ls.dap` (see LexisDebugAdapterFactory). */
+async function serverCommand(resource?: vscode.Uri): Promise<ServerCommand> {
   const config = vscode.workspace.getConfiguration("lexis.server");
   const path = (config.get<string>("path") ?? "").trim();
   if (path) {
-    return { command: expandPath(path), args: [], description: `lexis.server.path (${path})` };
+    return { command: expandPath(path), args: [], description: `lexis.server.path (${path})`, python: false };
   }
   const configured = (config.get<string>("python") ?? "").trim();
   if (configured) {
     const python = expandPath(configured);
-    return { command: python, args: ["-m", "lexis_ls"], description: `lexis.server.python (${python})` };
+    return {
+      command: python,
+      args: ["-m", "lexis_ls"],
+      description: `lexis.server.python (${python})`,
+      python: true,
+    };
   }
-  const fromExtension = await pythonExtensionInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri);
+  const fromExtension = await pythonExtensionInterpreter(resource ?? vscode.workspace.workspaceFolders?.[0]?.uri);
   if (fromExtension) {
     return {
       command: fromExtension,
       args: ["-m", "lexis_ls"],
       description: `the Python extension's interpreter (${fromExtension})`,
+      python: true,
     };
   }
   const fallback = process.platform === "win32" ? "python" : "python3";
-  return { command: fallback, args: ["-m", "lexis_ls"], description: fallback };
+  return { command: fallback, args: ["-m", "lexis_ls"], description: fallback, python: true };
 }
 
-/** Checks that `python` can import lexis_ls, so that a missing install gets a clear message. */
-function checkPython(python: string): Promise<string | undefined> {
+/** Why the `lexis-ls` executable at `command` cannot start, if it visibly cannot. */
+function checkExecutable(command: string): string | undefined {
+  return fs.existsSync(command) || !/[\\/]/.test(command) ? undefined : `${command} does not exist`;
+}
+
+/** Checks that `python` can import `module`, so that a missing install gets a clear message. */
+function checkPython(python: string, module = "lexis_ls"): Promise<string | undefined> {
   return new Promise((resolve) => {
     cp.execFile(
       python,
-      ["-c", "import lexis_ls"],
+      ["-c", `import ${module}`],
       { timeout: 20000, windowsHide: true },
       (error, _stdout, stderr) => {
         if (!error) return resolve(undefined);
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT") return resolve(`\`${python}\` was not found`);
         const last = stderr.trim().split(/\r?\n/).pop();
-        resolve(`\`${python} -m lexis_ls\` cannot run: ${last || error.message}`);
+        resolve(`\`${python} -m ${module}\` cannot run: ${last || error.message}`);
       },
     );
   });
@@ -241,12 +269,7 @@ async function startServer(): Promise<void> {
   const server = await serverCommand();
   serverChannel.appendLine(`[client] starting the server with ${server.description}`);
 
-  const problem =
-    server.args.length > 0
-      ? await checkPython(server.command)
-      : fs.existsSync(server.command) || !/[\\/]/.test(server.command)
-        ? undefined
-        : `${server.command} does not exist`;
+  const problem = server.python ? await checkPython(server.command) : checkExecutable(server.command);
   if (problem) {
     failed(problem);
     return;
@@ -262,6 +285,9 @@ async function startServer(): Promise<void> {
       { language: "json", pattern: "**/*.lexis.json" },
     ],
     synchronize: { configurationSection: "lexis" },
+    // The server adds a "Debug" code lens next to "▶ Run" that calls this command with the
+    // document's URI.
+    initializationOptions: { debugCommand: "lexis.debugProgram" },
     outputChannel: serverChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     connectionOptions: { maxRestartCount: MAX_RESTARTS },
@@ -538,27 +564,35 @@ export function programInputs(text: string): { params: string[]; readsStdin: boo
   return { params, readsStdin };
 }
 
-async function runProgram(arg?: unknown): Promise<RunResult | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(
-      "Lexis: running programs is disabled in Restricted Mode. Trust this workspace to run Lexis programs.",
+/** Refuses `action` ("running" / "debugging") in Restricted Mode: it would execute the program. */
+function refusedInRestrictedMode(action: string): boolean {
+  if (vscode.workspace.isTrusted) return false;
+  void vscode.window
+    .showErrorMessage(
+      `Lexis: ${action} programs is disabled in Restricted Mode. Trust this workspace to run Lexis programs.`,
       "Manage Workspace Trust",
-    ).then((choice) => {
+    )
+    .then((choice) => {
       if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
     });
-    return undefined;
-  }
-  const doc = await targetDocument(arg);
-  if (!doc) return undefined;
-  if (!runningClient()) return undefined;
+  return true;
+}
 
-  const key = doc.uri.toString();
-  const { params: names, readsStdin } = programInputs(doc.getText());
+const STDIN_KEY = "\u0000stdin";
+
+/** Asks for the value of each parameter in `names` (and for standard input if `askStdin`),
+ * offering the values last given for the program `key`; undefined if cancelled. */
+async function askProgramInputs(
+  key: string,
+  names: string[],
+  askStdin: boolean,
+  title: string,
+): Promise<{ params: Record<string, string>; stdin?: string } | undefined> {
   const previous = lastParams.get(key) ?? {};
   const params: Record<string, string> = {};
   for (const name of names) {
     const value = await vscode.window.showInputBox({
-      title: "Lexis: Run Program",
+      title,
       prompt: `Value of the parameter "${name}"`,
       placeHolder: name,
       value: previous[name] ?? "",
@@ -568,20 +602,34 @@ async function runProgram(arg?: unknown): Promise<RunResult | undefined> {
     params[name] = value;
   }
   let stdin: string | undefined;
-  if (readsStdin) {
+  const remembered: Record<string, string> = { ...previous, ...params };
+  if (askStdin) {
     const value = await vscode.window.showInputBox({
-      title: "Lexis: Run Program",
+      title,
       prompt: "Standard input for read_stdin (write \\n between lines)",
-      value: previous["\u0000stdin"] ?? "",
+      value: previous[STDIN_KEY] ?? "",
       ignoreFocusOut: true,
     });
     if (value === undefined) return undefined;
     stdin = value.replace(/\\n/g, "\n");
     if (stdin && !stdin.endsWith("\n")) stdin += "\n";
-    params["\u0000stdin"] = value;
+    remembered[STDIN_KEY] = value;
   }
-  lastParams.set(key, { ...params });
-  delete params["\u0000stdin"];
+  lastParams.set(key, remembered);
+  return { params, stdin };
+}
+
+async function runProgram(arg?: unknown): Promise<RunResult | undefined> {
+  if (refusedInRestrictedMode("running")) return undefined;
+  const doc = await targetDocument(arg);
+  if (!doc) return undefined;
+  if (!runningClient()) return undefined;
+
+  const key = doc.uri.toString();
+  const { params: names, readsStdin } = programInputs(doc.getText());
+  const inputs = await askProgramInputs(key, names, readsStdin, "Lexis: Run Program");
+  if (!inputs) return undefined;
+  const { params, stdin } = inputs;
 
   const name = doc.uri.path.split("/").pop() ?? key;
   const options: Record<string, unknown> = {};
@@ -648,6 +696,192 @@ function reportRun(name: string, params: Record<string, string>, result: RunResu
       )
       .then((choice) => choice && runChannel.show(true));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// debugging: Lexis: Debug Program, the debug adapter and launch configurations
+
+function baseName(fsPath: string): string {
+  return path.basename(fsPath);
+}
+
+/** Lexis: Debug Program (also the server's "Debug" code lens, which passes the document URI). */
+async function debugProgram(arg?: unknown): Promise<boolean> {
+  if (refusedInRestrictedMode("debugging")) return false;
+  const doc = await targetDocument(arg);
+  if (!doc) return false;
+  if (doc.uri.scheme !== "file") {
+    void vscode.window.showWarningMessage("Lexis: save the program to a file before debugging it.");
+    return false;
+  }
+  // The debug adapter reads the program from disk.
+  if (doc.isDirty && !(await doc.save())) return false;
+  const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
+  const config: vscode.DebugConfiguration = {
+    type: DEBUG_TYPE,
+    request: "launch",
+    name: `Debug ${baseName(doc.uri.fsPath)}`,
+    program: doc.uri.fsPath,
+  };
+  return vscode.debug.startDebugging(folder, config);
+}
+
+/** Starts `lexis-ls dap` (when `lexis.server.path` is set) or `<python> -m lexis_ls.dap`, with the
+ * interpreter the language server uses. */
+class LexisDebugAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  async createDebugAdapterDescriptor(
+    session: vscode.DebugSession,
+  ): Promise<vscode.DebugAdapterDescriptor> {
+    const program = typeof session.configuration.program === "string" ? session.configuration.program : "";
+    const folder = session.workspaceFolder ?? vscode.workspace.workspaceFolders?.[0];
+    const cwd = folder?.uri.fsPath ?? (program ? path.dirname(program) : undefined);
+    const server = await serverCommand(folder?.uri);
+    const command = server.command;
+    const args = server.python ? ["-m", "lexis_ls.dap"] : ["dap"];
+    serverChannel.appendLine(
+      `[client] starting the debug adapter with ${server.description}: ${[command, ...args].join(" ")}`,
+    );
+    const problem = server.python ? await checkPython(command, "lexis_ls.dap") : checkExecutable(command);
+    if (problem) {
+      serverChannel.appendLine(`[client] ${problem}`);
+      throw new Error(
+        `Lexis: the debug adapter could not start (${problem}). Install it with \`${INSTALL_HINT}\`, ` +
+          "or set `lexis.server.python` / `lexis.server.path`.",
+      );
+    }
+    return new vscode.DebugAdapterExecutable(command, args, cwd ? { cwd } : undefined);
+  }
+}
+
+/** Fills in a configuration when there is no launch.json (F5 on a Lexis program), resolves the
+ * program path, takes the trust ceiling, timeout and file root from the settings and the
+ * workspace like `Lexis: Run Program`, and asks for `param` values (and stdin) when none are
+ * given. */
+class LexisDebugConfigurationProvider implements vscode.DebugConfigurationProvider {
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.ProviderResult<vscode.DebugConfiguration> {
+    if (refusedInRestrictedMode("debugging")) return undefined;
+    if (!config.type && !config.request && !config.name) {
+      // No launch.json: debug the active Lexis program.
+      const doc = activeLexisDocument();
+      if (!doc) {
+        void vscode.window.showWarningMessage("Lexis: open a Lexis program (*.lexis.json) to debug it.");
+        return undefined;
+      }
+      if (doc.uri.scheme !== "file") {
+        void vscode.window.showWarningMessage("Lexis: save the program to a file before debugging it.");
+        return undefined;
+      }
+      return {
+        type: DEBUG_TYPE,
+        request: "launch",
+        name: `Debug ${baseName(doc.uri.fsPath)}`,
+        program: doc.uri.fsPath,
+      };
+    }
+    if (config.request !== "launch") {
+      void vscode.window.showErrorMessage(`Lexis: only "launch" debug configurations are supported.`);
+      return undefined;
+    }
+    if (typeof config.program !== "string" || !config.program.trim()) {
+      const doc = activeLexisDocument();
+      if (!doc || doc.uri.scheme !== "file") {
+        void vscode.window.showErrorMessage(
+          `Lexis: the debug configuration "${config.name ?? ""}" has no "program" (the *.lexis.json file to debug).`,
+        );
+        return undefined;
+      }
+      config.program = doc.uri.fsPath;
+    }
+    return config;
+  }
+
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    let program = expandPath(String(config.program ?? ""));
+    if (!path.isAbsolute(program)) {
+      const base = folder ?? vscode.workspace.workspaceFolders?.[0];
+      if (base) program = path.join(base.uri.fsPath, program);
+    }
+    program = path.normalize(program);
+    if (!fs.existsSync(program)) {
+      void vscode.window.showErrorMessage(`Lexis: cannot debug ${program}: no such file.`);
+      return undefined;
+    }
+    config.program = program;
+    const uri = vscode.Uri.file(program);
+    const programFolder = vscode.workspace.getWorkspaceFolder(uri);
+
+    // Like `Lexis: Run Program`: the trust ceiling and time limit from the settings, file
+    // access confined to the workspace folder holding the program.
+    const settings = vscode.workspace.getConfiguration("lexis", uri);
+    if (config.trustCeiling === undefined) {
+      const ceiling = settings.get<number | null>("trustCeiling");
+      if (typeof ceiling === "number" && Number.isInteger(ceiling)) config.trustCeiling = ceiling;
+    }
+    if (config.timeout === undefined) {
+      const timeout = settings.get<number>("run.timeout");
+      if (typeof timeout === "number" && timeout > 0) config.timeout = timeout;
+    }
+    if (config.fsRoot === undefined && programFolder) {
+      config.fsRoot = programFolder.uri.fsPath;
+    }
+
+    const needsParams = config.params === undefined;
+    const needsStdin = config.stdin === undefined;
+    if (needsParams || needsStdin) {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      let text: string | undefined = open?.getText();
+      if (text === undefined) {
+        try {
+          text = await fs.promises.readFile(program, "utf8");
+        } catch {
+          text = undefined; // the adapter reports unreadable programs
+        }
+      }
+      const { params: names, readsStdin } = programInputs(text ?? "");
+      const askParams = needsParams && names.length > 0;
+      const askStdin = needsStdin && readsStdin;
+      if (askParams || askStdin) {
+        const inputs = await askProgramInputs(
+          uri.toString(),
+          askParams ? names : [],
+          askStdin,
+          `Lexis: Debug ${baseName(program)}`,
+        );
+        if (!inputs) return undefined; // cancelled
+        if (askParams) config.params = inputs.params;
+        if (askStdin) config.stdin = inputs.stdin ?? "";
+      }
+    }
+    return config;
+  }
+}
+
+/** "Lexis" entries of the Run and Debug view's dynamic configurations: the open programs. */
+function dynamicDebugConfigurations(): vscode.DebugConfiguration[] {
+  const seen = new Set<string>();
+  const configs: vscode.DebugConfiguration[] = [];
+  const docs = [
+    ...(activeLexisDocument() ? [activeLexisDocument()!] : []),
+    ...vscode.window.visibleTextEditors.map((e) => e.document),
+    ...vscode.workspace.textDocuments,
+  ];
+  for (const doc of docs) {
+    if (!isLexisDocument(doc) || doc.uri.scheme !== "file" || seen.has(doc.uri.fsPath)) continue;
+    seen.add(doc.uri.fsPath);
+    configs.push({
+      type: DEBUG_TYPE,
+      request: "launch",
+      name: `Debug ${vscode.workspace.asRelativePath(doc.uri)}`,
+      program: doc.uri.fsPath,
+    });
+  }
+  return configs;
 }
 
 // ---------------------------------------------------------------------------------------------
