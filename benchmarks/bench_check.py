@@ -5,6 +5,11 @@ arithmetic, strings, sequences, subgraph calls and prints; every capability decl
 finding above a hint) and prints the median time of the full analysis (parse, model, every
 check) next to the time `json.loads` needs just to decode the same text.
 
+Then, at 10k and 50k nodes (`--edit-sizes`), a one-node value edit (a constant in the middle of
+the program changes) analysed in full and with `lexis_ls.lang.incremental.reanalyze`, median of
+`--repeat` runs each (every reanalyze starts from a fresh copy of the analysis before the edit,
+which it consumes; that copy is made outside the timing).
+
 Run: `make bench` or `.venv/bin/python benchmarks/bench_check.py [--sizes 1000,10000] [--repeat 7]`.
 """
 
@@ -18,7 +23,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from lexis_ls.lang.analysis import analyze
+from lexis_ls.lang.analysis import Analysis, analyze
+from lexis_ls.lang.incremental import reanalyze
 
 
 def generate(n: int, seed: int = 7) -> str:
@@ -94,9 +100,39 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def middle_const_edit(analysis: Analysis) -> tuple[int, int, str]:
+    """Replace the value of the `const` node nearest the middle of the main graph."""
+    nodes = analysis.program.main.nodes
+    for node in nodes[len(nodes) // 2 :]:
+        span = node.value_span("value")
+        if node.op == "const" and span is not None:
+            return span.start, span.end, str(int(analysis.text[span.start : span.end]) + 1000)
+    raise ValueError("no const node")
+
+
+def bench_edit(n: int, repeat: int) -> None:
+    text = generate(n)
+    start, end, fragment = middle_const_edit(analyze(text))
+    new_text = text[:start] + fragment + text[end:]
+    full = median_ms(lambda: analyze(new_text), repeat)
+    times = []
+    for _ in range(repeat + 1):
+        old = analyze(text)
+        old.lines  # noqa: B018 - the server has it: reanalyze splices it
+        gc.collect()
+        t0 = time.perf_counter()
+        result = reanalyze(old, start, end, fragment)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert result.incremental == "value", result.fallback
+        del old, result  # freeing a 50k-node analysis is not part of the edit
+    incremental = statistics.median(times[1:])
+    print(f"{n:>7} {full:>12.1f} {incremental:>15.1f} {full / incremental:>8.0f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--edit-sizes", default="10000,50000")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     print(f"{'nodes':>7} {'KB':>7} {'analysis ms':>12} {'json.loads ms':>14} {'ratio':>6} findings")
@@ -111,6 +147,12 @@ def main() -> None:
             f"{n:>7} {len(text) // 1024:>7} {full:>12.1f} {decode:>14.1f} {full / decode:>6.1f} "
             f"{len(analysis.diagnostics)}"
         )
+    if args.edit_sizes:
+        print()
+        print("one-node value edit:")
+        print(f"{'nodes':>7} {'analyze ms':>12} {'reanalyze ms':>15} {'speed-up':>9}")
+        for n in (int(s) for s in args.edit_sizes.split(",")):
+            bench_edit(n, args.repeat)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ from __future__ import annotations
 import gc
 import traceback
 from dataclasses import dataclass, field
+from typing import Any
 
 from .checks import CHECKS, Context, Options
 from .diagnostics import Diagnostic
 from .hashing import Hasher
-from .model import Program, build_program
+from .model import Graph, Program, build_program
 from .syntax import ParseResult, parse
 from .text import Encoding, LineIndex, Position
 
@@ -30,6 +31,17 @@ class Analysis:
     options: Options
     internal_errors: list[str] = field(default_factory=list)
     _lines: LineIndex | None = None
+    # How ``incremental.reanalyze`` produced this analysis ("value", "cosmetic", "whitespace",
+    # "no-op"); None for a full analysis, and then ``fallback`` may say why the fast path was
+    # not taken.
+    incremental: str | None = None
+    fallback: str | None = None
+    # Set by a holder that keeps using this analysis after the document changes (a run in
+    # progress): reanalyze() must then not consume it and analyses the new text in full.
+    pinned: bool = False
+    # Per-graph results of the flow and duplicate checks, which an edit updates in place.
+    _flow: dict[Graph, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _duplicates: dict[Graph, Any] = field(default_factory=dict, repr=False)
 
     @property
     def lines(self) -> LineIndex:
@@ -72,5 +84,20 @@ def _analyze(text: str, options: Options) -> Analysis:
             check(ctx)
         except Exception:  # a bug in one check must not hide the others' findings
             internal.append(f"internal error in the {name} checks:\n{traceback.format_exc()}")
-    diagnostics = sorted(ctx.out, key=lambda d: (d.start, d.end, d.code))
-    return Analysis(text, parsed, program, hasher, diagnostics, options, internal)
+    diagnostics = sorted(ctx.out, key=diagnostic_order)
+    return Analysis(
+        text,
+        parsed,
+        program,
+        hasher,
+        diagnostics,
+        options,
+        internal,
+        _flow=ctx.flow,
+        _duplicates=ctx.duplicates,
+    )
+
+
+def diagnostic_order(d: Diagnostic) -> tuple[int, int, str]:
+    """The order of ``Analysis.diagnostics`` (a stable sort: ties keep the order found)."""
+    return (d.start, d.end, d.code)

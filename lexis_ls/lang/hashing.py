@@ -206,6 +206,8 @@ class Hasher:
         node_hashes = [self.node_hash(n) for n in program.main.nodes]
         if any(h is None for h in node_hashes) or not program.capabilities_ok:
             return None
+        if program.spec is not MISSING and not isinstance(program.spec, str):
+            return None  # a broken `spec` (not a string, or not even JSON): no hash
         caps = program.declared_capabilities()
         return blake(
             {

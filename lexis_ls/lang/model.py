@@ -212,6 +212,32 @@ def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def node_fields(raw: dict[str, Any]) -> tuple[str | None, str | None, list[Any], Any, bool]:
+    """(id, op, inputs, value, shape_ok) of a node object as written (see :class:`Node`)."""
+    keys_ok = _NODE_KEY_SET.issuperset(raw)
+    fields = raw if keys_ok else _aliased(raw)
+    nid = fields.get("id")
+    if type(nid) is not str:
+        nid = None
+    op = fields.get("op")
+    if type(op) is not str:
+        op = None
+    shape_ok = keys_ok and nid is not None and op is not None
+    inputs = fields.get("inputs", MISSING)
+    if type(inputs) is not list:
+        shape_ok = shape_ok and inputs is MISSING
+        inputs = []
+    elif shape_ok:
+        for i in inputs:
+            if type(i) is not str:
+                shape_ok = False
+                break
+    doc = raw.get("doc")
+    if doc is not None and type(doc) is not str:
+        shape_ok = False
+    return nid, op, inputs, fields.get("value", MISSING), shape_ok
+
+
 def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None = None) -> Graph:
     from bisect import bisect_left
 
@@ -221,42 +247,21 @@ def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None
     by_id = graph.by_id
     consumers: defaultdict[str, list[Node]] = defaultdict(list)
     nodes = graph.nodes
-    key_set = _NODE_KEY_SET
-    missing = MISSING
     for index, item in enumerate(array.items):
         if type(item) is not JObject:
             continue
         raw = item.value
-        keys_ok = key_set.issuperset(raw)
-        fields = raw if keys_ok else _aliased(raw)
-        nid = fields.get("id")
-        if type(nid) is not str:
-            nid = None
-        op = fields.get("op")
-        if type(op) is not str:
-            op = None
-        shape_ok = keys_ok and nid is not None and op is not None
-        inputs = fields.get("inputs", missing)
-        if type(inputs) is not list:
-            shape_ok = shape_ok and inputs is missing
-            inputs = []
-        doc = raw.get("doc")
-        if doc is not None and type(doc) is not str:
-            shape_ok = False
+        nid, op, inputs, value, shape_ok = node_fields(raw)
         broken = False
         if errors and not item.lazy:  # only objects the fast path refused can hold an error
             k = bisect_left(errors, item.start)
             broken = k < len(errors) and errors[k] <= item.end
-        node = Node(
-            graph, index, item, raw, nid, op, inputs, fields.get("value", missing), shape_ok, broken
-        )
+        node = Node(graph, index, item, raw, nid, op, inputs, value, shape_ok, broken)
         if nid is not None and nid not in by_id:
             by_id[nid] = node
         for i in inputs:
             if type(i) is str:
                 consumers[i].append(node)
-            else:
-                node.shape_ok = False
         nodes.append(node)
     graph.consumers = dict(consumers)
     return graph

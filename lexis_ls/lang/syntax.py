@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,12 +193,95 @@ class ParseResult:
     root: JNode | None
     errors: list[SyntaxIssue]
     duplicates: list[DuplicateKey]
+    # The parser lazy objects re-parse their members with (incremental.py re-targets it).
+    parser: _Parser | None = None
 
 
 def parse(text: str) -> ParseResult:
     parser = _Parser(text)
     root = parser.parse_document()
-    return ParseResult(text, root, parser.errors, parser.duplicates)
+    return ParseResult(text, root, parser.errors, parser.duplicates, parser)
+
+
+# --- edits (lexis_ls/lang/incremental.py) ---------------------------------------------------
+
+
+def scan_element(parser: _Parser, start: int, text: str) -> JObject | None:
+    """The object at ``start`` of ``text`` as the fast path of ``parse_array`` decodes an array
+    element: a lazy object re-parsed by ``parser`` (which must hold ``text`` by the time its
+    members are asked for), or None when the C scanner refuses it or a key repeats (the full
+    parse would then parse it with error recovery)."""
+    parser._dups.seen = False
+    try:
+        value, end = parser._scan_once(text, start)
+    except (ValueError, StopIteration, RecursionError):
+        return None
+    if parser._dups.seen or type(value) is not dict:
+        return None
+    return JObject(start, end, None, value, parser)
+
+
+def replace_item(array: JArray, index: int, item: JObject) -> None:
+    """Puts ``item`` in place of element ``index`` (and of its value in the decoded list,
+    which the decoded values of the enclosing objects share)."""
+    array.items[index] = item
+    if array._value is not None:
+        array._value[index] = item.value
+
+
+def shift_after(node: JNode, pos: int, delta: int, parser: _Parser) -> None:
+    """Moves the offsets of the tree under ``node`` for an edit of the text that ended at
+    ``pos`` and changed its length by ``delta``: starts at or after ``pos`` and ends after it
+    move (an end at ``pos`` is the end of something before an insertion there). Lazy objects
+    are re-pointed at ``parser``, which must hold the new text."""
+    if node.start >= pos:
+        _shift_all(node, delta, parser)
+        return
+    if node.end <= pos:
+        return
+    node.end += delta
+    if type(node) is JObject:
+        for m in node._members or ():
+            if m.key.start >= pos:
+                m.key.start += delta
+                m.key.end += delta
+            if m.value is not None:
+                shift_after(m.value, pos, delta, parser)
+    elif type(node) is JArray:
+        items = node.items
+        k = bisect_right(items, pos, key=_end_of)
+        if k < len(items):
+            shift_after(items[k], pos, delta, parser)
+            for item in items[k + 1 :]:
+                if type(item) is JObject and item._members is None:
+                    item.start += delta  # the common case: a lazy node
+                    item.end += delta
+                    item._source = parser
+                else:
+                    _shift_all(item, delta, parser)
+
+
+def _end_of(node: JNode) -> int:
+    return node.end
+
+
+def _shift_all(node: JNode, delta: int, parser: _Parser) -> None:
+    stack: list[JNode] = [node]
+    while stack:
+        n = stack.pop()
+        n.start += delta
+        n.end += delta
+        t = type(n)
+        if t is JObject:
+            if n._source is not None:  # type: ignore[union-attr]
+                n._source = parser  # type: ignore[union-attr]
+            for m in n._members or ():  # type: ignore[union-attr]
+                m.key.start += delta
+                m.key.end += delta
+                if m.value is not None:
+                    stack.append(m.value)
+        elif t is JArray:
+            stack.extend(n.items)  # type: ignore[union-attr]
 
 
 # --- implementation -------------------------------------------------------------------------

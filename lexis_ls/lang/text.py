@@ -9,7 +9,7 @@ both directions.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +52,30 @@ class LineIndex:
         self.text = text
         self.line_starts = [0]
         self.line_starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+
+    def edited(self, start: int, end: int, new_text: str) -> LineIndex:
+        """The index of ``new_text``, which is this text with ``[start, end)`` replaced: the
+        line starts before the edit are kept, those after it move, and only the lines around
+        it are scanned again (a "\r" and a "\n" on both sides of an edit can join)."""
+        starts = self.line_starts
+        delta = len(new_text) - len(self.text)
+        first = max(bisect_right(starts, start) - 2, 0)  # one line before the edit's line
+        scan_from = starts[first]
+        # Line starts at or after end + 2 end a line break lying wholly after the edit.
+        keep = bisect_left(starts, end + 2)
+        resume = starts[keep] + delta if keep < len(starts) else None
+        middle: list[int] = []
+        for m in _LINE_BREAK.finditer(new_text, scan_from):
+            pos = m.end()
+            if resume is not None and pos >= resume:
+                if pos != resume:  # not expected: index the whole text
+                    return LineIndex(new_text)
+                break
+            middle.append(pos)
+        out = LineIndex.__new__(LineIndex)
+        out.text = new_text
+        out.line_starts = starts[: first + 1] + middle + [s + delta for s in starts[keep:]]
+        return out
 
     @property
     def line_count(self) -> int:

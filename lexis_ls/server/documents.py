@@ -36,6 +36,36 @@ class RunState:
 
 Edit = tuple[int, int, str]  # replace [start, end) (code points of the old text) with a text
 
+_CHUNK = 1 << 16
+
+
+def covering_edit(old: str, new: str) -> Edit:
+    """The smallest single replacement that turns ``old`` into ``new``: whatever the client
+    sent (several ranged changes, a whole new text), the part that changed. Compares 64K
+    chunks (string comparison in C), then bisects inside the first differing one."""
+
+    def common(a: str, b: str, reverse: bool) -> int:
+        limit = min(len(a), len(b))
+        if reverse:
+            a, b = a[len(a) - limit :][::-1], b[len(b) - limit :][::-1]
+        done = 0
+        while done < limit and a[done : done + _CHUNK] == b[done : done + _CHUNK]:
+            done += _CHUNK
+        if done >= limit:
+            return limit
+        lo, hi = done, min(done + _CHUNK, limit)  # a[:lo] == b[:lo]; they differ before hi
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if a[lo:mid] == b[lo:mid]:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    prefix = common(old, new, reverse=False)
+    suffix = common(old[prefix:], new[prefix:], reverse=True)
+    return prefix, len(old) - suffix, new[prefix : len(new) - suffix]
+
 
 @dataclass
 class Document:
@@ -48,10 +78,9 @@ class Document:
     run: RunState | None = None
     result_id: int = 0  # pull diagnostics: bumps with every new analysis
     extra: dict[str, Any] = field(default_factory=dict)
-    # The last analysis, of an older text, and the edits made since (None: unknown ones, such
-    # as a full-text change): one edit lets the next analysis be incremental.
+    # The last analysis, of an older text: the next one is computed from it and the edit that
+    # covers every change since (incremental when that edit allows it).
     _base: Analysis | None = None
-    _edits: list[Edit] | None = None
 
     @property
     def lines(self) -> LineIndex:
@@ -65,35 +94,26 @@ class Document:
     def analysis(self, options: Options | None = None) -> Analysis:
         """The analysis of the current text, computed once per version (and options).
 
-        After exactly one ranged edit since the last analysis, it is computed incrementally
-        from that analysis (``lang/incremental.py``, which falls back to a full analysis when
-        it cannot prove the result equal).
+        After edits, it is computed from the previous analysis and the one edit covering
+        every change since (``lang/incremental.py``, which falls back to a full analysis when
+        it cannot prove the result equal to one).
         """
         if self._analysis is None or (options is not None and options != self._analysis_options):
             opts = options or self._analysis_options
-            base, edits = self._base, self._edits
-            self._base = self._edits = None
-            result: Analysis | None = None
-            if self._analysis is None and base is not None and edits and len(edits) == 1:
-                start, end, fragment = edits[0]
-                result = reanalyze(base, start, end, fragment, opts)
-                if result.text != self.text:  # the edit did not describe the change
-                    result = None
-            self._analysis = result if result is not None else analyze(self.text, opts)
+            base, self._base = self._base, None
+            if self._analysis is None and base is not None:
+                start, end, fragment = covering_edit(base.text, self.text)
+                self._analysis = reanalyze(base, start, end, fragment, opts)
+            else:
+                self._analysis = analyze(self.text, opts)
             self._analysis_options = opts
             self.result_id += 1
         return self._analysis
 
-    def update(self, text: str, version: int | None, edit: Edit | None = None) -> None:
-        """The new text of the document; ``edit`` the change that made it from the previous
-        one, when known (in code points of the previous text)."""
+    def update(self, text: str, version: int | None) -> None:
+        """The document's new text (however the client described the change)."""
         if self._analysis is not None:
-            self._base, self._edits = self._analysis, []
-        if self._edits is not None:
-            if edit is None:
-                self._base = self._edits = None
-            else:
-                self._edits.append(edit)
+            self._base = self._analysis
         self.text = text
         self.version = version
         self._analysis = None

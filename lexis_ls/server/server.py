@@ -28,7 +28,7 @@ from ..lang.complete import completions
 from ..lang.text import Encoding
 from . import features
 from .config import Settings
-from .convert import diagnostic, encoding_of, from_range
+from .convert import diagnostic, encoding_of
 from .documents import LEXIS_SUFFIX, Document, DocumentStore
 from .early import MISMATCH, DropAnswer
 from .memory import HeapKeeper
@@ -325,24 +325,6 @@ class LexisServer(LanguageServer):
         self.settings = Settings.from_json(result[0] if result else None)
 
 
-def _single_edit(
-    ls: LexisServer, doc: Document, params: lsp.DidChangeTextDocumentParams
-) -> tuple[int, int, str] | None:
-    """The change as one edit in code points of the document's previous text, when it is one
-    ranged change and that text's analysis (whose line index converts it) is at hand."""
-    changes = params.content_changes
-    analysis = doc.current_analysis
-    if len(changes) != 1 or analysis is None:
-        return None
-    change = changes[0]
-    if not isinstance(change, lsp.TextDocumentContentChangePartial):
-        return None
-    start, end = from_range(analysis.lines, change.range, ls.encoding)
-    if start > end:
-        return None
-    return start, end, change.text
-
-
 def _result_id(doc: Document) -> str:
     return f"{doc.version}:{doc.result_id}"
 
@@ -383,7 +365,7 @@ def register_core(server: LexisServer) -> None:
             if doc is None:
                 return
         else:
-            doc.update(text, params.text_document.version, _single_edit(ls, doc, params))
+            doc.update(text, params.text_document.version)
         ls.schedule_publish(doc)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

@@ -114,3 +114,13 @@ def test_recursive_subgraphs_have_no_hash_and_do_not_hang() -> None:
     a = analyze(text)
     assert a.hasher.subgraph_hash(a.program.subgraphs["f"]) is None
     assert "LX1011" in {d.code for d in a.diagnostics}
+
+
+def test_a_broken_spec_has_no_program_hash_and_does_not_raise() -> None:
+    text = (
+        '{"spec": lexis-0.1.0", "capabilities": ["PURE_COMPUTE"],'
+        ' "nodes": [{"id": "a", "op": "const", "value": 1}]}'
+    )
+    analysis = analyze(text)
+    assert analysis.has_errors
+    assert analysis.program_hash() is None

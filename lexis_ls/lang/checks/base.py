@@ -26,6 +26,11 @@ class Context:
     options: Options
     out: list[Diagnostic] = field(default_factory=list)
 
+    # What the flow and duplicate checks computed per graph, kept with the analysis so that
+    # an edit can update it (lexis_ls/lang/incremental.py) instead of recomputing it.
+    flow: dict[Graph, dict[str, Any]] = field(default_factory=dict)
+    duplicates: dict[Graph, Any] = field(default_factory=dict)
+
     _impure_graphs: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     _refs: dict[str, Graph | None] = field(default_factory=dict)
     _arity: dict[int, int] = field(default_factory=dict)

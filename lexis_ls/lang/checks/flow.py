@@ -98,55 +98,89 @@ class _Certain(Exception):
 
 def check_flow(ctx: Context) -> None:
     for graph in ctx.program.graphs:
-        _flow_graph(ctx, graph)
+        ctx.flow[graph] = _flow_graph(ctx, graph)
 
 
-def _flow_graph(ctx: Context, graph: Graph) -> None:
+def _flow_graph(ctx: Context, graph: Graph) -> dict[str, Abs]:
+    """The abstract value of every scheduled node of ``graph`` (kept for incremental updates:
+    see ``lexis_ls/lang/incremental.py``)."""
     order, _ = schedule(graph)
     state: dict[str, Abs] = {}  # node id -> abstract value (ids resolve to their first node)
     by_id = graph.by_id
-    result_abs = _RESULT_ABS
-    evaluated = _EVALUATED
-    non_propagating = NON_PROPAGATING_OPS
     for node in order:
-        op = node.op
-        nid = node.id
-        if nid is None or by_id.get(nid) is not node:
-            continue  # nobody can refer to it, and findings on it are the id checks' business
-        if op is None or node.skip or op not in OPCODES:
-            state[nid] = UNKNOWN
-            continue
-        args = [state.get(i, UNKNOWN) if type(i) is str else UNKNOWN for i in node.inputs]
-        error = known = False
-        if args:
-            known = True
-            for a in args:
-                if a.error:
-                    error = True
-                if not a.known:
-                    known = False
-        if error and op not in non_propagating and op != "select":
-            state[nid] = ERROR
-            continue
-        if op not in evaluated and not known:
-            state[nid] = result_abs.get(op, UNKNOWN)  # nothing to learn: just its type
-            continue
-        try:
-            state[nid] = _evaluate(node, op, args)
-        except _Certain as why:
-            state[nid] = ERROR
-            span = node.op_span()
-            ctx.add(
-                make(
-                    "LX1015",
-                    span.start,
-                    span.end,
-                    f"{node.label} (`{op}`) will always produce an error value: {why}",
-                    "the error value flows to every node that uses this one; fix the inputs or catch it with `try_or`",
-                )
+        flow_node(ctx, node, state, by_id)
+    return state
+
+
+def flow_node(ctx: Context, node: Node, state: dict[str, Abs], by_id: dict[str, Node]) -> None:
+    """Evaluates one node from the abstract values of its inputs in ``state``: sets its own
+    value there and reports LX1015 when an error value is certain."""
+    op = node.op
+    nid = node.id
+    if nid is None or by_id.get(nid) is not node:
+        return  # nobody can refer to it, and findings on it are the id checks' business
+    if op is None or node.skip or op not in OPCODES:
+        state[nid] = UNKNOWN
+        return
+    args = [state.get(i, UNKNOWN) if type(i) is str else UNKNOWN for i in node.inputs]
+    error = known = False
+    if args:
+        known = True
+        for a in args:
+            if a.error:
+                error = True
+            if not a.known:
+                known = False
+    if error and op not in NON_PROPAGATING_OPS and op != "select":
+        state[nid] = ERROR
+        return
+    if op not in _EVALUATED and not known:
+        state[nid] = _RESULT_ABS.get(op, UNKNOWN)  # nothing to learn: just its type
+        return
+    try:
+        state[nid] = _evaluate(node, op, args)
+    except _Certain as why:
+        state[nid] = ERROR
+        span = node.op_span()
+        ctx.add(
+            make(
+                "LX1015",
+                span.start,
+                span.end,
+                f"{node.label} (`{op}`) will always produce an error value: {why}",
+                "the error value flows to every node that uses this one; fix the inputs or catch it with `try_or`",
             )
-        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
-            state[nid] = UNKNOWN
+        )
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
+        state[nid] = UNKNOWN
+
+
+def same_abs(a: Abs, b: Abs) -> bool:
+    """``a`` and ``b`` behave identically for every consumer and in every message (stricter
+    than ``==``, for which ``1 == 1.0 == True`` and ``0.0 == -0.0``)."""
+    if a is b:
+        return True
+    if a.types != b.types or a.known != b.known or a.error != b.error:
+        return False
+    if not a.known:
+        return True
+    try:
+        return same_value(a.value, b.value)
+    except RecursionError:
+        return False
+
+
+def same_value(x: Any, y: Any) -> bool:
+    t = type(x)
+    if t is not type(y):
+        return False
+    if t is float:
+        return repr(x) == repr(y)
+    if t is list:
+        return len(x) == len(y) and all(same_value(a, b) for a, b in zip(x, y))
+    if t is dict:
+        return list(x) == list(y) and all(same_value(x[k], y[k]) for k in x)
+    return bool(x == y)
 
 
 def _describe(a: Abs) -> str:

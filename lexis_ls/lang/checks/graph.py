@@ -54,7 +54,8 @@ def check_graphs(ctx: Context) -> None:
                 _check_op(ctx, node)
                 continue
             if node.shape_ok:
-                # Fast path: every input a known id, the count right, nothing to check in value.
+                # Fast path: every input a known id, the count right, nothing to check in value
+                # (`value_checked` below is its inverse: keep the two in step).
                 inputs = node.inputs
                 n = len(inputs)
                 if (
@@ -71,6 +72,28 @@ def check_graphs(ctx: Context) -> None:
             _check_ports(ctx, graph)
         _check_func_inputs(ctx, graph)
     _check_recursion(ctx)
+
+
+def value_checked(node: Node, graph: Graph) -> bool:
+    """Whether ``check_graphs`` runs ``_check_value`` on ``node``, for a node the shape checks
+    left alone (not skipped): the inverse of its fast path above, which must stay in step."""
+    rule = _FAST.get(node.op) if node.op is not None else None
+    if rule is None:
+        return False  # unknown op: LX1001 only
+    if not node.shape_ok:
+        return True
+    n = len(node.inputs)
+    return not (
+        rule[0] <= n <= rule[1]
+        and (rule[2] == 0 or n % 2 == rule[2] - 1)
+        and (rule[3] == 0 or (rule[3] == 1 and node.value is not MISSING))
+        and all(i in graph.by_id for i in node.inputs)
+    )
+
+
+def check_value(ctx: Context, graph: Graph, node: Node) -> None:
+    """The value checks of one node (LX1007, LX1013, and for references LX1008-LX1010)."""
+    _check_value(ctx, graph, node)
 
 
 # --- ids ---------------------------------------------------------------------------------

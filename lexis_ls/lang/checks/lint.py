@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Fix, Related, TextEdit, make
@@ -71,6 +72,54 @@ def _canonical(value: Any) -> str:
         return repr(value)
 
 
+@dataclass(eq=False)
+class DuplicateState:
+    """What the duplicate check computed for one graph (kept for incremental updates)."""
+
+    key_of: dict[str, int]  # node id -> interned structural key
+    interned: dict[Any, int]  # structural key -> its number (only ever grows)
+    first_with: dict[int, Node]  # key -> the first node with it, in schedule order
+    more: dict[int, list[Node]]  # key -> the later nodes with it, in schedule order
+
+
+def keyed(node: Node, by_id: dict[str, Node]) -> bool:
+    """The node takes part in the duplicate check (it may get a structural key)."""
+    op = node.op
+    nid = node.id
+    return not (
+        op is None or nid is None or node.skip or op not in OPCODES or by_id.get(nid) is not node
+    )
+
+
+def node_key(
+    ctx: Context, node: Node, key_of: dict[str, int], interned: dict[Any, int]
+) -> int | None:
+    """The interned structural key of a keyed node, from the keys of its inputs; None when an
+    input has none (or the value cannot be a key)."""
+    input_keys = []
+    for i in node.inputs:
+        k = key_of.get(i) if type(i) is str else None
+        if k is None:
+            return None
+        input_keys.append(k)
+    op = node.op
+    if op in _IMPURE_OPS or op == "input_port":
+        return interned.setdefault(("unique", node.id), len(interned))
+    if op in SUBGRAPH_REF_OPS or op in ("apply", "match"):
+        effect, nondeterministic = ctx.node_impurity(node)
+        if effect or nondeterministic:
+            return interned.setdefault(("unique", node.id), len(interned))
+    value = node.value
+    if type(value) in _SCALARS and op not in SUBGRAPH_REF_OPS:
+        vkey: Any = (type(value), value)
+    else:
+        vkey = _value_key(node, ctx)
+    try:
+        return interned.setdefault((op, vkey, tuple(input_keys)), len(interned))
+    except TypeError:
+        return None
+
+
 def _duplicates(ctx: Context, graph: Graph) -> None:
     """Nodes with the same content hash, found with structural keys equal exactly when the
     hashes are (op, canonical value or referenced subgraph, keys of the inputs), in one pass."""
@@ -80,76 +129,50 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
     key_of: dict[str, int] = {}  # node id -> interned structural key
     interned: dict[Any, int] = {}
     first_with: dict[int, Node] = {}
+    more: dict[int, list[Node]] = {}
     by_id = graph.by_id
-    impure_ops = _IMPURE_OPS
-    scalar = _SCALARS
     for node in order:
-        op = node.op
-        nid = node.id
-        if (
-            op is None
-            or nid is None
-            or node.skip
-            or op not in OPCODES
-            or by_id.get(nid) is not node
-        ):
+        if not keyed(node, by_id):
             continue
-        input_keys = []
-        for i in node.inputs:
-            k = key_of.get(i) if type(i) is str else None
-            if k is None:
-                break
-            input_keys.append(k)
-        else:
-            if op in impure_ops or op == "input_port":
-                key_of[nid] = interned.setdefault(("unique", nid), len(interned))
-                continue
-            if op in SUBGRAPH_REF_OPS or op in ("apply", "match"):
-                effect, nondeterministic = ctx.node_impurity(node)
-                if effect or nondeterministic:
-                    key_of[nid] = interned.setdefault(("unique", nid), len(interned))
-                    continue
-            value = node.value
-            if type(value) in scalar and op not in SUBGRAPH_REF_OPS:
-                vkey: Any = (type(value), value)
-            else:
-                vkey = _value_key(node, ctx)
-            try:
-                key = interned.setdefault((op, vkey, tuple(input_keys)), len(interned))
-            except TypeError:
-                continue
-            key_of[nid] = key
-            earlier = first_with.get(key)
-            if earlier is None:
-                first_with[key] = node
-                continue
-            if op == "output_port":
-                continue  # two ports with one number are LX1009's
-            span = node.id_span()
-            e_span = earlier.id_span()
-            edits: list[TextEdit] = []
-            for consumer in graph.consumers.get(nid, ()):
-                for idx, i in enumerate(consumer.inputs):
-                    if i == nid:
-                        s = consumer.input_span(idx)
-                        edits.append(TextEdit(s.start, s.end, json_text(earlier.id)))
-            if graph.array is not None and isinstance(graph.array, JArray):
-                edits.append(remove_element(graph.array, node.index))
-            ctx.add(
-                make(
-                    "LX3002",
-                    span.start,
-                    span.end,
-                    f"{node.label} computes the same value as {earlier.label} (same content hash)",
-                    "point the consumers at the earlier node and delete this one",
-                    related=[
-                        Related(
-                            e_span.start, e_span.end, f"{earlier.label} computes the same thing"
-                        )
-                    ],
-                    fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
-                )
-            )
+        key = node_key(ctx, node, key_of, interned)
+        if key is None:
+            continue
+        key_of[node.id] = key  # type: ignore[index]
+        earlier = first_with.get(key)
+        if earlier is None:
+            first_with[key] = node
+            continue
+        more.setdefault(key, []).append(node)
+        if node.op == "output_port":
+            continue  # two ports with one number are LX1009's
+        report_duplicate(ctx, graph, node, earlier)
+    ctx.duplicates[graph] = DuplicateState(key_of, interned, first_with, more)
+
+
+def report_duplicate(ctx: Context, graph: Graph, node: Node, earlier: Node) -> None:
+    """LX3002 on ``node``, which computes the same as ``earlier``."""
+    nid = node.id
+    span = node.id_span()
+    e_span = earlier.id_span()
+    edits: list[TextEdit] = []
+    for consumer in graph.consumers.get(nid, ()):  # type: ignore[arg-type]
+        for idx, i in enumerate(consumer.inputs):
+            if i == nid:
+                s = consumer.input_span(idx)
+                edits.append(TextEdit(s.start, s.end, json_text(earlier.id)))
+    if graph.array is not None and isinstance(graph.array, JArray):
+        edits.append(remove_element(graph.array, node.index))
+    ctx.add(
+        make(
+            "LX3002",
+            span.start,
+            span.end,
+            f"{node.label} computes the same value as {earlier.label} (same content hash)",
+            "point the consumers at the earlier node and delete this one",
+            related=[Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")],
+            fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
+        )
+    )
 
 
 def _unused_subgraphs(ctx: Context) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import Fix, Related, TextEdit, make
-from ..model import Node
+from ..model import Graph, Node
 from ..netpolicy import check_url
 from ..opcodes import CAPABILITIES, OPCODES
 from ..suggest import did_you_mean, suggestions
@@ -160,61 +160,77 @@ def _check_network(ctx: Context) -> None:
                         'list the hosts the program may reach, e.g. "allowed_domains": ["api.example.com"]',
                     )
                 )
-            if not node.inputs or type(node.inputs[0]) is not str:
-                continue
-            source = graph.by_id.get(node.inputs[0])
-            if source is None or source.op != "const" or type(source.value) is not str:
-                continue
-            config = node.value if isinstance(node.value, dict) else {}
-            allow_http = config.get("allow_http") is True
-            url_span = source.value_span("value")
-            if url_span is None:
-                continue
-            for problem in check_url(source.value, domains, allow_http=allow_http):
-                code = {"scheme": "LX2006", "host_not_allowed": "LX2005", "ssrf": "LX2007"}.get(
-                    problem.kind
-                )
-                if code is None:
-                    code = "LX2006"
-                key = (id(source), code)
-                if key in reported:
-                    continue
-                reported.add(key)
-                fixes = []
-                hints = []
-                if code == "LX2005":
-                    host = _host(source.value)
-                    member = program.allowed_domains_member
-                    if host and member is not None and isinstance(member.value, JArray):
-                        fixes.append(
-                            Fix(
-                                f"Add `{host}` to `allowed_domains`",
-                                (append_to_array(member.value, json_text(host)),),
-                            )
-                        )
-                    hints.append(
-                        "a host is allowed when it or a parent domain is listed in `allowed_domains`"
-                    )
-                elif code == "LX2006":
-                    hints.append(
-                        'use https, or set "allow_http": true in the node\'s value for plain http'
-                    )
-                else:
-                    hints.append(
-                        "requests to loopback, private and link-local addresses are refused (SSRF)"
-                    )
-                related = [Related(*_pair(node.op_span()), f"used by `{node.op}` {node.label}")]
-                ctx.add(
-                    make(
-                        code,
-                        url_span.start,
-                        url_span.end,
-                        problem.message,
-                        *hints,
-                        related=related,
-                        fixes=fixes,
+            check_url_source(ctx, graph, node, reported)
+
+
+def url_source(graph: Graph, node: Node) -> Node | None:
+    """The `const` node whose string a network node requests, if any."""
+    if not node.inputs or type(node.inputs[0]) is not str:
+        return None
+    source = graph.by_id.get(node.inputs[0])
+    if source is None or source.op != "const" or type(source.value) is not str:
+        return None
+    return source
+
+
+def check_url_source(
+    ctx: Context, graph: Graph, node: Node, reported: set[tuple[int, str]]
+) -> None:
+    """LX2005-LX2007 on the constant URL a network node requests (once per URL node and code:
+    ``reported``)."""
+    program = ctx.program
+    domains = program.allowed_domains
+    source = url_source(graph, node)
+    if source is None:
+        return
+    config = node.value if isinstance(node.value, dict) else {}
+    allow_http = config.get("allow_http") is True
+    url_span = source.value_span("value")
+    if url_span is None:
+        return
+    for problem in check_url(source.value, domains, allow_http=allow_http):
+        code = {"scheme": "LX2006", "host_not_allowed": "LX2005", "ssrf": "LX2007"}.get(
+            problem.kind
+        )
+        if code is None:
+            code = "LX2006"
+        key = (id(source), code)
+        if key in reported:
+            continue
+        reported.add(key)
+        fixes = []
+        hints = []
+        if code == "LX2005":
+            host = _host(source.value)
+            member = program.allowed_domains_member
+            if host and member is not None and isinstance(member.value, JArray):
+                fixes.append(
+                    Fix(
+                        f"Add `{host}` to `allowed_domains`",
+                        (append_to_array(member.value, json_text(host)),),
                     )
                 )
+            hints.append(
+                "a host is allowed when it or a parent domain is listed in `allowed_domains`"
+            )
+        elif code == "LX2006":
+            hints.append('use https, or set "allow_http": true in the node\'s value for plain http')
+        else:
+            hints.append(
+                "requests to loopback, private and link-local addresses are refused (SSRF)"
+            )
+        related = [Related(*_pair(node.op_span()), f"used by `{node.op}` {node.label}")]
+        ctx.add(
+            make(
+                code,
+                url_span.start,
+                url_span.end,
+                problem.message,
+                *hints,
+                related=related,
+                fixes=fixes,
+            )
+        )
 
 
 def _pair(span: object) -> tuple[int, int]:

@@ -1,0 +1,574 @@
+"""Incremental re-analysis: the analysis of an edited text from the analysis before the edit.
+
+``reanalyze(old, start, end, fragment)`` returns an analysis equal, in everything observable, to
+``analyze(new_text)`` where ``new_text = old.text[:start] + fragment + old.text[end:]`` (offsets
+are code points, as everywhere in the core): the same diagnostics (in the same order, with the
+same related ranges and fixes), hashes, program model with the same syntax offsets, and line
+index. When it cannot prove that for the edit at hand it runs ``analyze`` itself; the result
+then says why in ``Analysis.fallback``. ``Analysis.incremental`` names the fast path taken:
+
+``"no-op"``
+    the fragment equals the text it replaces.
+``"whitespace"``
+    whitespace replaced by whitespace between two elements of a ``nodes`` array.
+``"cosmetic"``
+    an edit inside one node object after which the node decodes to the same content (spaces
+    inside it, an escape spelt differently): only offsets move.
+``"value"``
+    an edit inside one node object that changes only its ``value`` (or ``doc``): the typical
+    "fix a constant" edit.
+
+How the fast paths work. The syntax tree, the model and the findings of the old analysis are
+reused and updated *in place* (the old analysis is consumed: do not use it afterwards):
+
+1. The edited node is re-scanned alone with the same C scanner the parser uses for every array
+   element; it must still be one valid object ending at the same closing brace, with the same
+   keys in the same order, the same id, op and inputs, and a clean shape.
+2. Every offset after the edit moves (lazy node objects hold only their span; materialised ones
+   are moved deeply; the containers of the edited node get a new end), the parser that lazy
+   objects re-parse with is re-pointed at the new text, and the model's node gets the new
+   value. The line index is spliced, not rebuilt.
+3. Only the findings that can depend on the node's value are computed again, and the old ones
+   they replace are removed (every other finding is kept, its offsets moved):
+
+   - the node's own value checks (LX1007 value rules and configs, LX1013 templates);
+   - constant flow (LX1015) for the node and, in schedule order, every node downstream of it
+     whose abstract value changed (the flow state of each graph is kept with the analysis);
+   - the constant URL checks (LX2005-LX2007) of the network nodes that read the node (a URL
+     ``const``) or whose config it is (a network node);
+   - duplicate computations (LX3002): the structural keys of the node and of the nodes
+     downstream whose key changed, and the findings of every key class that gained or lost a
+     member (the key tables of each graph are kept with the analysis);
+   - hashes are computed on demand: a new :class:`Hasher` starts empty, keeping the subgraph
+     hashes when the edit is in the main graph.
+
+Fall-back conditions (a full analysis runs):
+
+- the old analysis is ``pinned`` (kept in use by someone else, so it may not be consumed);
+- other options than the old analysis had, an internal error in the old analysis, or syntax
+  errors or duplicate keys in the old text;
+- the edit is not inside one node object of a ``nodes`` array (nor whitespace between two);
+- after the edit the node is not one valid object ending where it did, or its keys, id, op or
+  inputs changed, or its shape is not clean (unknown keys, wrong types: the shape checks read
+  the whole node);
+- the node's op takes a subgraph reference (the value is resolved by other checks, the lint of
+  unused subgraphs, recursion checks and effects) or is a port (its number is the subgraph's
+  signature);
+- in a subgraph: the edit changes the hash of another subgraph, the node's subgraph shares its
+  hash (before or after) with another subgraph or the standard library, or some reference
+  names one of its two hashes (a hash reference would resolve differently);
+- a finding that is kept has an offset inside (or at the ends of) the replaced range, or a
+  finding computed again ties in sort position with a different one (their order would be a
+  guess); for whitespace edits, a kept fix is anchored on the edited line (fix texts copy
+  indentation);
+- any unexpected error in the fast path (the full analysis then says what is wrong).
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import traceback
+from bisect import bisect_right, insort
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from .analysis import Analysis, Options, analyze, diagnostic_order
+from .checks.base import Context
+from .checks.flow import flow_node, same_abs, same_value
+from .checks.graph import check_value, value_checked
+from .checks.lint import DuplicateState, keyed, node_key, report_duplicate
+from .checks.security import NETWORK_OPS, check_url_source, url_source
+from .diagnostics import Diagnostic, Fix, Related, TextEdit
+from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
+from .model import Graph, Node, node_fields, schedule
+from .opcodes import OPCODES, ValueRule
+from .syntax import JNode, JObject, replace_item, scan_element, shift_after
+from .text import Span
+
+__all__ = ["reanalyze"]
+
+_WHITESPACE = frozenset(" \t\r\n")
+_URL_CODES = frozenset({"LX2005", "LX2006", "LX2007"})
+_VALUE_CODES = frozenset({"LX1007", "LX1013"})
+
+
+class _Fallback(Exception):
+    """The fast path cannot prove its result equal to a full analysis (the message says why)."""
+
+
+def reanalyze(
+    old: Analysis, start: int, end: int, fragment: str, options: Options | None = None
+) -> Analysis:
+    """The analysis of ``old.text`` with ``[start, end)`` replaced by ``fragment``.
+
+    Equal to ``analyze(new_text, options)`` in everything observable; ``old`` is consumed (its
+    syntax tree and model are updated in place and shared with the result).
+    """
+    if not 0 <= start <= end <= len(old.text):
+        raise ValueError(f"edit [{start}, {end}) outside a text of length {len(old.text)}")
+    options = options or Options()
+    new_text = old.text[:start] + fragment + old.text[end:]
+    enabled = gc.isenabled()
+    gc.disable()  # as in analyze(): many small objects, all alive until the end
+    try:
+        try:
+            return _Reanalysis(old, start, end, fragment, new_text, options).run()
+        except _Fallback as why:
+            reason = str(why)
+        except Exception:
+            reason = "internal error in the fast path:\n" + traceback.format_exc()
+        result = analyze(new_text, options)
+        result.fallback = reason
+        return result
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Reanalysis:
+    """One fast-path attempt; raises :class:`_Fallback` as soon as a condition fails."""
+
+    def __init__(
+        self, old: Analysis, start: int, end: int, fragment: str, new_text: str, options: Options
+    ) -> None:
+        self.old = old
+        self.start = start
+        self.end = end
+        self.fragment = fragment
+        self.new_text = new_text
+        self.delta = len(fragment) - (end - start)
+        self.options = options
+        # Old findings to drop, in old offsets: exact (code, start, end), and codes in a range.
+        self.drop_exact: set[tuple[str, int, int]] = set()
+        self.drop_ranges: list[tuple[frozenset[str], int, int]] = []
+        self.edited: Node | None = None  # the node the edit is in
+        self.edited_extent = (0, 0)  # its old span
+
+    # --- the paths ---------------------------------------------------------------------
+
+    def run(self) -> Analysis:
+        old = self.old
+        if self.options != old.options:
+            raise _Fallback("the options differ from the old analysis's")
+        if self.fragment == old.text[self.start : self.end]:
+            return replace(old, incremental="no-op", fallback=None, pinned=False)
+        if old.pinned:
+            raise _Fallback("the old analysis is pinned (still in use elsewhere)")
+        if old.internal_errors:
+            raise _Fallback("the old analysis had an internal error")
+        parsed = old.parsed
+        if parsed.errors or parsed.duplicates:
+            raise _Fallback("the old text has syntax errors or duplicate keys")
+        if parsed.parser is None or old.program.root is None:
+            raise _Fallback("the old text is not a parsed program object")
+        graph, index = self._locate()
+        item = graph.array.items[index] if graph.array is not None and index >= 0 else None
+        if item is not None and item.start < self.start and self.end < item.end:
+            if type(item) is not JObject:
+                raise _Fallback("the edit is inside an element that is not a node object")
+            return self._in_node(graph, index, item)
+        return self._between_nodes(graph, index)
+
+    def _locate(self) -> tuple[Graph, int]:
+        """The graph whose ``nodes`` array holds the edit, and the index of the last element
+        starting before it (-1 when none does)."""
+        for graph in self.old.program.graphs:
+            array = graph.array
+            if array is not None and array.start < self.start and self.end < array.end:
+                return graph, bisect_right(array.items, self.start, key=_start_of) - 1
+        raise _Fallback("the edit is not inside a `nodes` array")
+
+    def _between_nodes(self, graph: Graph, index: int) -> Analysis:
+        old = self.old
+        array = graph.array
+        assert array is not None
+        items = array.items
+        if not _WHITESPACE.issuperset(old.text[self.start : self.end] + self.fragment):
+            raise _Fallback("the edit between nodes is not whitespace only")
+        if (index >= 0 and items[index].end > self.start) or (
+            index + 1 < len(items) and items[index + 1].start < self.end
+        ):
+            raise _Fallback("the edit overlaps a node")
+        # Fixes copy the indentation of the line they insert on: none may be anchored on the
+        # lines whose leading whitespace the edit may change.
+        line_end = old.text.find("\n", self.end)
+        limit = len(old.text) if line_end < 0 else line_end
+        for d in old.diagnostics:
+            for fix in d.fixes:
+                for e in fix.edits:
+                    if self.start <= e.start <= limit or self.start <= e.end <= limit:
+                        raise _Fallback("a fix is anchored on the edited line")
+        self._retarget()
+        diagnostics = self._merge([])
+        return self._result(diagnostics, old.hasher, "whitespace")
+
+    def _in_node(self, graph: Graph, index: int, item: JObject) -> Analysis:
+        old = self.old
+        node = self._node_at(graph, index, item)
+        if node.broken or not node.shape_ok:
+            raise _Fallback("the edited node has shape findings (its whole object is checked)")
+        spec = OPCODES.get(node.op or "")
+        if node.op in SUBGRAPH_REF_OPS or (
+            spec is not None and spec.value in (ValueRule.SUBGRAPH_REF, ValueRule.PORT)
+        ):
+            raise _Fallback(f"the value of a `{node.op}` node is read by checks of other nodes")
+        parser = old.parsed.parser
+        assert parser is not None
+        new_obj = scan_element(parser, item.start, self.new_text)
+        if new_obj is None or new_obj.end != item.end + self.delta:
+            raise _Fallback("the edited node is no longer one valid JSON object")
+        raw = new_obj.value
+        if list(raw) != list(node.raw):
+            raise _Fallback("the keys of the edited node changed")
+        nid, op, inputs, value, shape_ok = node_fields(raw)
+        if nid != node.id or op != node.op or not same_value(inputs, node.inputs):
+            raise _Fallback("the id, op or inputs of the edited node changed")
+        if not shape_ok:
+            raise _Fallback("the edited node's shape is no longer clean")
+        changed = not same_value(value, node.value)
+        # Everything that needs the old state is read now, before anything moves.
+        self.edited = node
+        self.edited_extent = (item.start, item.end)
+        old_spans = {"op": node.op_span(), "id": node.id_span()}
+        in_subgraph = graph is not old.program.main
+        old_subgraph_hashes = (
+            {g.name: old.hasher.subgraph_hash(g) for g in old.program.subgraphs.values()}
+            if changed and in_subgraph
+            else {}
+        )
+        # The edit.
+        self._retarget()
+        assert graph.array is not None
+        replace_item(graph.array, index, new_obj)
+        node.syntax = new_obj
+        node.raw = raw
+        node.value = value
+        node.inputs = inputs
+        if not changed:
+            return self._result(self._merge([]), old.hasher, "cosmetic")
+        hasher = Hasher(old.program)
+        if in_subgraph:
+            self._check_subgraph_hashes(graph, hasher, old_subgraph_hashes)
+        else:  # the subgraphs did not change: their hashes stand
+            hasher._graph = dict(old.hasher._graph)
+            hasher._user_by_hash = old.hasher._user_by_hash
+        ctx = Context(old.program, self.new_text, hasher, self.options)
+        self._value_checks(ctx, graph, node)
+        self._flow(ctx, graph, node, old_spans["op"])
+        self._network(ctx, graph, node)
+        self._duplicates(ctx, graph, node, old_spans["id"])
+        return self._result(self._merge(ctx.out), hasher, "value")
+
+    # --- the edit itself ---------------------------------------------------------------
+
+    def _node_at(self, graph: Graph, index: int, item: JObject) -> Node:
+        nodes = graph.nodes
+        k = index if index < len(nodes) and nodes[index].index == index else None
+        if k is None:
+            k = bisect_right(nodes, index, key=_index_of) - 1
+        if k < 0 or nodes[k].syntax is not item:
+            raise _Fallback("the edited object is not a node of the model")
+        return nodes[k]
+
+    def _retarget(self) -> None:
+        """Points the parse at the new text and moves every offset after the edit."""
+        parsed = self.old.parsed
+        parser = parsed.parser
+        assert parser is not None and parsed.root is not None
+        parser.text = self.new_text
+        parsed.text = self.new_text
+        if self.delta:
+            shift_after(parsed.root, self.end, self.delta, parser)
+
+    def _old_span(self, node: Node, span: Span) -> tuple[int, int]:
+        """``span`` of a node other than the edited one, in offsets before the edit."""
+        assert node is not self.edited
+        if span.start > self.start:
+            return span.start - self.delta, span.end - self.delta
+        return span.start, span.end
+
+    # --- findings computed again -------------------------------------------------------
+
+    def _value_checks(self, ctx: Context, graph: Graph, node: Node) -> None:
+        # A clean node is never skipped before the graph checks, which check its value
+        # unless their fast path lets it through (value_checked mirrors that test).
+        a, b = self.edited_extent
+        self.drop_ranges.append((_VALUE_CODES, a, b))
+        if value_checked(node, graph):
+            check_value(ctx, graph, node)
+
+    def _flow(self, ctx: Context, graph: Graph, node: Node, old_op: Span) -> None:
+        state = self.old._flow.get(graph)
+        if state is None:
+            raise _Fallback("no flow state was kept for the graph")
+        position = _positions(graph)
+        by_id = graph.by_id
+
+        def visit(n: Node) -> bool:
+            if n is node:
+                self.drop_exact.add(("LX1015", old_op.start, old_op.end))
+            else:
+                self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
+            before = state.get(n.id) if n.id is not None else None
+            flow_node(ctx, n, state, by_id)
+            if n.id is None or by_id.get(n.id) is not n:
+                return False  # not evaluated: nobody reads it
+            after = state.get(n.id)
+            return before is None or after is None or not same_abs(before, after)
+
+        _downstream(graph, node, position, visit)
+
+    def _network(self, ctx: Context, graph: Graph, node: Node) -> None:
+        sources: list[Node] = []
+        if node.op == "const" and node.id is not None and graph.by_id.get(node.id) is node:
+            a, b = self.edited_extent
+            self.drop_ranges.append((_URL_CODES, a, b))
+            sources.append(node)
+        if node.op in NETWORK_OPS:
+            source = url_source(graph, node)
+            if source is not None:
+                span = source.value_span("value")
+                if span is not None:
+                    start, end = self._old_span(source, span)
+                    self.drop_exact.update((code, start, end) for code in _URL_CODES)
+                sources.append(source)
+        for source in sources:
+            reported: set[tuple[int, str]] = set()
+            seen: set[int] = set()
+            for consumer in graph.consumers.get(source.id or "", ()):
+                if id(consumer) in seen:
+                    continue
+                seen.add(id(consumer))
+                if (
+                    consumer.op in NETWORK_OPS
+                    and not consumer.skip
+                    and url_source(graph, consumer) is source
+                ):
+                    check_url_source(ctx, graph, consumer, reported)
+
+    def _duplicates(self, ctx: Context, graph: Graph, node: Node, old_id: Span) -> None:
+        state: DuplicateState | None = self.old._duplicates.get(graph)
+        if state is None:
+            raise _Fallback("no duplicate-check state was kept for the graph")
+        by_id = graph.by_id
+        if not keyed(node, by_id):
+            return  # no key before or after: nothing downstream changes either
+        if len(state.interned) > 4 * len(graph.nodes) + 10_000:
+            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        position = _positions(graph)
+        key_of = state.key_of
+        moves: list[tuple[Node, int, int]] = []
+
+        def visit(n: Node) -> bool:
+            if not keyed(n, by_id):
+                return False
+            assert n.id is not None
+            before = key_of.get(n.id)
+            after = node_key(ctx, n, key_of, state.interned)
+            if (before is None) != (after is None):
+                raise _Fallback("a structural key appeared or vanished")
+            if before == after or before is None or after is None:
+                return False
+            key_of[n.id] = after
+            moves.append((n, before, after))
+            return True
+
+        _downstream(graph, node, position, visit)
+        if not moves:
+            return
+        touched = {k for _, before, after in moves for k in (before, after)}
+        members = {k: _members(state, k) for k in touched}
+
+        def old_id_span(n: Node) -> tuple[int, int]:
+            return (old_id.start, old_id.end) if n is node else self._old_span(n, n.id_span())
+
+        for group in members.values():
+            for n in group[1:]:
+                if n.op != "output_port":
+                    self.drop_exact.add(("LX3002", *old_id_span(n)))
+        key = _position_key(position)
+        for n, before, after in moves:
+            members[before].remove(n)
+            insort(members[after], n, key=key)
+        for k, group in members.items():
+            if group:
+                state.first_with[k] = group[0]
+            else:
+                state.first_with.pop(k, None)
+            if len(group) > 1:
+                state.more[k] = group[1:]
+            else:
+                state.more.pop(k, None)
+            for n in group[1:]:
+                if n.op != "output_port":
+                    report_duplicate(ctx, graph, n, group[0])
+
+    def _check_subgraph_hashes(
+        self, graph: Graph, hasher: Hasher, before: dict[str | None, str | None]
+    ) -> None:
+        """The edit may change its subgraph's hash; nothing else may depend on that hash."""
+        program = self.old.program
+        after = {g.name: hasher.subgraph_hash(g) for g in program.subgraphs.values()}
+        for name, h in after.items():
+            if name != graph.name and h != before.get(name):
+                raise _Fallback("the edit changes the hash of another subgraph")
+        own = {before.get(graph.name), after.get(graph.name)} - {None}
+        if own & set(std_hashes()):
+            raise _Fallback("the subgraph has the hash of a standard-library subgraph")
+        for name, h in after.items():
+            if name != graph.name and h in own:
+                raise _Fallback("the subgraph shares its hash with another subgraph")
+        for n in program.all_nodes():
+            if n.op in SUBGRAPH_REF_OPS and n.value in own:
+                raise _Fallback("a reference names the subgraph by its hash")
+
+    # --- the result --------------------------------------------------------------------
+
+    def _merge(self, added: list[Diagnostic]) -> list[Diagnostic]:
+        """The old findings less the dropped ones, moved, and the new ones, in order."""
+        start, end, delta = self.start, self.end, self.delta
+        drop_exact, drop_ranges = self.drop_exact, self.drop_ranges
+        kept: list[Diagnostic] = []
+        for d in self.old.diagnostics:
+            if (d.code, d.start, d.end) in drop_exact:
+                continue
+            if any(d.code in codes and a <= d.start and d.end <= b for codes, a, b in drop_ranges):
+                continue
+            offsets = list(_offsets(d))
+            if max(offsets) < start:
+                kept.append(d)
+                continue
+            if any(start <= o <= end for o in offsets):
+                raise _Fallback(f"a kept {d.code} finding touches the edited range")
+            kept.append(_moved(d, end, delta))
+        if not added:
+            return kept
+        merged = kept + added
+        merged.sort(key=diagnostic_order)
+        # Equal sort keys keep the order the checks found them in, which a partial run
+        # does not reproduce: a tie between different findings is a guess.
+        added_keys = {diagnostic_order(d) for d in added}
+        for i in range(1, len(merged)):
+            a, b = merged[i - 1], merged[i]
+            key = diagnostic_order(b)
+            if key in added_keys and diagnostic_order(a) == key and a != b:
+                raise _Fallback("a finding computed again ties with another")
+        return merged
+
+    def _result(self, diagnostics: list[Diagnostic], hasher: Hasher, kind: str) -> Analysis:
+        old = self.old
+        lines = (
+            old._lines.edited(self.start, self.end, self.new_text)
+            if old._lines is not None
+            else None
+        )
+        return Analysis(
+            self.new_text,
+            old.parsed,
+            old.program,
+            hasher,
+            diagnostics,
+            self.options,
+            [],
+            _lines=lines,
+            incremental=kind,
+            _flow=old._flow,
+            _duplicates=old._duplicates,
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _start_of(node: JNode) -> int:
+    return node.start
+
+
+def _index_of(node: Node) -> int:
+    return node.index
+
+
+def _positions(graph: Graph) -> dict[int, int] | None:
+    """Schedule positions by ``id(node)``; None when the schedule is document order (then a
+    node's position is its ``index``). Stuck nodes (cycles) have no position."""
+    order, stuck = schedule(graph)
+    if not stuck and order == graph.nodes:
+        return None
+    return {id(n): k for k, n in enumerate(order)}
+
+
+def _position_key(position: dict[int, int] | None) -> Callable[[Node], int]:
+    if position is None:
+        return _index_of
+    return lambda n: position[id(n)]
+
+
+def _downstream(
+    graph: Graph, node: Node, position: dict[int, int] | None, visit: Callable[[Node], bool]
+) -> None:
+    """Calls ``visit`` on ``node`` and then, in schedule order, on every consumer of a node
+    for which ``visit`` returned True (its result changed). Nodes off the schedule are
+    skipped, like the checks skip them."""
+
+    def pos(n: Node) -> int | None:
+        return n.index if position is None else position.get(id(n))
+
+    start = pos(node)
+    if start is None:
+        return
+    heap = [start]  # positions; each node is waiting at most once
+    waiting: dict[int, Node] = {start: node}
+    done: set[int] = set()
+    while heap:
+        p = heapq.heappop(heap)
+        done.add(p)
+        n = waiting.pop(p)
+        if not visit(n) or n.id is None:
+            continue
+        for consumer in graph.consumers.get(n.id, ()):
+            q = pos(consumer)
+            if q is not None and q not in done and q not in waiting:
+                waiting[q] = consumer
+                heapq.heappush(heap, q)
+
+
+def _members(state: DuplicateState, key: int) -> list[Node]:
+    first = state.first_with.get(key)
+    if first is None:
+        return []
+    return [first, *state.more.get(key, ())]
+
+
+def _offsets(d: Diagnostic) -> Iterable[int]:
+    yield d.start
+    yield d.end
+    for r in d.related:
+        yield r.start
+        yield r.end
+    for fix in d.fixes:
+        for e in fix.edits:
+            yield e.start
+            yield e.end
+
+
+def _moved(d: Diagnostic, end: int, delta: int) -> Diagnostic:
+    """``d`` with every offset after the edit moved by ``delta`` (none lies inside it)."""
+
+    def at(o: int) -> int:
+        return o + delta if o > end else o
+
+    return replace(
+        d,
+        start=at(d.start),
+        end=at(d.end),
+        related=tuple(Related(at(r.start), at(r.end), r.message) for r in d.related),
+        fixes=tuple(
+            Fix(
+                f.title,
+                tuple(TextEdit(at(e.start), at(e.end), e.new_text) for e in f.edits),
+                f.safe,
+            )
+            for f in d.fixes
+        ),
+    )
