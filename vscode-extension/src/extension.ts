@@ -122,10 +122,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         scheduleHashUpdate(750);
       }
     }),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration("lexis.server")) {
-        void restartServer();
-      }
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration("lexis.server")) return;
+      // Restart only when the command that starts the server is another one now (a settings
+      // reload that changes nothing must not restart a working server).
+      const next = await serverCommand();
+      if (client && client.state === State.Running && sameCommand(next, runningCommand)) return;
+      void restartServer();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void restartServer()),
   );
@@ -263,10 +266,17 @@ function checkPython(python: string, module = "lexis_ls"): Promise<string | unde
   });
 }
 
+let runningCommand: ServerCommand | undefined;
+
+function sameCommand(a: ServerCommand, b: ServerCommand | undefined): boolean {
+  return b !== undefined && a.command === b.command && a.args.join("\0") === b.args.join("\0");
+}
+
 async function startServer(): Promise<void> {
   setStatus("starting");
   startFailure = undefined;
   const server = await serverCommand();
+  runningCommand = server;
   serverChannel.appendLine(`[client] starting the server with ${server.description}`);
 
   const problem = server.python ? await checkPython(server.command) : checkExecutable(server.command);

@@ -1,0 +1,422 @@
+"""The VS Code extension in real VS Code: code-server (VS Code 1.100.3 served to a browser, with a
+real extension host) driven in headless Chromium by playwright-core.
+
+What it needs (Chromium, code-server, playwright-core) is installed when missing by
+tests/editors/vscode/install.sh into ``$LEXIS_EDITOR_TOOLS`` (default
+``~/.cache/lexis-ls/editor-tools``); the test fails, never skips, when that cannot be done.
+The VSIX is built from vscode-extension/ (``npm ci`` when needed, ``npm run package`` when a
+source is newer than the package) and installed into a fresh ``--extensions-dir``.
+
+One browser session (tests/editors/vscode/driver.js) plays the whole scenario and reports
+each step as JSON; each test below checks one step. Screenshots of every step go to
+test-artifacts/vscode/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent / "vscode"
+FIXTURES = HERE / "fixtures"
+EXTENSION = ROOT / "vscode-extension"
+ARTIFACTS = ROOT / "test-artifacts" / "vscode"
+CODE_SERVER_VERSION = "4.100.3"
+
+# The fixtures and what the driver does with them.
+FILES = {
+    "diag": "needs_stdout.lexis.json",
+    "squashed": "squashed.lexis.json",
+    "fixOnSave": "fix_on_save.lexis.json",
+    "run": "run_me.lexis.json",
+    "debug": "debug_me.lexis.json",
+}
+HOVER_NODE = "answer"
+RUN_OUTPUT = "the answer is 42"
+# The debugging session: a breakpoint on the line of DEBUG_NODE (total = add(a, b), a=40, b=2)
+# stops before it runs; the inputs and the values so far show; Continue prints DEBUG_OUTPUT.
+DEBUG_NODE = "total"
+DEBUG_INPUTS = {"a": "40", "b": "2"}
+DEBUG_OUTPUT = "42"
+
+
+def _fail(message: str, output: str = "") -> NoReturn:
+    tail = output[-6000:] if output else ""
+    pytest.fail(f"{message}\n{tail}", pytrace=False)
+
+
+def _run(
+    cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _lexis(*args: str) -> subprocess.CompletedProcess[str]:
+    return _run([sys.executable, "-m", "lexis_ls.cli", *args], cwd=ROOT)
+
+
+# --- installation --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tools() -> Path:
+    """Chromium, code-server and playwright-core, installed when missing."""
+    try:
+        proc = _run(["bash", str(HERE / "install.sh")], timeout=1200)
+    except subprocess.TimeoutExpired as e:
+        _fail(f"tests/editors/vscode/install.sh timed out: {e}")
+    if proc.returncode != 0:
+        _fail(
+            "cannot install the VS Code test's tools (tests/editors/vscode/install.sh exited "
+            f"{proc.returncode}):",
+            proc.stdout + proc.stderr,
+        )
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def _newest_source_mtime() -> float:
+    skip = {"node_modules", "dist", "images", "out", ".vscode-test"}
+    newest = 0.0
+    for dirpath, dirnames, filenames in os.walk(EXTENSION):
+        dirnames[:] = [d for d in dirnames if d not in skip and not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(".vsix"):
+                continue
+            newest = max(newest, (Path(dirpath) / name).stat().st_mtime)
+    return newest
+
+
+@pytest.fixture(scope="module")
+def vsix(tools: Path) -> Path:
+    """The extension package, rebuilt when any of its sources is newer."""
+    manifest_path = EXTENSION / "package.json"
+    if not manifest_path.is_file():
+        _fail(f"{manifest_path} is missing: no VS Code extension to test")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if "package" not in manifest.get("scripts", {}):
+        _fail("vscode-extension/package.json has no `package` script")
+    package = EXTENSION / f"{manifest['name']}-{manifest['version']}.vsix"
+    env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false"}
+    installed = EXTENSION / "node_modules" / ".package-lock.json"
+    lock = EXTENSION / "package-lock.json"
+    if not installed.is_file() or (
+        lock.is_file() and lock.stat().st_mtime > installed.stat().st_mtime
+    ):
+        proc = _run(["npm", "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, env=env)
+        if proc.returncode != 0:
+            _fail("`npm ci` failed in vscode-extension/:", proc.stdout + proc.stderr)
+    if not package.is_file() or package.stat().st_mtime < _newest_source_mtime():
+        proc = _run(["npm", "run", "package"], cwd=EXTENSION, env=env)
+        if proc.returncode != 0 or not package.is_file():
+            _fail(
+                f"`npm run package` failed in vscode-extension/ (no {package.name}):",
+                proc.stdout + proc.stderr,
+            )
+    return package
+
+
+# --- code-server ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _code_server_bin(tools: Path) -> Path:
+    return tools / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"
+
+
+@pytest.fixture(scope="module")
+def code_server(
+    tools: Path, vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """code-server with the VSIX installed and settings seeded, in its own process group."""
+    base = tmp_path_factory.mktemp("vscode")
+    home, data, exts, workspace = (base / n for n in ("home", "data", "extensions", "workspace"))
+    for d in (home, data / "User", data / "Machine", exts):
+        d.mkdir(parents=True)
+    shutil.copytree(FIXTURES, workspace)
+    settings = {
+        "security.workspace.trust.enabled": False,
+        "files.autoSave": "off",
+        "workbench.startupEditor": "none",
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "editor.hover.delay": 100,
+        "lexis.server.python": sys.executable,
+        "[lexis]": {"editor.codeActionsOnSave": {"source.fixAll.lexis": "explicit"}},
+    }
+    (data / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    # `lexis.server.python` is machine-overridable: in code-server (a remote window) VS Code
+    # applies it from the user settings only until the configuration is reloaded (starting a
+    # debug session does that), then only from the remote machine's settings. Seed both, as a
+    # user of VS Code Remote / code-server would set it in "Remote" settings.
+    machine = {"lexis.server.python": sys.executable}
+    (data / "Machine" / "settings.json").write_text(json.dumps(machine, indent=2), encoding="utf-8")
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("VSCODE_IPC_HOOK_CLI", None)
+    binary = str(_code_server_bin(tools))
+    proc = _run(
+        [
+            binary,
+            "--user-data-dir",
+            str(data),
+            "--extensions-dir",
+            str(exts),
+            "--install-extension",
+            str(vsix),
+        ],
+        env=env,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        _fail(f"code-server --install-extension {vsix.name} failed:", proc.stdout + proc.stderr)
+    port = _free_port()
+    log = (base / "code-server.log").open("w")
+    server = subprocess.Popen(
+        [
+            binary,
+            "--auth",
+            "none",
+            "--bind-addr",
+            f"127.0.0.1:{port}",
+            "--user-data-dir",
+            str(data),
+            "--extensions-dir",
+            str(exts),
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+            "--ignore-last-opened",
+            str(workspace),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                _fail("code-server did not start:", (base / "code-server.log").read_text())
+            time.sleep(0.1)
+        yield {"url": url, "workspace": workspace, "log": base / "code-server.log", "data": data}
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        # The extension host and language server live in the same group: make sure they are gone.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+# --- the scenario --------------------------------------------------------------------------
+
+
+def _expectations(scratch: Path) -> dict[str, Any]:
+    """What the editor must produce, computed with the `lexis` CLI on copies of the fixtures."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    formatted = scratch / FILES["squashed"]
+    shutil.copy(FIXTURES / FILES["squashed"], formatted)
+    proc = _lexis("fmt", str(formatted))
+    assert proc.returncode == 0, proc.stderr
+    fixed = scratch / FILES["fixOnSave"]
+    shutil.copy(FIXTURES / FILES["fixOnSave"], fixed)
+    proc = _lexis("fix", str(fixed))
+    assert proc.returncode == 0, proc.stderr
+    hashes = json.loads(_lexis("hash", "--format", "json", str(FIXTURES / FILES["run"])).stdout)
+    node_hash = hashes["nodes"][HOVER_NODE]
+    run_lines = (FIXTURES / FILES["run"]).read_text(encoding="utf-8").splitlines()
+    hover_line = next(i for i, line in enumerate(run_lines) if f'"id": "{HOVER_NODE}"' in line)
+    diag_lines = (FIXTURES / FILES["diag"]).read_text(encoding="utf-8").splitlines()
+    fix_line = next(i for i, line in enumerate(diag_lines) if '"print"' in line)
+    debug_lines = (FIXTURES / FILES["debug"]).read_text(encoding="utf-8").splitlines()
+    debug_line = next(i for i, line in enumerate(debug_lines) if f'"id": "{DEBUG_NODE}"' in line)
+    # The fixture itself must print DEBUG_OUTPUT when run.
+    run = _lexis("run", str(FIXTURES / FILES["debug"]))
+    assert run.stdout.strip() == DEBUG_OUTPUT, run.stdout + run.stderr
+    return {
+        "language": "Lexis",
+        "diagCode": "LX2001",
+        # The cursor goes on the `"print"` op that LX2001 points at (1-based line and column).
+        "fixLine": fix_line + 1,
+        "fixCol": diag_lines[fix_line].index('"print"') + 3,
+        "fixTitle": "IO_STDOUT",
+        "fixExpectText": '"IO_STDOUT"',
+        "formatted": formatted.read_text(encoding="utf-8"),
+        "fixed": fixed.read_text(encoding="utf-8"),
+        "hoverLine": hover_line + 1,
+        "hoverCol": run_lines[hover_line].index(f'"{HOVER_NODE}"') + 3,
+        "hoverHash": node_hash,
+        "runCommand": "Lexis: Run Program",
+        "runOutput": RUN_OUTPUT,
+        "debugLine": debug_line + 1,
+        "debugInputsScope": f"Inputs of {DEBUG_NODE}",
+        "debugInputs": DEBUG_INPUTS,
+        "debugValuesScope": "Node values",
+        "debugVar": "a",
+        "debugVarValue": DEBUG_INPUTS["a"],
+        "debugOutput": DEBUG_OUTPUT,
+    }
+
+
+@pytest.fixture(scope="module")
+def scenario(
+    tools: Path, code_server: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Runs the driver once; returns its per-step results by name."""
+    base = tmp_path_factory.mktemp("driver")
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    config = {
+        "url": code_server["url"],
+        "workspace": str(code_server["workspace"]),
+        "artifacts": str(ARTIFACTS),
+        "chromium": shutil.which("chromium") or "/usr/bin/chromium",
+        "mode": "full",
+        "files": FILES,
+        "expect": _expectations(base / "expected"),
+    }
+    config_path = base / "config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    env = {**os.environ, "NODE_PATH": str(tools / "driver" / "node_modules")}
+    started = time.monotonic()
+    try:
+        proc = _run(["node", str(HERE / "driver.js"), str(config_path)], env=env, timeout=240)
+    except subprocess.TimeoutExpired as e:
+        _fail(f"the VS Code driver timed out: {e}")
+    elapsed = time.monotonic() - started
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        _fail(
+            f"the VS Code driver printed no JSON (exit {proc.returncode}):",
+            proc.stdout + proc.stderr,
+        )
+    (ARTIFACTS / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    by_name = {s["name"]: s for s in report.get("steps", [])}
+    by_name["_report"] = report
+    by_name["_elapsed"] = elapsed
+    by_name["_log"] = code_server["log"]
+    by_name["_stderr"] = proc.stderr
+    by_name["_expect"] = config["expect"]
+    return by_name
+
+
+def _check(scenario: dict[str, Any], name: str) -> dict[str, Any]:
+    report = scenario["_report"]
+    if "fatal" in report:
+        _fail(f"the driver crashed: {report['fatal']}", scenario["_stderr"])
+    step = scenario.get("workbench", {})
+    if not step.get("ok"):
+        _fail(
+            f"VS Code did not load: {step.get('error')}\npage:\n{step.get('page', '')}\n"
+            f"code-server log:\n{Path(scenario['_log']).read_text()[-3000:]}"
+        )
+    step = scenario.get(name)
+    if step is None:
+        _fail(f"step {name!r} did not run (an earlier step stopped the scenario)")
+    if not step["ok"]:
+        _fail(
+            f"step {name!r} failed: {step.get('error')}\n"
+            f"screenshot: {step.get('screenshot')}\n"
+            f"page text:\n{step.get('page', '')}"
+        )
+    return dict(step["detail"] or {})
+
+
+def test_language_mode_is_lexis(scenario: dict[str, Any]) -> None:
+    assert _check(scenario, "language-mode")["language"] == "Lexis"
+
+
+def test_squiggles_and_problems_panel(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "diagnostics")
+    assert detail["squiggles"] >= 1
+    assert "LX2001" in detail["problems"]
+
+
+def test_quick_fix_declares_capability(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "quick-fix")
+    program = json.loads(detail["disk"])
+    assert "IO_STDOUT" in program["capabilities"]
+
+
+def test_format_document_matches_lexis_fmt(scenario: dict[str, Any]) -> None:
+    _check(scenario, "format-document")
+
+
+def test_fix_all_on_save(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "fix-all-on-save")
+    assert '"ADD"' not in detail["disk"]
+
+
+def test_hover_shows_node_hash(scenario: dict[str, Any]) -> None:
+    _check(scenario, "hover-hash")
+
+
+def test_run_program_shows_output(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "run-program")
+    assert RUN_OUTPUT in detail["shown"]
+    # The extension writes the run to its "Lexis Run" output channel and shows it.
+    assert detail["channel"] == "Lexis Run", detail
+    assert detail["inOutputChannel"], detail
+
+
+def test_debug_stops_at_breakpoint(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "debug-stopped")
+    line = scenario["_expect"]["debugLine"]
+    assert detail["stoppedLine"] == line, detail
+    assert detail["toolbar"], detail
+    assert "paused on breakpoint" in detail["callStack"].lower(), detail
+    assert "Debug" in detail["lenses"], detail
+
+
+def test_debug_variables_show_values(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "debug-variables")
+    assert detail["inputs"] == DEBUG_INPUTS, detail
+    assert f"a = {DEBUG_INPUTS['a']}" in detail["rows"], detail
+
+
+def test_debug_continue_runs_to_end(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "debug-finished")
+    assert DEBUG_OUTPUT in detail["console"], detail
+    assert not detail["ended"]["toolbar"], detail
+    assert not detail["ended"]["callStackShown"], detail

@@ -1,0 +1,538 @@
+#!/usr/bin/env node
+// Drives real VS Code (code-server) in headless Chromium with playwright-core, for
+// tests/editors/test_vscode.py. Usage: node driver.js CONFIG.json
+// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full", files: {...}, expect: {...}}
+// Prints one JSON object on stdout: {ok, steps: [{name, ok, detail, error, screenshot, ms}]}.
+// Each step polls for its condition (never a fixed long sleep) and takes a screenshot.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const STEP_TIMEOUT = cfg.stepTimeoutMs || 15000;
+const steps = [];
+let page;
+let shotCounter = 0;
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+async function poll(what, fn, timeout = STEP_TIMEOUT, interval = 100) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) {
+      const tail = last instanceof Error ? `: ${last.message}` : (last === undefined ? '' : `: last value ${JSON.stringify(last)}`);
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${tail}`);
+    }
+    await sleep(interval);
+  }
+}
+
+async function screenshot(name) {
+  shotCounter += 1;
+  const file = path.join(cfg.artifacts, `${String(shotCounter).padStart(2, '0')}-${name}.png`);
+  try { await page.screenshot({ path: file }); } catch (e) { return null; }
+  return file;
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  const rec = { name, ok: false };
+  steps.push(rec);
+  try {
+    rec.detail = await fn();
+    rec.ok = true;
+  } catch (e) {
+    rec.error = String(e && e.stack || e);
+    try { rec.page = (await page.evaluate(() => document.body.innerText)).slice(0, 6000); } catch (_) { /* closed */ }
+  }
+  rec.screenshot = await screenshot(name + (rec.ok ? '' : '-FAILED'));
+  rec.ms = Date.now() - t0;
+  return rec.ok;
+}
+
+// ---- VS Code helpers --------------------------------------------------------------------
+
+async function quickInputVisible() {
+  return page.locator('.quick-input-widget').isVisible();
+}
+
+async function closeWidgets() {
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+}
+
+// Runs a command from the palette (F1) by its exact label.
+async function runCommand(label) {
+  await closeWidgets();
+  await page.keyboard.press('F1');
+  await poll('the command palette', quickInputVisible, 5000);
+  const input = page.locator('.quick-input-widget input');
+  await input.fill('>' + label);
+  const row = page.locator('.quick-input-widget .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp('^' + label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$') }),
+  }).first();
+  await poll(`palette entry "${label}"`, () => row.isVisible(), 8000);
+  const focused = page.locator('.quick-input-widget .monaco-list-row.focused .label-name').first();
+  if ((await focused.count()) && (await focused.innerText()).trim() === label) {
+    await page.keyboard.press('Enter');
+  } else {
+    await row.click();
+    await parkMouse();
+  }
+  await poll('the palette to close', async () => !(await quickInputVisible()), 5000);
+}
+
+// Moves the pointer where it shows no hover or tooltip (empty part of the activity bar).
+async function parkMouse() {
+  await page.mouse.move(22, 520);
+}
+
+async function openFile(name) {
+  await closeWidgets();
+  await page.keyboard.press('Control+P');
+  await poll('quick open', quickInputVisible, 5000);
+  await page.locator('.quick-input-widget input').fill(name);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+  await poll(`quick-open entry ${name}`, () => row.isVisible(), 8000);
+  await page.keyboard.press('Enter');
+  await poll(`the editor tab of ${name}`, () =>
+    page.locator('.tabs-container .tab.active', { hasText: name }).isVisible(), 8000);
+  await poll('the editor text', async () => (await editorText()).length > 0, 8000);
+  await focusEditor();
+}
+
+// Keyboard focus into the (only) editor group; a click could land on a code lens.
+async function focusEditor() {
+  await page.keyboard.press('Control+1');
+  await poll('the editor to have focus', () => page.evaluate(() => {
+    const ed = document.querySelector('.editor-group-container.active .monaco-editor');
+    return !!ed && ed.contains(document.activeElement);
+  }), 5000);
+}
+
+async function statusLanguage() {
+  const el = page.locator('[id="status.editor.mode"]');
+  if (!(await el.isVisible())) return '';
+  return (await el.innerText()).trim();
+}
+
+// The active editor's visible text, lines in order (enough for the small fixtures).
+async function editorText() {
+  return page.evaluate(() => {
+    const ed = document.querySelector('.editor-group-container.active .monaco-editor .view-lines')
+      || document.querySelector('.monaco-editor .view-lines');
+    if (!ed) return '';
+    const lines = Array.from(ed.querySelectorAll('.view-line'));
+    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    return lines.map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n');
+  });
+}
+
+async function squiggles() {
+  return page.locator('.editor-group-container.active .squiggly-error').count();
+}
+
+async function waitSaved(name) {
+  await poll(`the tab of ${name} to be saved (not dirty)`, async () =>
+    (await page.locator('.tabs-container .tab.active.dirty').count()) === 0, 8000);
+}
+
+// The Problems panel's text, once it no longer lists `gone` (it refreshes after the editor).
+async function problemsWithout(gone, timeout = 8000) {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) return '';
+  return poll(`the Problems panel to drop ${gone}`, async () => {
+    const t = await panel.innerText();
+    return t.includes(gone) ? false : (t || ' ');
+  }, timeout);
+}
+
+function readDisk(name) { return fs.readFileSync(path.join(cfg.workspace, name), 'utf8'); }
+
+async function goTo(line, col) {
+  await closeWidgets();
+  await page.keyboard.press('Control+G');
+  await poll('go to line', quickInputVisible, 5000);
+  await page.locator('.quick-input-widget input').fill(`:${line}:${col}`);
+  await page.keyboard.press('Enter');
+  await poll('the go-to-line box to close', async () => !(await quickInputVisible()), 5000);
+}
+
+async function save() {
+  await page.keyboard.press('Control+S');
+}
+
+// ---- debugging helpers ------------------------------------------------------------------
+
+// Sets a breakpoint on `line` by clicking the glyph margin there (as a person would); falls back
+// to F9 with the cursor on the line. Returns how, once the breakpoint glyph shows on that line.
+async function setBreakpoint(line) {
+  const glyphLine = () => page.evaluate(() => {
+    const ed = document.querySelector('.editor-group-container.active .monaco-editor');
+    const g = ed && ed.querySelector('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified');
+    if (!g) return null;
+    const top = g.getBoundingClientRect().top;
+    const nums = Array.from(ed.querySelectorAll('.margin-view-overlays .line-numbers'));
+    const hit = nums.find((n) => Math.abs(n.getBoundingClientRect().top - top) < 4);
+    return hit ? parseInt(hit.textContent, 10) : -1;
+  });
+  await goTo(line, 1);
+  const number = page.locator('.editor-group-container.active .margin-view-overlays .line-numbers', {
+    hasText: new RegExp(`^\\s*${line}\\s*$`),
+  }).first();
+  const glyph = page.locator('.editor-group-container.active .monaco-editor .margin .glyph-margin').first();
+  let via = 'glyph-margin click';
+  const nb = await number.boundingBox();
+  const gb = await glyph.boundingBox();
+  if (nb && gb && gb.width > 0) {
+    await page.mouse.move(gb.x + gb.width / 2, nb.y + nb.height / 2, { steps: 2 });
+    await page.mouse.click(gb.x + gb.width / 2, nb.y + nb.height / 2);
+    await parkMouse();
+  }
+  let at = await poll(`a breakpoint glyph on line ${line}`, async () => (await glyphLine()) === line, 3000)
+    .catch(() => false);
+  if (!at) {
+    via = 'F9';
+    if ((await glyphLine()) === null) {
+      await focusEditor();
+      await goTo(line, 1);
+      await page.keyboard.press('F9');
+    }
+    at = await poll(`a breakpoint glyph on line ${line}`, async () => {
+      const l = await glyphLine();
+      return l === line ? l : false;
+    }, 5000);
+  }
+  return { line, via };
+}
+
+// What the workbench shows of the debugger: toolbar, stopped line, Call Stack text.
+async function debugState() {
+  return page.evaluate(() => {
+    const visible = (el) => !!el && el.offsetParent !== null && getComputedStyle(el).display !== 'none';
+    const toolbar = document.querySelector('.debug-toolbar');
+    const ed = document.querySelector('.editor-group-container.active .monaco-editor');
+    let stoppedLine = null;
+    if (ed) {
+      const hl = ed.querySelector('.debug-top-stack-frame-line, .codicon-debug-stackframe');
+      if (hl) {
+        const top = hl.getBoundingClientRect().top;
+        const nums = Array.from(ed.querySelectorAll('.margin-view-overlays .line-numbers'));
+        const hit = nums.find((n) => Math.abs(n.getBoundingClientRect().top - top) < 4);
+        stoppedLine = hit ? parseInt(hit.textContent, 10) : -1;
+      }
+    }
+    // The Call Stack section, header ("Paused on breakpoint") included.
+    const stack = Array.from(document.querySelectorAll('.pane')).find((p) => p.querySelector('.debug-call-stack'));
+    return {
+      toolbar: visible(toolbar),
+      // The Run and Debug view shows its sections (Call Stack, ...) only while a session runs.
+      callStackShown: visible(stack),
+      stoppedLine,
+      callStack: stack ? stack.innerText.slice(0, 600) : '',
+    };
+  });
+}
+
+// The Variables section's rows as shown: "name = value", or a scope's name.
+async function variableRows() {
+  return page.evaluate(() => Array.from(document.querySelectorAll('.debug-variables .monaco-list-row'))
+    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+    .map((r) => r.innerText.replace(/\u00a0/g, ' ').replace(/\s*\n\s*/g, ' ').replace(/\s*=\s*/, ' = ').trim()));
+}
+
+// The Debug Console's lines.
+async function replLines() {
+  return page.evaluate(() => Array.from(document.querySelectorAll('.repl .monaco-list-row'))
+    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+    .flatMap((r) => r.innerText.replace(/\u00a0/g, ' ').split('\n'))
+    .map((l) => l.trim()).filter(Boolean));
+}
+
+// ---- the scenario -----------------------------------------------------------------------
+
+async function main() {
+  fs.mkdirSync(cfg.artifacts, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: cfg.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  page = await context.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const X = cfg.expect || {};
+  const F = cfg.files || {};
+
+  try {
+    const workbenchOk = await step('workbench', async () => {
+      await page.goto(`${cfg.url}/?folder=${encodeURIComponent(cfg.workspace)}`, { waitUntil: 'domcontentloaded' });
+      await poll('the workbench', () => page.locator('.monaco-workbench').isVisible(), 30000);
+      await poll('the Explorer to list the fixtures', () =>
+        page.locator('.explorer-folders-view .monaco-list-row', { hasText: F.diag }).isVisible(), 20000);
+      return 'workbench loaded';
+    });
+    if (!workbenchOk) return;
+
+    // 1. Language mode + squiggles + Problems panel.
+    await step('language-mode', async () => {
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: F.diag }).click();
+      await parkMouse();
+      await poll(`the tab of ${F.diag}`, () =>
+        page.locator('.tabs-container .tab.active', { hasText: F.diag }).isVisible(), 8000);
+      const lang = await poll(`status bar language "${X.language}"`, async () => {
+        const l = await statusLanguage();
+        return l === X.language ? l : false;
+      }, 20000);
+      return { language: lang };
+    });
+    if (cfg.mode === 'smoke') return;
+
+    await step('diagnostics', async () => {
+      const n = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
+      await closeWidgets();
+      await page.keyboard.press('Control+Shift+M');
+      const panel = page.locator('.markers-panel');
+      await poll('the Problems panel', () => panel.isVisible(), 5000);
+      const text = await poll(`Problems to list ${X.diagCode}`, async () => {
+        const t = await panel.innerText();
+        return t.includes(X.diagCode) ? t : false;
+      }, 10000);
+      return { squiggles: n, problems: text.slice(0, 1000) };
+    });
+
+    await step('quick-fix', async () => {
+      await focusEditor();
+      await goTo(X.fixLine, X.fixCol);
+      await page.keyboard.press('Control+.');
+      const menu = page.locator('.action-widget');
+      await poll('the quick-fix menu', () => menu.isVisible(), 8000);
+      const item = menu.locator('.monaco-list-row', { hasText: X.fixTitle }).first();
+      await poll(`the fix "${X.fixTitle}"`, () => item.isVisible(), 8000);
+      const menuText = await menu.innerText();
+      // Pick it with the keyboard (the menu blocks pointer events while it settles).
+      for (let i = 0; i < 20; i++) {
+        const f = menu.locator('.monaco-list-row.focused').first();
+        if ((await f.count()) && (await f.innerText()).includes(X.fixTitle)) break;
+        await page.keyboard.press('ArrowDown');
+      }
+      await screenshot('quick-fix-menu');
+      await page.keyboard.press('Enter');
+      const text = await poll('the fix to change the editor text', async () => {
+        const t = await editorText();
+        return t.includes(X.fixExpectText) ? t : false;
+      }, 8000);
+      await poll('the squiggles to go', async () => (await squiggles()) === 0, 10000);
+      await save();
+      const disk = await poll('the saved file', () => {
+        const d = readDisk(F.diag);
+        return d.includes(X.fixExpectText) ? d : false;
+      }, 8000);
+      await waitSaved(F.diag);
+      const problems = await problemsWithout(`[Ln ${X.fixLine}, Col`);
+      return { menu: menuText, editor: text, disk, problems };
+    });
+
+    // 2. Format Document on a squashed file.
+    await step('format-document', async () => {
+      await openFile(F.squashed);
+      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      await runCommand('Format Document');
+      await poll('the formatted text', async () => {
+        const t = await editorText();
+        return t.split('\n').length > 3 ? t : false;
+      }, 10000);
+      await save();
+      await waitSaved(F.squashed);
+      const disk = await poll('the formatted file on disk to equal `lexis fmt`', () => {
+        const d = readDisk(F.squashed);
+        return d === X.formatted ? d : false;
+      }, 10000);
+      return { disk };
+    });
+
+    // 3. Fix-all on save.
+    await step('fix-all-on-save', async () => {
+      await openFile(F.fixOnSave);
+      await poll('error squiggles', async () => (await squiggles()) || false, 20000);
+      // Make the file dirty without changing its text, then save: codeActionsOnSave runs.
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('x');
+      await page.keyboard.press('Backspace');
+      await save();
+      let lastDisk = '';
+      const disk = await poll('the saved file to equal `lexis fix`', () => {
+        lastDisk = readDisk(F.fixOnSave);
+        return lastDisk === X.fixed ? lastDisk : false;
+      }, 10000).catch((e) => { throw new Error(`${e.message}\n--- disk:\n${lastDisk}`); });
+      await poll('the squiggles to go', async () => (await squiggles()) === 0, 10000);
+      await waitSaved(F.fixOnSave);
+      await problemsWithout(F.fixOnSave);
+      return { disk };
+    });
+
+    // 4. Hover over a node id shows its hash.
+    await step('hover-hash', async () => {
+      await openFile(F.run);
+      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      await goTo(X.hoverLine, X.hoverCol);
+      const hover = page.locator('.monaco-hover:not(.hidden)').first();
+      const hashShown = async () => {
+        if (!(await hover.isVisible())) return false;
+        const t = await hover.innerText();
+        return /\b[0-9a-f]{64}\b/.test(t) ? t : false;
+      };
+      // The mouse goes where the cursor is (inside the id), as a person would point at it.
+      const caret = await page.locator('.editor-group-container.active .monaco-editor .cursors-layer .cursor').first().boundingBox();
+      let via = 'mouse';
+      let text = false;
+      if (caret) {
+        await page.mouse.move(caret.x + 4, caret.y + caret.height / 2, { steps: 3 });
+        text = await poll('a 64-hex hash in the mouse hover', hashShown, 4000).catch(() => false);
+      }
+      if (!text) {
+        via = 'keyboard';
+        await runCommand('Show or Focus Hover');
+        text = await poll('a 64-hex hash in the hover', hashShown, 10000);
+      }
+      const hashes = text.match(/\b[0-9a-f]{64}\b/g);
+      if (X.hoverHash && !hashes.includes(X.hoverHash)) {
+        throw new Error(`hover shows ${hashes.join(', ')}, expected ${X.hoverHash}:\n${text}`);
+      }
+      return { hover: text.slice(0, 1500), via };
+    });
+
+    // 5. Lexis: Run Program shows the output.
+    await step('run-program', async () => {
+      await parkMouse();
+      await closeWidgets();
+      await runCommand(X.runCommand);
+      const read = () => page.evaluate(() => {
+        const text = (sel) => Array.from(document.querySelectorAll(sel)).map((e) => e.innerText.replace(/\u00a0/g, ' ')).join('\n');
+        const channel = document.querySelector('.part.panel select.monaco-select-box');
+        return {
+          panel: text('.part.panel .view-lines'),
+          channel: channel ? channel.options[channel.selectedIndex].text : null,
+          toasts: text('.notifications-toasts'),
+        };
+      });
+      const shown = await poll(`"${X.runOutput}" in the Output panel or a notification`, async () => {
+        const r = await read();
+        return (r.panel + r.toasts).includes(X.runOutput) ? r : false;
+      }, 15000);
+      // Let the progress toast ("running ...") close so that the screenshot shows the end state.
+      const toastGone = await poll('the progress notification to close', async () => {
+        const r = await read();
+        return !/running/i.test(r.toasts);
+      }, 5000).then(() => true, () => false);
+      const final = await read();
+      return {
+        shown: `${final.panel}\n${final.toasts}`.slice(0, 1500),
+        inOutputChannel: final.panel.includes(X.runOutput),
+        channel: final.channel,
+        inNotification: final.toasts.includes(X.runOutput) || shown.toasts.includes(X.runOutput),
+        progressClosed: toastGone,
+      };
+    });
+
+    // 6. Debugging: a breakpoint, the "Debug" code lens, the stop, the variables, continue.
+    const stopped = await step('debug-stopped', async () => {
+      await parkMouse();
+      await openFile(F.debug);
+      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      const bp = await setBreakpoint(X.debugLine);
+      await screenshot('debug-breakpoint-set');
+      const lens = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: /^\s*Debug\s*$/ }).first();
+      await poll('the "Debug" code lens', () => lens.isVisible(), 15000);
+      const lenses = await page.locator('.editor-group-container.active .codelens-decoration').first().innerText();
+      await lens.click();
+      await parkMouse();
+      const state = await poll(`the debugger to stop at line ${X.debugLine}`, async () => {
+        const s = await debugState();
+        const ok = s.toolbar && s.stoppedLine === X.debugLine && /paused on breakpoint/i.test(s.callStack);
+        return ok ? s : false;
+      }, 20000).catch(async (e) => {
+        throw new Error(`${e.message}\n--- debug state: ${JSON.stringify(await debugState().catch(() => null))}`);
+      });
+      return { breakpoint: bp, lenses, ...state };
+    });
+
+    if (stopped) {
+      await step('debug-variables', async () => {
+        const vars = page.locator('.debug-variables');
+        await poll('the Variables section', () => vars.isVisible(), 8000);
+        // VS Code expands the first scope ("Inputs of <node>") by itself.
+        const inputs = await poll(`the scope "${X.debugInputsScope}" to show ${JSON.stringify(X.debugInputs)}`, async () => {
+          const rows = await variableRows();
+          const i = rows.findIndex((r) => r.startsWith(X.debugInputsScope));
+          if (i < 0) return false;
+          const shown = {};
+          for (const r of rows.slice(i + 1)) {
+            const m = /^(\S+) = (.*)$/.exec(r);
+            if (!m) break;
+            shown[m[1].trim()] = m[2].trim();
+          }
+          return Object.entries(X.debugInputs).every(([k, v]) => shown[k] === v) ? { rows, shown } : false;
+        }, 10000);
+        // Expand "Node values" (a click on its twistie row) and read `a` there.
+        const scope = vars.locator('.monaco-list-row', { hasText: X.debugValuesScope }).first();
+        await poll(`the scope "${X.debugValuesScope}"`, () => scope.isVisible(), 5000);
+        if ((await scope.getAttribute('aria-expanded')) !== 'true') {
+          await scope.click();
+          await parkMouse();
+        }
+        const values = await poll(`"${X.debugValuesScope}" to show ${X.debugVar} = ${X.debugVarValue}`, async () => {
+          const rows = await variableRows();
+          const i = rows.findIndex((r) => r.startsWith(X.debugValuesScope));
+          if (i < 0) return false;
+          const want = `${X.debugVar} = ${X.debugVarValue}`;
+          const after = rows.slice(i + 1);
+          return after.includes(want) ? { rows, nodeValues: after } : false;
+        }, 10000).catch(async (e) => {
+          throw new Error(`${e.message}\n--- Variables rows: ${JSON.stringify(await variableRows().catch(() => null))}`);
+        });
+        return { inputs: inputs.shown, rows: values.rows };
+      });
+
+      await step('debug-finished', async () => {
+        await focusEditor();
+        await page.keyboard.press('F5');
+        const end = await poll('the debug session to end (no debug toolbar)', async () => {
+          const s = await debugState();
+          return !s.toolbar && !s.callStackShown ? s : false;
+        }, 15000).catch(async (e) => {
+          throw new Error(`${e.message}\n--- debug state: ${JSON.stringify(await debugState().catch(() => null))}`);
+        });
+        const repl = page.locator('.repl');
+        if (!(await repl.isVisible())) await runCommand('View: Toggle Debug Console');
+        const output = await poll(`"${X.debugOutput}" in the Debug Console`, async () => {
+          const lines = await replLines();
+          return lines.includes(X.debugOutput) ? lines : false;
+        }, 10000).catch(async (e) => {
+          throw new Error(`${e.message}\n--- Debug Console: ${JSON.stringify(await replLines().catch(() => null))}`);
+        });
+        return { console: output, ended: end };
+      });
+    }
+  } finally {
+    const ok = steps.length > 0 && steps.every((s) => s.ok);
+    process.stdout.write(JSON.stringify({ ok, steps, consoleErrors: consoleErrors.slice(0, 20) }, null, 1) + '\n');
+    await browser.close();
+  }
+}
+
+main().catch((e) => {
+  process.stdout.write(JSON.stringify({ ok: false, steps, fatal: String(e && e.stack || e) }) + '\n');
+  process.exit(2);
+});
