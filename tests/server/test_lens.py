@@ -96,6 +96,11 @@ async def test_other_json_documents_have_no_lenses(client: LanguageClient, tmp_p
 @pytest_lsp.fixture(config=SERVER)
 async def debugging_client(lsp_client: LanguageClient, tmp_path: Path) -> AsyncIterator[None]:
     """A client that can start debug sessions and says so (as the VS Code extension does)."""
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: lsp.RegistrationParams) -> None:  # the server's file watchers
+        return None
+
     await start(
         lsp_client,
         "visual-studio-code@1.65.2",
