@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint bench
+.PHONY: setup test lint bench vsix
 
 $(BIN)/lexis: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ lint: $(BIN)/lexis
 
 bench: $(BIN)/lexis
 	$(BIN)/python benchmarks/bench_check.py
+
+# The VS Code extension package: vscode-extension/lexis-ls-<version>.vsix (needs Node 20 + npm).
+vsix:
+	cd vscode-extension && npm ci --no-audit --no-fund && npm run package
