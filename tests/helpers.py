@@ -8,6 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
+# LEXIS.md section 1's program (add two constants, print the sum), the tests' usual clean text
+SECTION1 = (ROOT / "tests" / "fixtures" / "cli" / "section1.lexis.json").read_text(encoding="utf-8")
+
 
 def shared_dir() -> Path | None:
     """The project's shared/ folder (LEXIS.md, DIAGNOSTICS.md): beside the clone in CI."""

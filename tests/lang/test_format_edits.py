@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from helpers import SECTION1
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,18 +14,6 @@ from lexis_ls.lang.diagnostics import TextEdit
 from lexis_ls.lang.fixes import apply_edits
 from lexis_ls.lang.format import format_text
 from lexis_ls.lang.format_edits import document_edits, indentation, node_edits, nodes_touching
-
-SECTION1 = """{
-  "spec": "lexis-0.1.0",
-  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
-  "nodes": [
-    {"id": "a", "op": "const", "value": 5},
-    {"id": "b", "op": "const", "value": 3},
-    {"id": "sum", "op": "add", "inputs": ["a", "b"]},
-    {"id": "out", "op": "print", "inputs": ["sum"]}
-  ]
-}
-"""
 
 
 def test_document_edit_replaces_everything() -> None:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import SECTION1 as PROGRAM
 
 from lexis_ls.lang import stdlib
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.hashing import Hasher, std_graph
-
-PROGRAM = """{
-  "spec": "lexis-0.1.0",
-  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
-  "nodes": [
-    {"id": "a", "op": "const", "value": 5},
-    {"id": "b", "op": "const", "value": 3},
-    {"id": "sum", "op": "add", "inputs": ["a", "b"]},
-    {"id": "out", "op": "print", "inputs": ["sum"]}
-  ]
-}
-"""
 
 VECTORS = {
     "a": "039c9761abd90242152ec03fef2dd94506a977e3fb937670f600c22fb595d62f",

@@ -4,6 +4,7 @@ folds and selection spans, on code-point offsets."""
 from __future__ import annotations
 
 import pytest
+from helpers import SECTION1 as PROGRAM
 
 from lexis_ls.lang import stdlib
 from lexis_ls.lang.analysis import analyze
@@ -26,18 +27,6 @@ from lexis_ls.lang.outline import (
     symbol_match,
 )
 from lexis_ls.lang.text import Span
-
-PROGRAM = """{
-  "spec": "lexis-0.1.0",
-  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
-  "nodes": [
-    {"id": "a", "op": "const", "value": 5},
-    {"id": "b", "op": "const", "value": 3},
-    {"id": "sum", "op": "add", "inputs": ["a", "b"]},
-    {"id": "out", "op": "print", "inputs": ["sum"]}
-  ]
-}
-"""
 
 WITH_SUBGRAPH = """{
   "spec": "lexis-0.1.0",

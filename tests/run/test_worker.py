@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from helpers import SECTION1
+
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.values import ErrorValue
 from lexis_ls.run.diagnostics import runtime_diagnostics
@@ -22,18 +24,6 @@ from lexis_ls.run.worker import (
     encode_error,
     truncate,
 )
-
-SECTION1 = """{
-  "spec": "lexis-0.1.0",
-  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
-  "nodes": [
-    {"id": "a", "op": "const", "value": 5},
-    {"id": "b", "op": "const", "value": 3},
-    {"id": "sum", "op": "add", "inputs": ["a", "b"]},
-    {"id": "out", "op": "print", "inputs": ["sum"]}
-  ]
-}
-"""
 
 DIVIDE = """{
   "spec": "lexis-0.1.0",

@@ -13,23 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from helpers import SECTION1 as SECTION1  # re-exported: the server tests import it from here
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 PROFILES = ["visual-studio-code@1.65.2", "neovim@0.11.0", "neovim@0.7.0"]
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "lexis_ls"])
-
-SECTION1 = """{
-  "spec": "lexis-0.1.0",
-  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
-  "nodes": [
-    {"id": "a", "op": "const", "value": 5},
-    {"id": "b", "op": "const", "value": 3},
-    {"id": "sum", "op": "add", "inputs": ["a", "b"]},
-    {"id": "out", "op": "print", "inputs": ["sum"]}
-  ]
-}
-"""
 
 
 async def start(
