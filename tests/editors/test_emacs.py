@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import apt_install
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent / "emacs"
@@ -29,26 +30,6 @@ EXAMPLES = ROOT / "examples"
 LEXIS = Path(sys.executable).with_name("lexis")
 EMACS_TIMEOUT = 120
 ELPA = Path("/usr/share/emacs/site-lisp/elpa")
-
-
-def _apt_install(*packages: str) -> str:
-    """Installs Debian packages; the output of the last apt-get, for error messages."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    log = ""
-    for attempt in ("install", "update", "install"):
-        args = ["apt-get", "update"] if attempt == "update" else ["apt-get", "install", "-y"]
-        if attempt == "install":
-            args += ["--no-install-recommends", *packages]
-        try:
-            proc = subprocess.run(
-                args, env=env, capture_output=True, text=True, timeout=900, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{' '.join(args)}: {exc}"
-        log = f"$ {' '.join(args)}\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}"
-        if attempt == "install" and proc.returncode == 0:
-            break
-    return log
 
 
 def _has_eglot() -> bool:
@@ -61,7 +42,7 @@ def emacs_binary() -> str:
         return found
     if shutil.which("apt-get") is None:
         pytest.fail("Emacs with eglot is missing and there is no apt-get to install it")
-    log = _apt_install("emacs-nox", "elpa-eglot")
+    log = apt_install("emacs-nox", "elpa-eglot")
     found = shutil.which("emacs")
     if not found or not _has_eglot():
         pytest.fail(

