@@ -59,24 +59,43 @@ def _quoted(inner: str, inner_scope: str, string_scope: str = "string.quoted.dou
     }
 
 
+KEY_TEXT = '(?:[^"\\\\]|\\\\.)*'  # the text of any JSON string
+PROPERTY_QUOTES = (
+    "punctuation.support.type.property-name.begin.lexis",
+    "punctuation.support.type.property-name.end.lexis",
+)
+
+
+def _member(
+    key: str, key_scope: str, quotes: tuple[str, str], patterns: list[Rule], name: str = ""
+) -> Rule:
+    """An object member ``"key": VALUE`` (``key`` a regex), up to its comma or the closing
+    brace; VALUE tries ``patterns`` first, then the generic value rules."""
+    rule: Rule = {"name": name} if name else {}
+    rule.update(
+        {
+            "begin": f'(")({key})(")\\s*(:)',
+            "beginCaptures": {
+                "1": {"name": quotes[0]},
+                "2": {"name": key_scope},
+                "3": {"name": quotes[1]},
+                "4": {"name": "punctuation.separator.dictionary.key-value.lexis"},
+            },
+            "end": "(,)(?=\\s*[,}])|(,)|(?=\\})",
+            "endCaptures": {
+                "1": {"name": "invalid.illegal.trailing-comma.lexis"},
+                "2": {"name": "punctuation.separator.dictionary.pair.lexis"},
+            },
+            "patterns": [*patterns, {"include": "#value"}],
+        }
+    )
+    return rule
+
+
 def _keyed_member(key: str, name: str, patterns: list[Rule]) -> Rule:
     """``"key": VALUE`` where VALUE is highlighted by ``patterns`` first, then as any value."""
-    return {
-        "name": f"meta.member.{name}.lexis",
-        "begin": f'(")({key})(")\\s*(:)',
-        "beginCaptures": {
-            "1": {"name": "punctuation.support.type.property-name.begin.lexis"},
-            "2": {"name": f"support.type.property-name.lexis keyword.other.key.{name}.lexis"},
-            "3": {"name": "punctuation.support.type.property-name.end.lexis"},
-            "4": {"name": "punctuation.separator.dictionary.key-value.lexis"},
-        },
-        "end": "(,)(?=\\s*[,}])|(,)|(?=\\})",
-        "endCaptures": {
-            "1": {"name": "invalid.illegal.trailing-comma.lexis"},
-            "2": {"name": "punctuation.separator.dictionary.pair.lexis"},
-        },
-        "patterns": [*patterns, {"include": "#value"}],
-    }
+    scope = f"support.type.property-name.lexis keyword.other.key.{name}.lexis"
+    return _member(key, scope, PROPERTY_QUOTES, patterns, f"meta.member.{name}.lexis")
 
 
 def _array_of(name: str, element_patterns: list[Rule]) -> Rule:
@@ -154,22 +173,16 @@ def build_grammar() -> dict[str, Any]:
             "end": "\\}",
             "endCaptures": {"0": {"name": "punctuation.definition.dictionary.end.lexis"}},
             "patterns": [
-                {
-                    "name": "meta.member.subgraph.lexis",
-                    "begin": '(")((?:[^"\\\\]|\\\\.)*)(")\\s*(:)',
-                    "beginCaptures": {
-                        "1": {"name": "punctuation.definition.subgraph.begin.lexis"},
-                        "2": {"name": "entity.name.function.subgraph.lexis"},
-                        "3": {"name": "punctuation.definition.subgraph.end.lexis"},
-                        "4": {"name": "punctuation.separator.dictionary.key-value.lexis"},
-                    },
-                    "end": "(,)(?=\\s*[,}])|(,)|(?=\\})",
-                    "endCaptures": {
-                        "1": {"name": "invalid.illegal.trailing-comma.lexis"},
-                        "2": {"name": "punctuation.separator.dictionary.pair.lexis"},
-                    },
-                    "patterns": [{"include": "#value"}],
-                },
+                _member(
+                    KEY_TEXT,
+                    "entity.name.function.subgraph.lexis",
+                    (
+                        "punctuation.definition.subgraph.begin.lexis",
+                        "punctuation.definition.subgraph.end.lexis",
+                    ),
+                    [],
+                    "meta.member.subgraph.lexis",
+                ),
                 {"include": "#object-body"},
             ],
         },
@@ -225,21 +238,7 @@ def build_grammar() -> dict[str, Any]:
         "object-body": {
             "patterns": [
                 {"include": "#lexis-member"},
-                {
-                    "begin": '(")((?:[^"\\\\]|\\\\.)*)(")\\s*(:)',
-                    "beginCaptures": {
-                        "1": {"name": "punctuation.support.type.property-name.begin.lexis"},
-                        "2": {"name": "support.type.property-name.lexis"},
-                        "3": {"name": "punctuation.support.type.property-name.end.lexis"},
-                        "4": {"name": "punctuation.separator.dictionary.key-value.lexis"},
-                    },
-                    "end": "(,)(?=\\s*[,}])|(,)|(?=\\})",
-                    "endCaptures": {
-                        "1": {"name": "invalid.illegal.trailing-comma.lexis"},
-                        "2": {"name": "punctuation.separator.dictionary.pair.lexis"},
-                    },
-                    "patterns": [{"include": "#value"}],
-                },
+                _member(KEY_TEXT, "support.type.property-name.lexis", PROPERTY_QUOTES, []),
                 {"include": "#not-json"},
                 {
                     "match": '[^\\s}"]+',
