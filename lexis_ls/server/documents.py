@@ -86,11 +86,6 @@ class Document:
     def lines(self) -> LineIndex:
         return self.analysis().lines
 
-    @property
-    def current_analysis(self) -> Analysis | None:
-        """The analysis of the current text if it was computed already (never computes one)."""
-        return self._analysis
-
     def analysis(self, options: Options | None = None) -> Analysis:
         """The analysis of the current text, computed once per version (and options).
 
