@@ -39,6 +39,7 @@ CODES: dict[str, CodeInfo] = {
         CodeInfo("LX0005", _W, "unknown key"),
         CodeInfo("LX0006", _E, "unsupported `spec` version"),
         CodeInfo("LX0007", _E, "duplicate key in one JSON object"),
+        CodeInfo("LX0008", _E, "a string holds a lone surrogate"),
         CodeInfo("LX1001", _E, "unknown opcode"),
         CodeInfo("LX1002", _E, "wrong number of inputs"),
         CodeInfo("LX1003", _E, "input refers to an unknown node id"),
@@ -53,7 +54,7 @@ CODES: dict[str, CodeInfo] = {
         CodeInfo("LX1012", _E, "inline node object inside `inputs`"),
         CodeInfo("LX1013", _E, "`format` placeholder count differs from input count"),
         CodeInfo("LX1014", _E, "a FUNC is required but the input can never be one"),
-        CodeInfo("LX1015", _W, "the node will certainly produce an error value"),
+        CodeInfo("LX1015", _E, "the node will certainly produce an error value"),
         CodeInfo("LX2001", _E, "capability not declared"),
         CodeInfo("LX2002", _W, "declared capability is never used", unnecessary=True),
         CodeInfo("LX2003", _E, "unknown capability"),
@@ -123,10 +124,19 @@ def make(
     *hints: str,
     related: tuple[Related, ...] | list[Related] = (),
     fixes: tuple[Fix, ...] | list[Fix] = (),
+    severity: Severity | None = None,
 ) -> Diagnostic:
-    """A diagnostic with the severity the registry gives its code."""
+    """A diagnostic with the severity the registry gives its code (or ``severity``, for the
+    codes whose severity depends on the case, such as LX1015)."""
     return Diagnostic(
-        code, start, end, message, tuple(hints), tuple(related), tuple(fixes), CODES[code].severity
+        code,
+        start,
+        end,
+        message,
+        tuple(hints),
+        tuple(related),
+        tuple(fixes),
+        severity or CODES[code].severity,
     )
 
 

@@ -170,14 +170,19 @@ class Hasher:
         inputs = '"' + '","'.join(input_hashes) + '"' if input_hashes else ""
         op_text = '"' + op + '"' if op in OPCODES else _encode(op)
         text = '{"inputs":[' + inputs + '],"op":' + op_text + ',"value":' + encoded_value + "}"
-        return blake3.blake3(text.encode("utf-8")).hexdigest()
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None  # a lone surrogate (LX0008): no UTF-8 encoding, so no hash
+        return blake3.blake3(data).hexdigest()
 
     def subgraph_hash(self, graph: Graph) -> str | None:
         key = id(graph)
         if key in self._graph:
             return self._graph[key]
-        if key in self._in_progress:
-            return None  # recursive subgraph: no finite hash
+        if key in self._in_progress or self._recursive(graph):
+            self._graph[key] = None  # recursive subgraph: no finite hash
+            return None
         self._in_progress.add(key)
         try:
             self._hash_graph_nodes(graph)
@@ -198,6 +203,27 @@ class Hasher:
             self._in_progress.discard(key)
         self._graph[key] = result
         return result
+
+    def _recursive(self, graph: Graph) -> bool:
+        """``graph`` calls itself by name, directly or through other subgraphs. Such a subgraph
+        has no hash whatever order the hashes are asked for in. (A hash reference cannot close
+        a loop: it would have to contain itself.)"""
+        if self.program is None or graph.name is None:
+            return False
+        subgraphs = self.program.subgraphs
+        seen: set[str] = set()
+        stack = [graph]
+        while stack:
+            g = stack.pop()
+            for n in g.nodes:
+                ref = n.value
+                if n.op in SUBGRAPH_REF_OPS and type(ref) is str and ref in subgraphs:
+                    if ref == graph.name:
+                        return True
+                    if ref not in seen:
+                        seen.add(ref)
+                        stack.append(subgraphs[ref])
+        return False
 
     def program_hash(self) -> str | None:
         program = self.program

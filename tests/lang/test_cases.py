@@ -38,7 +38,7 @@ STATIC_CODES = sorted(c for c in CODES if not c.startswith("LX4"))
 # Severity and the Unnecessary tag of every static code, as DIAGNOSTICS.md's table gives them.
 _E, _W, _I, _H = "error", "warning", "information", "hint"
 SEVERITY: dict[str, str] = {
-    **dict.fromkeys(["LX0001", "LX0002", "LX0003", "LX0004", "LX0006", "LX0007"], _E),
+    **dict.fromkeys(["LX0001", "LX0002", "LX0003", "LX0004", "LX0006", "LX0007", "LX0008"], _E),
     "LX0005": _W,
     **{f"LX10{n:02d}": _E for n in range(1, 15)},
     "LX1015": _W,

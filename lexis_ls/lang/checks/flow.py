@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import make
+from ..diagnostics import Severity, make
 from ..model import MISSING, Graph, Node, schedule
 from ..opcodes import NON_PROPAGATING_OPS, OPCODES
 from ..values import is_number, lexis_equal, parse_number, to_str, truthy, type_name
@@ -149,6 +149,7 @@ def flow_node(ctx: Context, node: Node, state: dict[str, Abs], by_id: dict[str, 
                 span.end,
                 f"{node.label} (`{op}`) will always produce an error value: {why}",
                 "the error value flows to every node that uses this one; fix the inputs or catch it with `try_or`",
+                severity=Severity.WARNING,
             )
         )
     except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
