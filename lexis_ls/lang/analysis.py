@@ -15,6 +15,7 @@ from .checks import CHECKS, Context, Options
 from .diagnostics import Diagnostic
 from .hashing import Hasher
 from .model import Graph, Program, build_program
+from .repair.policy import apply_policy
 from .syntax import ParseResult, parse
 from .text import Encoding, LineIndex, Position
 
@@ -84,7 +85,7 @@ def _analyze(text: str, options: Options) -> Analysis:
             check(ctx)
         except Exception:  # a bug in one check must not hide the others' findings
             internal.append(f"internal error in the {name} checks:\n{traceback.format_exc()}")
-    diagnostics = sorted(ctx.out, key=diagnostic_order)
+    diagnostics = sorted(apply_policy(ctx.out, parsed, program), key=diagnostic_order)
     return Analysis(
         text,
         parsed,

@@ -8,7 +8,7 @@ edits over the same offsets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from importlib import resources
 
 
@@ -82,11 +82,34 @@ class TextEdit:
     new_text: str
 
 
+class Evidence(IntEnum):
+    """How sure a fix is of what the author meant; quick fixes are offered best first.
+
+    The policy that gives each kind of fix its level is ``lexis_ls/lang/repair/policy.py``.
+    """
+
+    DROPS = 0  # removes a reference to a value or other content: never offered first
+    PLACEHOLDER = 1  # inserts something the user must complete; never makes a program clean
+    LIKELY = 2  # the one candidate clearly ahead of the others, but not certain
+    CERTAIN = 3  # unambiguous: a safe fix, applied by fix-all, `lexis fix` and fix-on-save
+
+
+class Scope(Enum):
+    LOCAL = "local"  # changes the place the diagnostic is about
+    PROGRAM = "program"  # judged on the whole program (unused capability/node, merges)
+
+
 @dataclass(frozen=True)
 class Fix:
     title: str
     edits: tuple[TextEdit, ...]
     safe: bool = False  # part of fix-all (`lexis fix`, source.fixAll.lexis)
+    evidence: Evidence = Evidence.LIKELY  # for an unsafe fix; a safe one is CERTAIN
+    scope: Scope = Scope.LOCAL
+
+    @property
+    def rank(self) -> Evidence:
+        return Evidence.CERTAIN if self.safe else min(self.evidence, Evidence.LIKELY)
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,11 @@ from .checks.flow import flow_node, same_abs, same_value
 from .checks.graph import check_value, value_checked
 from .checks.lint import DuplicateState, keyed, node_key, report_duplicate
 from .checks.security import NETWORK_OPS, check_url_source, url_source
-from .diagnostics import Diagnostic, Fix, Related, TextEdit
+from .diagnostics import Diagnostic, Related, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
 from .model import Graph, Node, node_fields, schedule
 from .opcodes import OPCODES, ValueRule
+from .repair.policy import apply_policy
 from .syntax import JNode, JObject, replace_item, scan_element, shift_after
 from .text import Span
 
@@ -444,6 +445,7 @@ class _Reanalysis:
             kept.append(_moved(d, end, delta))
         if not added:
             return kept
+        added = apply_policy(added, self.old.parsed, self.old.program)
         merged = kept + added
         merged.sort(key=diagnostic_order)
         # Equal sort keys keep the order the checks found them in, which a partial run
@@ -564,11 +566,7 @@ def _moved(d: Diagnostic, end: int, delta: int) -> Diagnostic:
         end=at(d.end),
         related=tuple(Related(at(r.start), at(r.end), r.message) for r in d.related),
         fixes=tuple(
-            Fix(
-                f.title,
-                tuple(TextEdit(at(e.start), at(e.end), e.new_text) for e in f.edits),
-                f.safe,
-            )
+            replace(f, edits=tuple(TextEdit(at(e.start), at(e.end), e.new_text) for e in f.edits))
             for f in d.fixes
         ),
     )

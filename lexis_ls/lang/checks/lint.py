@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import Fix, Related, TextEdit, make
+from ..diagnostics import Fix, Related, Scope, TextEdit, make
 from ..hashing import SUBGRAPH_REF_OPS
 from ..model import MISSING, Graph, Node
 from ..opcodes import OPCODES
@@ -170,7 +170,7 @@ def report_duplicate(ctx: Context, graph: Graph, node: Node, earlier: Node) -> N
             f"{node.label} computes the same value as {earlier.label} (same content hash)",
             "point the consumers at the earlier node and delete this one",
             related=[Related(e_span.start, e_span.end, f"{earlier.label} computes the same thing")],
-            fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits))],
+            fixes=[Fix(f"Merge into `{earlier.id}`", tuple(edits), scope=Scope.PROGRAM)],
         )
     )
 

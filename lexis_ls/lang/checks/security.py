@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Fix, Related, TextEdit, make
+from ..diagnostics import Fix, Related, Scope, TextEdit, make
 from ..model import Graph, Node
 from ..netpolicy import check_url
 from ..opcodes import CAPABILITIES, OPCODES
@@ -96,7 +96,14 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                     item.end,
                     f"capability {json_text(name)} is declared but no node needs it",
                     "declare only what the program uses: the manifest is its security contract",
-                    fixes=[Fix(f"Remove `{name}`", (remove_element(array, index),), safe=True)],
+                    fixes=[
+                        Fix(
+                            f"Remove `{name}`",
+                            (remove_element(array, index),),
+                            safe=True,
+                            scope=Scope.PROGRAM,
+                        )
+                    ],
                 )
             )
         elif (

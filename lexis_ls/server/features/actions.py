@@ -19,6 +19,7 @@ from ...lang.analysis import Analysis
 from ...lang.diagnostics import Diagnostic, TextEdit
 from ...lang.fixes import FixAllResult, fix_all
 from ...lang.refactor import Refactor, diff_edits, extract_subgraph, inline_call
+from ...lang.repair import policy
 from ...lang.text import LineIndex
 from ..convert import diagnostic, from_range, to_range, workspace_edit
 from ..documents import Document
@@ -114,10 +115,9 @@ def _quick_fixes(
 ) -> list[lsp.CodeAction]:
     actions: list[lsp.CodeAction] = []
     for d, client_diag in _fixable(ls, doc, analysis, params):
-        preferred_given = False
         for index, fix in enumerate(d.fixes):
-            preferred = fix.safe and not preferred_given
-            preferred_given = preferred_given or preferred
+            # The core orders every diagnostic's fixes by evidence (lang/repair/policy.py).
+            preferred = index == 0 and policy.preferred(fix)
             action = lsp.CodeAction(
                 title=fix.title,
                 kind=lsp.CodeActionKind.QuickFix,
