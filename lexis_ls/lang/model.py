@@ -198,17 +198,17 @@ _NODE_KEY_SET = frozenset(NODE_KEYS)
 
 
 def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` read as if each misspelt key (``input``) had its one close known key (``inputs``):
-    LX0005 reports the key, and nothing else follows from the misspelling."""
-    from .suggest import suggestions
+    """``raw`` read as if each unknown key that plays a known key's role (``type`` for ``op``,
+    ``args`` for ``inputs``, ``input`` for ``inputs``; ``repair/keys.py``) were that key: LX0005
+    reports the key, and nothing else follows from its name."""
+    from .repair.keys import node_key_roles
 
     out = dict(raw)
-    for key in raw:
-        if key in _NODE_KEY_SET:
-            continue
-        options = suggestions(key, NODE_KEYS)
-        if len(options) == 1 and options[0] not in raw:
-            out[options[0]] = raw[key]
+    roles = node_key_roles(raw)
+    taken = [r.role for r in roles.values()]
+    for key, r in roles.items():
+        if r.role not in raw and taken.count(r.role) == 1:
+            out[r.role] = raw[key]
     return out
 
 

@@ -16,13 +16,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..diagnostics import Fix, Related, TextEdit, make
-from ..model import NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
+from ..diagnostics import Evidence, Fix, Related, TextEdit, make
+from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from ..opcodes import CAPABILITIES, OPCODES
+from ..repair.keys import KeyRole, node_key_roles, program_key_role
 from ..schema import node_shape, top_level_shape
 from ..suggest import did_you_mean, suggestions
 from ..syntax import INVALID, JArray, JMember, JNode, JObject, JString, contains_invalid
-from .base import Context, json_text, line_indent, node_text
+from .base import Context, insert_before_element, json_text, line_indent, node_text
 
 _NODE_KEY_SET = frozenset(NODE_KEYS)
 
@@ -185,6 +186,7 @@ class _ShapeReporter:
                     target.end,
                     f"{_describe_path(path)} must be {expected_text}, not {_json_type(error.instance)}",
                     _type_hint(path),
+                    fixes=_shape_fixes(ctx, path, target),
                 )
             )
         elif kind == "required":
@@ -216,6 +218,12 @@ class _ShapeReporter:
     def _missing(self, target: JNode, path: list[str | int], key: str) -> None:
         ctx = self.ctx
         is_node = bool(path) and (path[0] == "nodes" or (path[0] == "subgraphs" and len(path) == 4))
+        if isinstance(target, JObject) and self._filled_by_unknown_key(target, is_node, key):
+            if is_node:
+                node = _node_for_path(ctx, path)
+                if node is not None:
+                    node.skip = True
+            return  # one problem, one diagnostic: LX0005 renames the key that holds it
         placeholder: Any
         fixes: list[Fix] = []
         hint = f"add `{json_text(key)}`"
@@ -242,8 +250,16 @@ class _ShapeReporter:
         else:
             placeholder = ""
         if isinstance(target, JObject):
+            # The spec version and the capabilities the nodes need are known: safe. Anything
+            # else inserted is a placeholder the author must complete.
+            known = not is_node and key in ("spec", "capabilities")
             fixes.append(
-                Fix(f"Insert `{key}`", (_insert_member(ctx.text, target, key, placeholder),))
+                Fix(
+                    f"Insert `{key}`",
+                    (_insert_member(ctx.text, target, key, placeholder),),
+                    safe=known,
+                    evidence=Evidence.PLACEHOLDER,
+                )
             )
         ctx.add(
             make(
@@ -260,27 +276,56 @@ class _ShapeReporter:
             if node is not None:
                 node.skip = True
 
+    def _role(self, obj: JObject, is_node: bool, key: str) -> KeyRole | None:
+        """The role the unknown ``key`` of ``obj`` plays (``repair/keys.py``)."""
+        raw = obj.value
+        if not isinstance(raw, dict) or key not in raw:
+            return None
+        if is_node:
+            return node_key_roles(raw).get(key)
+        if obj is self.root:
+            return program_key_role(key, raw[key], set(raw))
+        return None
+
+    def _filled_by_unknown_key(self, obj: JObject, is_node: bool, key: str) -> bool:
+        raw = obj.value
+        if not isinstance(raw, dict):
+            return False
+        for k in raw:
+            role = self._role(obj, is_node, k)
+            if role is not None and role.assigned and role.role == key:
+                return True
+        return False
+
     def _unknown_key(self, member: JMember, allowed: list[str], path: list[str | int]) -> None:
         name = member.key.value
-        options = suggestions(name, allowed)
+        is_node = allowed == list(NODE_KEYS)
         where = (
             "a node"
-            if allowed == list(NODE_KEYS)
+            if is_node
             else ("a subgraph" if allowed == list(SUBGRAPH_KEYS) else "the program")
         )
-        fixes = (
-            [
+        target: JNode | None = self.root
+        for step in path:
+            target = _child(target, step)
+        role = self._role(target, is_node, name) if isinstance(target, JObject) else None
+        fixes: list[Fix] = []
+        if role is not None:
+            fixes.append(
                 Fix(
-                    f"Rename to `{options[0]}`",
-                    (TextEdit(member.key.start, member.key.end, json_text(options[0])),),
+                    f"Rename to `{role.role}`",
+                    (TextEdit(member.key.start, member.key.end, json_text(role.role)),),
+                    safe=role.assigned,
                 )
-            ]
-            if len(options) == 1
-            else []
-        )
-        message = f"unknown key {json_text(name)} in {where}"
-        if options:
-            message += f"; {did_you_mean(options)}"
+            )
+            message = f"unknown key {json_text(name)} in {where}; {did_you_mean([role.role])}"
+            if role.assigned:
+                message += f" ({where} has no `{role.role}`, and this is what it holds)"
+        else:
+            options = suggestions(name, allowed)
+            message = f"unknown key {json_text(name)} in {where}"
+            if options:
+                message += f"; {did_you_mean(options)}"
         self.ctx.add(
             make(
                 "LX0005",
@@ -291,6 +336,120 @@ class _ShapeReporter:
                 fixes=fixes,
             )
         )
+
+
+# --- shape repairs (DIAGNOSTICS.md "Fix safety": shapes made lists) -----------------------
+
+_LIST_SEPARATORS = re.compile(r"\s*[,;|]\s*|\s+")
+
+
+def _split_names(text: str) -> list[str]:
+    """``"a, b"``, ``"a b"``, ``"a|b"`` -> ``["a", "b"]`` (``"a"`` -> ``["a"]``)."""
+    text = text.strip().strip("[]()").strip()
+    return [p.strip("'\"` ") for p in _LIST_SEPARATORS.split(text) if p.strip("'\"` ")]
+
+
+def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix]:
+    """Fixes for a value of the wrong type where the intended shape is evident."""
+    last = path[-1] if path else None
+    value = target.value
+    if last == "capabilities" and len(path) == 1 and isinstance(value, str):
+        names = _split_names(value)
+        if names and all(n in CAPABILITIES for n in names):
+            return [
+                Fix(
+                    "Make `capabilities` a list",
+                    (TextEdit(target.start, target.end, json_text(names)),),
+                    safe=True,
+                )
+            ]
+        return []
+    graph = _graph_for_path(ctx, path)
+    if last == "nodes" and isinstance(target, JObject) and isinstance(value, dict):
+        fix = _nodes_object_fix(ctx, target)
+        return [fix] if fix is not None else []
+    node = _node_for_path(ctx, path) if graph is not None else None
+    if graph is None or node is None:
+        return []
+    if last == "inputs" and isinstance(value, str):
+        names = _split_names(value)
+        if names and all(n in graph.by_id and n != node.id for n in names):
+            return [
+                Fix(
+                    "Make `inputs` a list of node ids",
+                    (TextEdit(target.start, target.end, json_text(names)),),
+                    safe=True,
+                )
+            ]
+        return []
+    if len(path) >= 2 and path[-2] == "inputs" and isinstance(last, int):
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, str) and v in graph.by_id for v in value)
+        ):
+            # `"inputs": [["a", "b"]]`: one list too many.
+            array = node.member("inputs")
+            if (
+                array is not None
+                and isinstance(array.value, JArray)
+                and len(array.value.items) == 1
+            ):
+                return [
+                    Fix(
+                        "Flatten `inputs`",
+                        (TextEdit(array.value.start, array.value.end, json_text(value)),),
+                        safe=True,
+                    )
+                ]
+            return []
+        if value is INVALID or contains_invalid(value):
+            return []
+        # A literal where a node id belongs: it becomes a `const` node, as LX1012 does.
+        nid = ctx.fresh_id(graph, f"{node.id or 'node'}_in{last}")
+        new = node_text({"id": nid, "op": "const", "value": value})
+        return [
+            Fix(
+                f"Move the literal to a `const` node `{nid}`",
+                (
+                    insert_before_element(ctx.text, node.syntax, new),
+                    TextEdit(target.start, target.end, json_text(nid)),
+                ),
+                safe=True,
+            )
+        ]
+    return []
+
+
+def _nodes_object_fix(ctx: Context, obj: JObject) -> Fix | None:
+    """``"nodes": {"a": {"op": ...}, ...}`` -> ``"nodes": [{"id": "a", "op": ...}, ...]``."""
+    members = obj.members
+    if not members:
+        return None
+    text = ctx.text
+    edits = [TextEdit(obj.start, obj.start + 1, "["), TextEdit(obj.end - 1, obj.end, "]")]
+    for m in members:
+        node = m.value
+        if not isinstance(node, JObject) or not ID_PATTERN.fullmatch(m.key.value):
+            return None
+        raw = node.value
+        if not isinstance(raw, dict) or contains_invalid(raw):
+            return None
+        if "id" in raw:
+            if raw["id"] != m.key.value:
+                return None  # two names for one node: which one do references use?
+            edits.append(TextEdit(m.key.start, node.start, ""))
+            continue
+        entry = f"{json_text('id')}: {json_text(m.key.value)}"
+        inner = node.members
+        if not inner:
+            edits.append(TextEdit(m.key.start, node.start + 1, "{" + entry))
+            continue
+        indent = line_indent(text, inner[0].key.start)
+        sep = f",\n{indent}" if indent is not None else ", "
+        edits.append(TextEdit(m.key.start, node.start, ""))
+        edits.append(TextEdit(inner[0].key.start, inner[0].key.start, entry + sep))
+    return Fix("Make `nodes` a list (each key becomes the node's `id`)", tuple(edits), safe=True)
 
 
 def _type_hint(path: list[str | int]) -> str:
