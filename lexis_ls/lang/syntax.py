@@ -23,6 +23,9 @@ from typing import Any
 
 MAX_DEPTH = 200
 MAX_ERRORS = 200
+# Mistakes read past exactly (comments, single quotes, Python literals, trailing commas...) are
+# each reported, with the repair lexis_ls/lang/repair/jsontext.py computes for it, up to this.
+MAX_REPAIRABLE = 5000
 
 
 class _Invalid:
@@ -55,9 +58,28 @@ def contains_invalid(value: Any) -> bool:
 
 @dataclass(slots=True)
 class SyntaxIssue:
+    """A syntax error. ``kind`` names the mistake when the parser recognised one that
+    ``lexis_ls.lang.repair.jsontext`` knows how to repair (``""`` otherwise):
+
+    ``prose``           text (prose, a Markdown fence) before the root object
+    ``trailing``        text after the root (a closing fence, prose, a second value, closers)
+    ``comment``         a terminated ``//`` or ``/* */`` comment
+    ``trailing_comma``  a comma before ``}`` or ``]``
+    ``single_quote``    a single-quoted string or key (read as the string it means)
+    ``literal``         ``None``, ``True``, ``False`` or ``undefined`` (read as the JSON literal)
+    ``stray_closer``    a ``}`` in an array or a ``]`` in an object, before ``,`` or a closer
+    ``unquoted_key``    a property name without quotes
+    ``missing_comma``   two values on separate lines without a comma (``anchor``: where it goes)
+    ``truncated``       the end of the text with containers open (``opened``: their offsets,
+                        outermost first)
+    """
+
     start: int
     end: int
     message: str
+    kind: str = ""
+    opened: tuple[int, ...] = ()
+    anchor: int = -1
 
 
 @dataclass(slots=True)
@@ -294,6 +316,7 @@ _TOKEN = re.compile(
     | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)(?![0-9A-Za-z_.+-])
     | (?P<literal>true|false|null)(?![0-9A-Za-z_])
     | (?P<comment>//[^\r\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?)
+    | (?P<squote>'(?:[^'\\\r\n]|\\[^\r\n])*')
     | (?P<word>[^ \t\r\n{}\[\]:,"]+)
     | (?P<eof>$)
     )""",
@@ -304,8 +327,24 @@ _SEPARATOR = re.compile(r"[ \t\r\n]*([,}])[ \t\r\n]*")
 _ARRAY_SEPARATOR = re.compile(r"[ \t\r\n]*([,\]])[ \t\r\n]*")
 _NEXT_OBJECT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
 _LITERALS = {"true": True, "false": False, "null": None}
+_SQUOTE_ESCAPE = re.compile(r"\\'|\\.|\"")
+# A line holding the root object after prose or a Markdown fence (section "LX0001").
+_ROOT_LINE = re.compile(r"^[ \t]*\{", re.M)
+# Leading text that is JSON content, not prose: a key and its colon.
+_LOOKS_LIKE_MEMBERS = re.compile(r'"[ \t]*:|^[ \t]*[A-Za-z_][\w-]*[ \t]*:[ \t]*["\[{0-9]', re.M)
 _STRING_END = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+_FOREIGN_LITERALS = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
+
+
+def _requote_escape(m: re.Match[str]) -> str:
+    """An escape of a single-quoted string as it reads between double quotes."""
+    s = m.group()
+    if s == "\\'":
+        return "'"
+    if s == '"':
+        return '\\"'
+    return s
 
 
 class _Token:
@@ -343,6 +382,8 @@ class _Parser:
         self._dups = _DuplicateFlag()
         self._taken = 0  # tokens consumed so far
         self._taken_at_error = -10
+        self._hard_errors = 0
+        self._open: list[int] = []  # offsets of the containers being parsed (outermost first)
         self._peeked: _Token | None = None
         # The hook is not a method of the parser: a parser -> scanner -> parser cycle would keep
         # every parsed document alive until the cyclic garbage collector runs.
@@ -353,8 +394,8 @@ class _Parser:
 
     # --- errors ---
 
-    def error(self, start: int, end: int, message: str) -> None:
-        if len(self.errors) >= MAX_ERRORS:
+    def error(self, start: int, end: int, message: str, kind: str = "", anchor: int = -1) -> None:
+        if self._hard_errors >= MAX_ERRORS:
             return
         if self.errors and self.errors[-1].start == start:
             return  # one report per place: recovery must not stack messages on one token
@@ -364,7 +405,18 @@ class _Parser:
             self._taken_at_error = self._taken
             return
         self._taken_at_error = self._taken
-        self.errors.append(SyntaxIssue(start, max(end, start), message))
+        self._hard_errors += 1
+        opened = tuple(self._open) if kind == "truncated" else ()
+        self.errors.append(SyntaxIssue(start, max(end, start), message, kind, opened, anchor))
+
+    def mistake(self, start: int, end: int, message: str, kind: str, anchor: int = -1) -> None:
+        """A mistake read past exactly (the parser knows what was meant): always reported, and
+        no cause for panic mode (what follows is parsed as if it had been written right)."""
+        if len(self.errors) >= MAX_REPAIRABLE:
+            return
+        if self.errors and self.errors[-1].start == start:
+            return
+        self.errors.append(SyntaxIssue(start, max(end, start), message, kind, (), anchor))
 
     # --- tokens ---
 
@@ -388,12 +440,33 @@ class _Parser:
             kind = m.lastgroup or "eof"
             start = m.start(kind)
             if kind == "comment":
-                self.error(start, m.end(), "comments are not allowed in JSON")
-                self.pos = m.end()
+                end = m.end()
+                if text.startswith("/*", start) and not text.endswith("*/", start + 2, end):
+                    self.error(
+                        start, end, "comments are not allowed in JSON (this one is not closed)"
+                    )
+                else:
+                    self.mistake(start, end, "comments are not allowed in JSON", "comment")
+                self.pos = end
                 continue
             if kind == "string":
                 return self._lex_string(start)
+            if kind == "squote":
+                return self._lex_single_quoted(start, m.end())
             return _Token(kind, start, m.end(), m.group(kind))
+
+    def _lex_single_quoted(self, start: int, end: int) -> _Token:
+        """A single-quoted string, read as the string it means (``\\'`` is a quote)."""
+        self.mistake(
+            start, end, "strings must use double quotes, not single quotes", "single_quote"
+        )
+        raw = self.text[start + 1 : end - 1]
+        body = _SQUOTE_ESCAPE.sub(_requote_escape, raw)
+        try:
+            value = json.loads('"' + body + '"', strict=False)
+        except ValueError:
+            value = raw
+        return _Token("string", start, end, value)
 
     def _lex_string(self, start: int) -> _Token:
         text = self.text
@@ -422,13 +495,44 @@ class _Parser:
         if tok.kind == "eof":
             self.error(tok.start, tok.end, "empty document: expected a Lexis program object")
             return None
+        if tok.kind == "word":
+            self._skip_leading_text(tok)
         root = self.parse_value(0)
         tok = self.peek()
         if tok.kind != "eof":
-            self.error(
-                tok.start, tok.end, f"unexpected {_describe(tok)} after the end of the document"
-            )
+            text = self.text
+            if root is not None and type(root) in (JObject, JArray) and text[root.end - 1] in "}]":
+                # The root is complete: all that follows is one mistake (a closing fence, an
+                # explanation, a second value, stray closers).
+                end = len(text.rstrip(" \t\r\n"))
+                self.mistake(
+                    tok.start,
+                    end,
+                    f"unexpected {_describe(tok)} after the end of the document",
+                    "trailing",
+                )
+            else:
+                self.error(
+                    tok.start, tok.end, f"unexpected {_describe(tok)} after the end of the document"
+                )
         return root
+
+    def _skip_leading_text(self, tok: _Token) -> None:
+        """Prose or a Markdown fence before the program: the root object is the first line that
+        starts with ``{``. The text before it is one mistake, and parsing starts at the root."""
+        text = self.text
+        m = _ROOT_LINE.search(text, tok.start)
+        if m is None:
+            return
+        root = m.end() - 1
+        lead = text[tok.start : root]
+        if _LOOKS_LIKE_MEMBERS.search(lead):
+            return  # members without their opening brace, not prose: no guessing
+        end = tok.start + len(lead.rstrip(" \t\r\n"))
+        what = "a Markdown code fence" if "```" in lead else "text"
+        self.mistake(tok.start, end, f"{what} before the program: JSON text only", "prose")
+        self._peeked = None
+        self.pos = root
 
     def parse_value(self, depth: int) -> JNode | None:
         tok = self.peek()
@@ -454,13 +558,15 @@ class _Parser:
             self.take()
             if tok.text in ("NaN", "Infinity", "-Infinity"):
                 self.error(tok.start, tok.end, f"{tok.text} is not valid JSON")
-            elif tok.text in ("True", "False", "None", "undefined"):
-                suggestion = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
-                self.error(
+            elif tok.text in _FOREIGN_LITERALS:
+                literal = _FOREIGN_LITERALS[tok.text]
+                self.mistake(
                     tok.start,
                     tok.end,
-                    f"`{tok.text}` is not valid JSON: use `{suggestion[tok.text]}`",
+                    f"`{tok.text}` is not valid JSON: use `{literal}`",
+                    "literal",
                 )
+                return JScalar(tok.start, tok.end, _LITERALS[literal])
             elif tok.text.startswith("'"):
                 self.error(tok.start, tok.end, "strings must use double quotes")
             else:
@@ -486,6 +592,13 @@ class _Parser:
                         return JScalar(tok.start, t.end, INVALID)
 
     def parse_object(self, depth: int) -> JObject:
+        self._open.append(self.peek().start)
+        try:
+            return self._parse_object(depth)
+        finally:
+            self._open.pop()
+
+    def _parse_object(self, depth: int) -> JObject:
         open_tok = self.take()
         members: list[JMember] = []
         seen: dict[str, JString] = {}
@@ -504,8 +617,11 @@ class _Parser:
                 after = self._peek_after(tok)
                 if after == ":":
                     self.take()
-                    self.error(
-                        tok.start, tok.end, f'property names must be in double quotes: "{tok.text}"'
+                    self.mistake(
+                        tok.start,
+                        tok.end,
+                        f'property names must be in double quotes: "{tok.text}"',
+                        "unquoted_key",
                     )
                     key = JString(tok.start, tok.end, tok.text)
                 else:
@@ -529,6 +645,7 @@ class _Parser:
                         if tok.kind == "eof"
                         else ""
                     ),
+                    "truncated" if tok.kind == "eof" else "",
                 )
                 if tok.kind == "punct" and tok.text == ":":
                     self.take()
@@ -558,21 +675,32 @@ class _Parser:
             members.append(JMember(key, value))
             end = value.end if value is not None else key.end
             sep = self.peek()
+            if sep.kind == "punct" and sep.text == "]" and self._peek_after(sep) in (",", "}"):
+                self.take()
+                self.mistake(sep.start, sep.end, "stray ']' in an object", "stray_closer")
+                sep = self.peek()
             if sep.kind == "punct" and sep.text == ",":
                 self.take()
                 end = sep.end
                 nxt = self.peek()
                 if nxt.kind == "punct" and nxt.text == "}":
-                    self.error(sep.start, sep.end, "trailing comma before '}'")
+                    self.mistake(sep.start, sep.end, "trailing comma before '}'", "trailing_comma")
                 continue
             if sep.kind == "punct" and sep.text == "}":
                 continue
             if sep.kind == "string":
-                self.error(
-                    sep.start, sep.end, f"expected ',' or '}}' after the value of \"{key.value}\""
-                )
+                message = f"expected ',' or '}}' after the value of \"{key.value}\""
+                if value is not None and self._comma_missing(value.end, sep.start):
+                    self.mistake(sep.start, sep.end, message, "missing_comma", value.end)
+                else:
+                    self.error(sep.start, sep.end, message)
                 continue
-            self.error(sep.start, sep.end, f"expected ',' or '}}', found {_describe(sep)}")
+            self.error(
+                sep.start,
+                sep.end,
+                f"expected ',' or '}}', found {_describe(sep)}",
+                "truncated" if sep.kind == "eof" else "",
+            )
             if sep.kind in ("word", "number", "literal"):
                 self.take()
                 continue
@@ -582,12 +710,29 @@ class _Parser:
             break  # '{', '[', ']' or eof: the object ends here, unclosed
         return JObject(open_tok.start, end, members, None)
 
+    def _comma_missing(self, prev_end: int, start: int) -> bool:
+        """Whether a ',' is all that lacks between a complete value ending at ``prev_end`` and
+        the value at ``start``: they are on separate lines, with only whitespace between, and no
+        error ran into the first one (an unterminated string ends at its line end too)."""
+        between = self.text[prev_end:start]
+        if "\n" not in between or between.strip(" \t\r\n"):
+            return False
+        last = self.errors[-1] if self.errors else None
+        return last is None or last.end < prev_end or last.kind != ""
+
     def _peek_after(self, tok: _Token) -> str:
         m = _WS.match(self.text, tok.end)
         assert m is not None
         return self.text[m.end() : m.end() + 1]
 
     def parse_array(self, depth: int) -> JArray:
+        self._open.append(self.peek().start)
+        try:
+            return self._parse_array(depth)
+        finally:
+            self._open.pop()
+
+    def _parse_array(self, depth: int) -> JArray:
         open_tok = self.take()
         items: list[JNode] = []
         end = open_tok.end
@@ -608,16 +753,34 @@ class _Parser:
                 expect_value = True
                 nxt = self.peek()
                 if nxt.kind == "punct" and nxt.text == "]":
-                    self.error(tok.start, tok.end, "trailing comma before ']'")
+                    self.mistake(tok.start, tok.end, "trailing comma before ']'", "trailing_comma")
+                continue
+            if (
+                tok.kind == "punct"
+                and tok.text == "}"
+                and not expect_value
+                and self._peek_after(tok) in (",", "]")
+            ):
+                self.take()
+                self.mistake(tok.start, tok.end, "stray '}' in an array", "stray_closer")
                 continue
             if tok.kind == "eof" or (tok.kind == "punct" and tok.text in "}:"):
-                self.error(tok.start, tok.end, f"expected ',' or ']', found {_describe(tok)}")
+                self.error(
+                    tok.start,
+                    tok.end,
+                    f"expected ',' or ']', found {_describe(tok)}",
+                    "truncated" if tok.kind == "eof" else "",
+                )
                 if tok.kind == "punct" and tok.text == ":":
                     self.take()
                     continue
                 break  # unclosed array: let the enclosing object take the '}'
             if not expect_value:
-                self.error(tok.start, tok.end, f"expected ',' or ']' before {_describe(tok)}")
+                message = f"expected ',' or ']' before {_describe(tok)}"
+                if items and tok.kind != "word" and self._comma_missing(end, tok.start):
+                    self.mistake(tok.start, tok.end, message, "missing_comma", end)
+                else:
+                    self.error(tok.start, tok.end, message)
             item: JNode | None = None
             if tok.kind == "punct" and tok.text == "{" and depth < MAX_DEPTH - 1:
                 # Fast path: the C scanner decodes whole elements, one call per object, and a

@@ -154,10 +154,13 @@ def test_fix_all_converges_and_is_idempotent() -> None:
     assert not remaining & {"LX0006", "LX2001", "LX2002", "LX2009"}
     assert "LX1001" not in remaining  # CONST -> const is case only: safe
     assert '"name": "kept as is — ünïcode 😀"' in once.text
-    # The inline node of `s` is moved out; the one inside `t`, whose text has a syntax error,
-    # waits until the syntax is repaired (no fix inside an object with syntax errors).
+    # The inline node of `s` is moved out; the one inside `t`, whose text has a syntax error
+    # (a trailing comma), waits until "Repair JSON syntax" has deleted the comma (no fix inside
+    # an object with syntax errors), then moves out in a later round.
     assert '{"id": "s", "op": "add", "inputs": ["a", {' not in once.text
-    assert '{"id": "t", "op": "add", "inputs": ["a", {"op": "const", "value": 3}, ]}' in once.text
+    assert "LX0001" not in remaining
+    assert '    {"id": "t_in1", "op": "const", "value": 3},\n' in once.text
+    assert '{"id": "t", "op": "add", "inputs": ["a", "t_in1"]}' in once.text
 
 
 def test_fix_all_touches_only_what_it_fixes() -> None:

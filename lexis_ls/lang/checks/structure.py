@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from ..opcodes import CAPABILITIES, OPCODES
+from ..repair.jsontext import syntax_fixes
 from ..repair.keys import KeyRole, node_key_roles, program_key_role
 from ..schema import node_shape, top_level_shape
 from ..suggest import did_you_mean, suggestions
@@ -40,7 +41,8 @@ def _node_validator() -> Draft202012Validator:
 
 def check_syntax(ctx: Context) -> None:
     parsed = ctx.program.parse
-    for issue in parsed.errors:
+    fixes = syntax_fixes(ctx.text, parsed.errors)
+    for issue, issue_fixes in zip(parsed.errors, fixes, strict=True):
         ctx.add(
             make(
                 "LX0001",
@@ -48,6 +50,7 @@ def check_syntax(ctx: Context) -> None:
                 max(issue.end, issue.start + 1) if issue.start < len(ctx.text) else issue.end,
                 f"JSON syntax error: {issue.message}",
                 "Lexis programs are JSON documents; the rest of the file is still checked",
+                fixes=issue_fixes,
             )
         )
     for dup in parsed.duplicates:
