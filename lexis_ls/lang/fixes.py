@@ -51,9 +51,13 @@ def _conflicts(edit: TextEdit, taken: list[TextEdit]) -> bool:
 def select_compatible(fixes: Iterable[Fix]) -> list[Fix]:
     chosen: list[Fix] = []
     taken: list[TextEdit] = []
+    seen: set[tuple[TextEdit, ...]] = set()
     for fix in fixes:
+        if fix.edits in seen:
+            continue  # one fix offered on several diagnostics ("Repair JSON syntax"): once
         if any(_conflicts(e, taken) for e in fix.edits):
             continue
+        seen.add(fix.edits)
         chosen.append(fix)
         taken.extend(fix.edits)
     return chosen
@@ -89,7 +93,10 @@ def fix_all(
         new_text = apply_edits(current.text, edits)
         if new_text == current.text:
             break
-        applied.extend((code, f.title) for code, f in candidates if id(f) in chosen_ids)
+        for code, f in candidates:
+            if id(f) in chosen_ids:
+                chosen_ids.discard(id(f))  # a fix shared by several diagnostics counts once
+                applied.append((code, f.title))
         current = analyze(new_text, options)
         rounds += 1
     return FixAllResult(current.text, applied, current, rounds)
