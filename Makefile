@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint bench vsix
+.PHONY: setup test lint bench repair-score vsix
 
 $(BIN)/lexis: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: $(BIN)/lexis
 
 bench: $(BIN)/lexis
 	$(BIN)/python benchmarks/bench_check.py
+
+# How well the fixes repair the model-written programs of tests/repair/corpus (fix, quick fix,
+# fix-all); exit 1 when any case ends clean-but-wrong.
+repair-score: $(BIN)/lexis
+	$(BIN)/python benchmarks/repair_score.py
 
 # The VS Code extension package: vscode-extension/lexis-ls-<version>.vsix (needs Node 20 + npm).
 vsix:
