@@ -1077,8 +1077,10 @@ def test_fix_on_a_directory_fixes_every_lexis_file(tmp_path: Path) -> None:
 
 
 def test_fix_does_not_touch_unsafe_problems(tmp_path: Path) -> None:
-    """LX1002 has a quick fix that is not safe: `lexis fix` must leave it, and say so by exit 1."""
+    """`sub` with three inputs has only an unsafe fix (which input is surplus is a guess):
+    `lexis fix` must leave it, and say so by exit 1. (`add` with three is chained: associative.)"""
     path = copy_fixture("arity.lexis.json", tmp_path, "prog.lexis.json")
+    path.write_text(path.read_text(encoding="utf-8").replace('"add"', '"sub"'), encoding="utf-8")
     original = path.read_bytes()
     r = lexis("fix", "prog.lexis.json", cwd=tmp_path)
     assert path.read_bytes() == original

@@ -80,14 +80,62 @@ def test_flatten_inline_node() -> None:
 
 def test_remove_surplus_inputs() -> None:
     text = program(A + '    {"id": "out", "op": "print", "inputs": ["a", "a", "a"]}')
-    assert quick_fix(text, "LX1002") == program(A + OUT)
+    diags = [d for d in analyze(text).diagnostics if d.code == "LX1002"]
+    titles = [f.title for f in diags[0].fixes]
+    # Dropping references is never offered first: Python's print(a, b, c) comes first.
+    assert titles[0].startswith("Print the 3 values") and titles[-1].startswith("Remove")
+    assert not diags[0].fixes[-1].safe
+    assert quick_fix(text, "LX1002", len(titles) - 1) == program(A + OUT)
+    printed = quick_fix(text, "LX1002", 0)
+    assert '{"id": "out_text", "op": "format", "inputs": ["a", "a", "a"], "value": "{} {} {}"}' in (
+        printed
+    )
+
+
+def test_associative_op_with_too_many_inputs_is_chained_safely() -> None:
+    text = program(A + '    {"id": "s", "op": "add", "inputs": ["a", "a", "a", "a"]},\n' + OUT)
+    result = fix_all(text)
+    assert '{"id": "s_1", "op": "add", "inputs": ["a", "a"]},\n' in result.text
+    assert '{"id": "s_2", "op": "add", "inputs": ["s_1", "a"]},\n' in result.text
+    assert '{"id": "s", "op": "add", "inputs": ["s_2", "a"]},' in result.text
+    assert not [d for d in result.analysis.diagnostics if d.severity.value == "error"]
+
+
+def test_reassignment_is_rebound_not_renamed() -> None:
+    text = program(
+        A + '    {"id": "one", "op": "const", "value": 1},\n'
+        '    {"id": "a", "op": "add", "inputs": ["a", "one"]},\n'
+        '    {"id": "out", "op": "print", "inputs": ["a"]}'
+    )
+    result = fix_all(text)
+    assert '{"id": "a_2", "op": "add", "inputs": ["a", "one"]}' in result.text
+    assert '{"id": "out", "op": "print", "inputs": ["a_2"]}' in result.text
+
+
+def test_dangling_reference_fixes() -> None:
+    # Case only: safe.
+    text = program(A + OUT.replace('["a"]', '["A"]'))
+    assert fix_all(text).text == program(A + OUT)
+    # Singular/plural of a node whose value is otherwise lost: offered first, not applied.
+    nums = '    {"id": "numbers", "op": "const", "value": [1, 2]},\n'
+    text = program(nums + OUT.replace('["a"]', '["number"]'))
+    assert fix_all(text).text == text
+    assert quick_fix(text, "LX1003") == program(nums + OUT.replace('["a"]', '["numbers"]'))
+    assert "LX3001" not in codes(text)  # `numbers` is not "never used": the reference meant it
+    # `sum` is one letter from `sub`: no evidence, so no replacement is offered.
+    sub_node = '    {"id": "sub", "op": "const", "value": 1},\n'
+    text = program(sub_node + OUT.replace('["a"]', '["sum"]'))
+    d = [d for d in analyze(text).diagnostics if d.code == "LX1003"][0]
+    assert [f.title for f in d.fixes] == ["Insert a `const` node `sum` (then give it a value)"]
 
 
 def test_unknown_input_fixes() -> None:
     text = program(A + OUT.replace('["a"]', '["aa"]'))
     assert quick_fix(text, "LX1003", 0) == program(A + OUT)
     inserted = quick_fix(text, "LX1003", 1)
-    assert '{"id": "aa", "op": "const", "value": null},\n    {"id": "out"' in inserted
+    # A placeholder never makes a program clean: without a value, LX1007 remains.
+    assert '{"id": "aa", "op": "const"},\n    {"id": "out"' in inserted
+    assert "LX1007" in codes(inserted)
 
 
 def test_rename_unknown_key_and_duplicate_id() -> None:

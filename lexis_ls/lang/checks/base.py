@@ -28,8 +28,11 @@ class Context:
 
     # What the flow and duplicate checks computed per graph, kept with the analysis so that
     # an edit can update it (lexis_ls/lang/incremental.py) instead of recomputing it.
-    flow: dict[Graph, dict[str, Any]] = field(default_factory=dict)
+    flow: dict[Graph, Any] = field(default_factory=dict)
     duplicates: dict[Graph, Any] = field(default_factory=dict)
+
+    # Nodes a dangling reference evidently meant (LX1003): not reported as unused (LX3001).
+    meant: set[int] = field(default_factory=set)
 
     _impure_graphs: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     _refs: dict[str, Graph | None] = field(default_factory=dict)

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..diagnostics import Fix, Related, TextEdit, make
+from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, MISSING, Graph, Node
 from ..opcodes import (
     DELAY_MAX_SECONDS,
@@ -17,6 +17,7 @@ from ..opcodes import (
     WIDGET_TYPES,
     ValueRule,
 )
+from ..repair.intent import ASSOCIATIVE_OPS, print_template, reference_candidate
 from ..stdlib import STD_PREFIX
 from ..stdlib import names as std_names
 from ..suggest import did_you_mean, suggestions
@@ -134,6 +135,7 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
         fresh = ctx.fresh_id(graph, f"{nid}_2" if not nid.endswith("_2") else nid, taken)
         taken.add(fresh)
         prev_span = previous.id_span()
+        fix = _rebind_fix(graph, node, nid, fresh)
         ctx.add(
             make(
                 "LX1004",
@@ -144,11 +146,37 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 related=[
                     Related(prev_span.start, prev_span.end, f"first definition of {json_text(nid)}")
                 ],
-                fixes=[
-                    Fix(f"Rename to `{fresh}`", (TextEdit(span.start, span.end, json_text(fresh)),))
-                ],
+                fixes=[fix],
             )
         )
+
+
+def _rebind_fix(graph: Graph, node: Node, nid: str, fresh: str) -> Fix:
+    """Rename a second definition of ``nid`` to ``fresh`` and rebind the references that come
+    after it (up to the next definition, whose own inputs included) to the new id: the reading
+    of ``x = f(x)`` as re-assignment. Its own inputs keep naming the earlier ``x``."""
+    span = node.id_span()
+    edits = [TextEdit(span.start, span.end, json_text(fresh))]
+    later = [n for n in graph.nodes if n.index > node.index]
+    next_def = next((n for n in later if n.id == nid), None)
+    stop = next_def.index if next_def is not None else len(graph.nodes) + 1
+    for consumer in graph.consumers.get(nid, ()):
+        if node.index < consumer.index <= stop:
+            for k, i in enumerate(consumer.inputs):
+                if i == nid:
+                    s = consumer.input_span(k)
+                    edits.append(TextEdit(s.start, s.end, json_text(fresh)))
+    reassigned = nid in node.inputs
+    if len(edits) == 1:
+        # Nothing refers to it after the second definition: renaming it changes no value.
+        return Fix(f"Rename to `{fresh}`", tuple(edits), safe=True)
+    moved = len(edits) - 1
+    return Fix(
+        f"Rename to `{fresh}` and use it in the {moved} later reference{'s' if moved > 1 else ''}",
+        tuple(edits),
+        safe=reassigned,  # `x = f(x)`: evidently a re-assignment
+        evidence=Evidence.LIKELY,
+    )
 
 
 # --- op ----------------------------------------------------------------------------------
@@ -211,7 +239,7 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
         else:
             span = node.op_span()
             start, end = span.start, span.end
-        fixes = []
+        fixes = _arity_fixes(ctx, graph, node, array) if array is not None else []
         if array is not None and op.arity.max is not None and count > op.arity.max:
             keep = op.arity.max
             if keep == 0:
@@ -220,7 +248,13 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
                 edit = TextEdit(array.items[keep - 1].end, array.items[-1].end, "")
             surplus = count - keep
             fixes.append(
-                Fix(f"Remove the {surplus} surplus input{'s' if surplus > 1 else ''}", (edit,))
+                Fix(
+                    f"Remove the {surplus} surplus input{'s' if surplus > 1 else ''}",
+                    (edit,),
+                    # An op that takes no inputs reads none: removing them changes nothing.
+                    safe=keep == 0 and _all_downstream(graph, node),
+                    evidence=Evidence.DROPS,
+                )
             )
         got = f"got {count}" if member is not None else "got none (no `inputs`)"
         params = f" ({op.signature()})" if op.params else ""
@@ -236,21 +270,103 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
         )
 
 
+def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[Fix]:
+    """Function-call arity: `add(a, b, c)` as a chain; `print(a, b)` through `format`."""
+    op = node.op or ""
+    items = array.items
+    count = len(items)
+    if not all(isinstance(i, str) for i in node.inputs) or count != len(node.inputs):
+        return []
+    nid = node.id or op
+    if op in ASSOCIATIVE_OPS and count > 2:
+        taken: set[str] = set()
+        texts: list[str] = []
+        prev = node.inputs[0]
+        for k in range(1, count - 1):
+            step = ctx.fresh_id(graph, f"{nid}_{k}", taken)
+            taken.add(step)
+            texts.append(node_text({"id": step, "op": op, "inputs": [prev, node.inputs[k]]}))
+            prev = step
+        insert = insert_before_element(ctx.text, node.syntax, texts[0])
+        sep = insert.new_text[len(texts[0]) :]
+        return [
+            Fix(
+                f"Chain `{op}` over the {count} inputs",
+                (
+                    TextEdit(node.syntax.start, node.syntax.start, sep.join(texts) + sep),
+                    TextEdit(array.start, array.end, json_text([prev, node.inputs[-1]])),
+                ),
+                safe=True,  # associative: one grouping is as good as another
+            )
+        ]
+    if op == "print" and count > 1:
+        text_id = ctx.fresh_id(graph, f"{nid}_text")
+        new = node_text(
+            {
+                "id": text_id,
+                "op": "format",
+                "inputs": list(node.inputs),
+                "value": print_template(count),
+            }
+        )
+        return [
+            Fix(
+                f"Print the {count} values separated by spaces (through `format`)",
+                (
+                    insert_before_element(ctx.text, node.syntax, new),
+                    TextEdit(array.start, array.end, json_text([text_id])),
+                ),
+                evidence=Evidence.LIKELY,
+            )
+        ]
+    return []
+
+
+def _all_downstream(graph: Graph, node: Node) -> bool:
+    """Every input of ``node`` is a node that (transitively) consumes ``node``: back-edges."""
+    if node.id is None or not node.inputs:
+        return False
+    downstream: set[str] = set()
+    stack = [node.id]
+    while stack:
+        for consumer in graph.consumers.get(stack.pop(), ()):
+            if consumer.id is not None and consumer.id not in downstream:
+                downstream.add(consumer.id)
+                stack.append(consumer.id)
+    return all(isinstance(i, str) and i in downstream for i in node.inputs)
+
+
 def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str) -> None:
     span = node.input_span(index)
     candidates = [i for i in graph.by_id if i != node.id]
-    options = suggestions(name, candidates) if len(candidates) < 20000 else []
-    fixes = [
-        Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),))
-        for o in options[:1]
-    ]
-    array = graph.array
-    if array is not None and ID_PATTERN.fullmatch(name):
-        new = node_text({"id": name, "op": "const", "value": None})
+    small = len(candidates) < 20000
+    options = suggestions(name, candidates) if small else []
+    fixes: list[Fix] = []
+    meant = (
+        reference_candidate(name, candidates, lambda i: _unused(ctx, graph, i)) if small else None
+    )
+    if meant is not None:
+        ctx.meant.add(id(graph.by_id[meant.name]))
+        if meant.name in options:
+            options.remove(meant.name)
+        options.insert(0, meant.name)
         fixes.append(
             Fix(
-                f"Insert a `const` node `{name}`",
+                f"Replace with `{meant.name}`",
+                (TextEdit(span.start, span.end, json_text(meant.name)),),
+                safe=meant.evidence is Evidence.CERTAIN,
+                evidence=meant.evidence,
+            )
+        )
+    array = graph.array
+    if array is not None and ID_PATTERN.fullmatch(name):
+        # A placeholder: without a `value` it leaves LX1007 until the author writes one.
+        new = node_text({"id": name, "op": "const"})
+        fixes.append(
+            Fix(
+                f"Insert a `const` node `{name}` (then give it a value)",
                 (insert_before_element(ctx.text, node.syntax, new),),
+                evidence=Evidence.PLACEHOLDER,
             )
         )
     message = f"input {json_text(name)} of {node.label} refers to no node in {graph.label}"
@@ -266,6 +382,14 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
         hints.append("inside a subgraph, values from outside arrive through `input_port` nodes")
     hints.append("inputs name the ids of nodes in the same graph")
     ctx.add(make("LX1003", span.start, span.end, message, *hints, fixes=fixes))
+
+
+def _unused(ctx: Context, graph: Graph, nid: str) -> bool:
+    """Nothing consumes node ``nid`` and it has no effect: its value is lost."""
+    n = graph.by_id.get(nid)
+    if n is None or nid in graph.consumers or n.op in ("input_port", "output_port"):
+        return False
+    return not ctx.node_impurity(n)[0]
 
 
 def _inline_object(ctx: Context, graph: Graph, node: Node, index: int) -> None:

@@ -32,7 +32,7 @@ def _unused_nodes(ctx: Context, graph: Graph) -> None:
         op = node.op
         if op is None or op not in OPCODES or op in _SINKS or node.skip or node.id is None:
             continue
-        if node.id in consumers or ctx.node_impurity(node)[0]:
+        if node.id in consumers or id(node) in ctx.meant or ctx.node_impurity(node)[0]:
             continue
         if graph.by_id.get(node.id) is not node:
             continue  # a duplicate id (LX1004)
@@ -143,10 +143,16 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
             first_with[key] = node
             continue
         more.setdefault(key, []).append(node)
-        if node.op == "output_port":
-            continue  # two ports with one number are LX1009's
-        report_duplicate(ctx, graph, node, earlier)
+        if reportable(node):
+            report_duplicate(ctx, graph, node, earlier)
     ctx.duplicates[graph] = DuplicateState(key_of, interned, first_with, more)
+
+
+def reportable(node: Node) -> bool:
+    """A later member of a key class is reported as a duplicate (LX3002): not a port (two
+    ports with one number are LX1009's), nor a `const` (equal constants are not duplicated
+    work). Both still have keys: the nodes computing from equal constants are duplicates."""
+    return node.op != "output_port" and node.op != "const"
 
 
 def report_duplicate(ctx: Context, graph: Graph, node: Node, earlier: Node) -> None:

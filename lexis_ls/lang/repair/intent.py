@@ -1,0 +1,92 @@
+"""Intent recovery for graph mistakes: what a dangling reference, a re-assigned id or a
+function-call arity most likely meant (DIAGNOSTICS.md, "Fix safety").
+
+Pure knowledge and scoring; the checks (``checks/graph.py``) turn the answers into fixes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..diagnostics import Evidence
+from ..suggest import distance
+from .policy import clear_winner, substitution_is_evidence
+
+# Ops whose result does not depend on how their inputs are grouped: `add(a, b, c)` can only mean
+# `add(add(a, b), c)`, so rewriting it as a chain is safe. (`sub`, `div`, `power` are not.)
+ASSOCIATIVE_OPS = frozenset({"add", "mul", "and", "or"})
+
+# Ops that other languages call with any number of arguments and print them separated by a
+# space (Python's print, console.log): `print(a, b)` means print("{} {}" of a and b).
+VARIADIC_PRINT_OPS = frozenset({"print"})
+
+
+def normalise_name(name: str) -> str:
+    """Case and style do not matter: `totalSum`, `total_sum`, `Total-Sum` are one name."""
+    return re.sub(r"[_\-.\s]+", "", name).lower()
+
+
+def _number_forms(name: str) -> set[str]:
+    """Singular and plural spellings of ``name`` (`number` <-> `numbers`, `box` <-> `boxes`,
+    `entry` <-> `entries`)."""
+    n = name.lower()
+    forms = {n + "s", n + "es"}
+    if n.endswith("ies"):
+        forms.add(n[:-3] + "y")
+    if n.endswith("es"):
+        forms.add(n[:-2])
+    if n.endswith("s"):
+        forms.add(n[:-1])
+    if n.endswith("y"):
+        forms.add(n[:-1] + "ies")
+    forms.discard(n)
+    return {normalise_name(f) for f in forms}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    evidence: Evidence  # CERTAIN: safe; LIKELY: offered
+    why: str
+
+
+def reference_candidate(
+    name: str, ids: Iterable[str], unused: Callable[[str], bool]
+) -> Candidate | None:
+    """The node id a dangling reference ``name`` meant, when the evidence points at one.
+
+    Case or style only (`Total` for `total`): certain. A singular/plural form or a close
+    spelling, clearly ahead of the next candidate: likely; a candidate whose value nobody uses
+    gains (a dangling reference and an unused node of a matching name are one mistake).
+    """
+    pool = [i for i in ids if i != name]
+    norm = normalise_name(name)
+    same = [i for i in pool if normalise_name(i) == norm]
+    if len(same) == 1:
+        return Candidate(same[0], Evidence.CERTAIN, "differs only in case or style")
+    if len(same) > 1:
+        return None
+    forms = _number_forms(name)
+    limit = max(1, min(3, len(name) // 3))
+    scored: list[tuple[float, Candidate]] = []
+    for i in pool:
+        ni = normalise_name(i)
+        if ni in forms:
+            score, why = 3.0, "singular/plural"
+        else:
+            d = distance(norm, ni, limit)
+            if d > limit or not substitution_is_evidence(name, i):
+                continue
+            score, why = 3.0 - d, "a close spelling"
+        if unused(i):
+            score += 1.0
+            why += " of a node whose value is never used"
+        scored.append((score, Candidate(i, Evidence.LIKELY, why)))
+    return clear_winner(scored)
+
+
+def print_template(count: int) -> str:
+    """The `format` template that prints ``count`` values as Python's print does."""
+    return " ".join(["{}"] * count)
