@@ -332,6 +332,7 @@ _SQUOTE_ESCAPE = re.compile(r"\\'|\\.|\"")
 _ROOT_LINE = re.compile(r"^[ \t]*\{", re.M)
 # Leading text that is JSON content, not prose: a key and its colon.
 _LOOKS_LIKE_MEMBERS = re.compile(r'"[ \t]*:|^[ \t]*[A-Za-z_][\w-]*[ \t]*:[ \t]*["\[{0-9]', re.M)
+_BLANK_OR_COMMENTS = re.compile(r"(?:[ \t\r\n]|//[^\r\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 _STRING_END = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 _FOREIGN_LITERALS = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
@@ -715,7 +716,7 @@ class _Parser:
         the value at ``start``: they are on separate lines, with only whitespace between, and no
         error ran into the first one (an unterminated string ends at its line end too)."""
         between = self.text[prev_end:start]
-        if "\n" not in between or between.strip(" \t\r\n"):
+        if "\n" not in between or not _BLANK_OR_COMMENTS.fullmatch(between):
             return False
         last = self.errors[-1] if self.errors else None
         return last is None or last.end < prev_end or last.kind != ""

@@ -133,3 +133,63 @@ def test_crlf_and_cr_line_breaks() -> None:
     b = text.index('"b"')
     assert index.position(b).line == 2 and index.position(b).character == 0
     assert index.line_text(1) == '"a": 1,'
+
+
+# --- recovery of the mistakes language models make (lang/repair/jsontext.py repairs them) ---
+
+
+def test_single_quoted_strings_are_read_as_the_strings_they_mean() -> None:
+    text = """{'spec': 'it\\'s "x"', "n": ['a', 'b']}"""
+    result = parse(text)
+    assert [e.kind for e in result.errors] == ["single_quote"] * 4
+    assert result.root is not None and result.root.value == {"spec": 'it\'s "x"', "n": ["a", "b"]}
+    root = result.root
+    assert isinstance(root, JObject)
+    key = root.members[0].key
+    assert text[key.start : key.end] == "'spec'"
+
+
+def test_python_literals_are_read_as_json_literals() -> None:
+    result = parse('{"a": None, "b": True, "c": False, "d": undefined}')
+    assert [e.kind for e in result.errors] == ["literal"] * 4
+    assert result.root is not None
+    assert result.root.value == {"a": None, "b": True, "c": False, "d": None}
+
+
+def test_root_is_found_after_prose_and_a_fence() -> None:
+    text = 'Here is the program:\n\n```json\n{"a": 1}\n```\nIt prints 1.\n'
+    result = parse(text)
+    assert result.root is not None and result.root.value == {"a": 1}
+    assert result.root.start == text.index("{")
+    assert [(e.kind, text[e.start : e.end]) for e in result.errors] == [
+        ("prose", "Here is the program:\n\n```json"),
+        ("trailing", "```\nIt prints 1."),
+    ]
+
+
+def test_every_comment_is_reported_even_next_to_other_errors() -> None:
+    text = '{"a": 1, // one\n// two\n"b": [1,], /* three */ "c": 2}'
+    kinds = [e.kind for e in parse(text).errors]
+    assert kinds == ["comment", "comment", "trailing_comma", "comment"]
+
+
+def test_stray_closers_are_skipped() -> None:
+    result = parse('{"a": [{"b": 1}}, {"c": 2}], "d": [1]], "e": 3}')
+    assert [e.kind for e in result.errors] == ["stray_closer", "stray_closer"]
+    assert result.root is not None
+    assert result.root.value == {"a": [{"b": 1}, {"c": 2}], "d": [1], "e": 3}
+
+
+def test_cut_off_output_records_the_open_containers() -> None:
+    text = '{\n  "nodes": [\n    {"id": "a"},\n'
+    (error,) = parse(text).errors
+    assert error.kind == "truncated" and error.opened == (0, text.index("["))
+
+
+def test_missing_comma_between_lines_records_where_it_goes() -> None:
+    text = '[\n  "a"\n  "b"\n  "c"\n]'
+    errors = parse(text).errors
+    assert [(e.kind, e.anchor) for e in errors] == [
+        ("missing_comma", text.index('"a"') + 3),
+        ("missing_comma", text.index('"b"') + 3),
+    ]
