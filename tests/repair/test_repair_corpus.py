@@ -50,19 +50,15 @@ KNOWN_CLEAN_BUT_WRONG: set[tuple[str, str]] = {
     # The stray `]` is deleted together with the final newline after it (a byte not asked for).
     ("json/minified_trailing_comma_stray", "fix"),
     ("json/minified_trailing_comma_stray", "quickfix"),
-    # `sum` -> `sub` offered first: a one-letter substitution in a short name is no evidence.
-    ("names/sum_for_add", "quickfix"),
-    ("names/pythagoras_one_line", "quickfix"),
-    ("keys/operation_and_sum", "quickfix"),
-    ("types/numeric_string_and_sum_name", "quickfix"),
-    # `std:sum` -> `std:sub`, the same trap in a stdlib reference.
-    ("names/std_sum_reduce", "quickfix"),
-    # `std:is_even` -> `std:is_seq` although the program defines the subgraph `is_even`.
-    ("names/std_prefix_on_local", "quickfix"),
-    # Ambiguous cases made clean: `square` -> `std:square` while the program defines
-    # `square_plus_one`; `sub` with three inputs cut to two (dropping a reference first).
+    # Ambiguous: `square` -> `std:square` (a "missing std: prefix") although the program defines
+    # `square_plus_one`, the subgraph the author meant.
+    ("names/local_abbrev_std_trap", "fix"),
     ("names/local_abbrev_std_trap", "quickfix"),
-    ("graph/sub_three_inputs", "quickfix"),
+    # The names are repaired right, but `take`'s count is the string "3": no diagnostic for it
+    # (see KNOWN_NO_ERROR types/take_count_string), so the program checks clean and prints an
+    # error value.
+    ("names/big_text_stats", "fix"),
+    ("names/big_text_stats", "quickfix"),
 }
 
 # Broken programs with no error diagnostic today: misnamed keys are read as the right key with an
