@@ -41,7 +41,7 @@ class Analysis:
     # progress): reanalyze() must then not consume it and analyses the new text in full.
     pinned: bool = False
     # Per-graph results of the flow and duplicate checks, which an edit updates in place.
-    _flow: dict[Graph, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _flow: dict[Graph, Any] = field(default_factory=dict, repr=False)
     _duplicates: dict[Graph, Any] = field(default_factory=dict, repr=False)
 
     @property

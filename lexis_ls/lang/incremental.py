@@ -32,8 +32,11 @@ reused and updated *in place* (the old analysis is consumed: do not use it after
    they replace are removed (every other finding is kept, its offsets moved):
 
    - the node's own value checks (LX1007 value rules and configs, LX1013 templates);
-   - constant flow (LX1015) for the node and, in schedule order, every node downstream of it
-     whose abstract value changed (the flow state of each graph is kept with the analysis);
+   - constant flow for the node and, in schedule order, every node downstream of it whose
+     abstract value changed (the flow state of each graph is kept with the analysis); then
+     LX1015 for every node evaluated again and every origin of an error whose report read one
+     of them (its severity follows where the error value goes, its fixes read the other
+     consumers of a constant: the flow state records, per origin, the nodes it read);
    - the constant URL checks (LX2005-LX2007) of the network nodes that read the node (a URL
      ``const``) or whose config it is (a network node);
    - duplicate computations (LX3002): the structural keys of the node and of the nodes
@@ -51,6 +54,7 @@ Fall-back conditions (a full analysis runs):
 - after the edit the node is not one valid object ending where it did, or its keys, id, op or
   inputs changed, or its shape is not clean (unknown keys, wrong types: the shape checks read
   the whole node);
+- the edited node's text, before or after, has a surrogate escape (LX0008 reads the text);
 - the node's op takes a subgraph reference (the value is resolved by other checks, the lint of
   unused subgraphs, recursion checks and effects) or is a port (its number is the subgraph's
   signature);
@@ -68,6 +72,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import re
 import traceback
 from bisect import bisect_right, insort
 from collections.abc import Callable, Iterable
@@ -75,9 +80,9 @@ from dataclasses import replace
 
 from .analysis import Analysis, Options, analyze, diagnostic_order
 from .checks.base import Context
-from .checks.flow import flow_node, same_abs, same_value
+from .checks.flow import FlowState, flow_node, report_origin, same_abs, same_value
 from .checks.graph import check_value, value_checked
-from .checks.lint import DuplicateState, keyed, node_key, report_duplicate
+from .checks.lint import DuplicateState, keyed, node_key, report_duplicate, reportable
 from .checks.security import NETWORK_OPS, check_url_source, url_source
 from .diagnostics import Diagnostic, Related, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
@@ -92,6 +97,7 @@ __all__ = ["reanalyze"]
 _WHITESPACE = frozenset(" \t\r\n")
 _URL_CODES = frozenset({"LX2005", "LX2006", "LX2007"})
 _VALUE_CODES = frozenset({"LX1007", "LX1013"})
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # as the LX0008 check finds them
 
 
 class _Fallback(Exception):
@@ -219,6 +225,10 @@ class _Reanalysis:
         new_obj = scan_element(parser, item.start, self.new_text)
         if new_obj is None or new_obj.end != item.end + self.delta:
             raise _Fallback("the edited node is no longer one valid JSON object")
+        if _SURROGATE_ESCAPE.search(old.text, item.start, item.end) or _SURROGATE_ESCAPE.search(
+            self.new_text, new_obj.start, new_obj.end
+        ):
+            raise _Fallback("the edited node has a surrogate escape (LX0008 reads the text)")
         raw = new_obj.value
         if list(raw) != list(node.raw):
             raise _Fallback("the keys of the edited node changed")
@@ -300,25 +310,43 @@ class _Reanalysis:
             check_value(ctx, graph, node)
 
     def _flow(self, ctx: Context, graph: Graph, node: Node, old_op: Span) -> None:
-        state = self.old._flow.get(graph)
+        state: FlowState | None = self.old._flow.get(graph)
         if state is None:
             raise _Fallback("no flow state was kept for the graph")
         position = _positions(graph)
         by_id = graph.by_id
+        values = state.values
+        visited: list[Node] = []
 
         def visit(n: Node) -> bool:
+            before = values.get(n.id) if n.id is not None else None
+            flow_node(n, state, by_id)
+            if n.id is None or by_id.get(n.id) is not n:
+                return False  # not evaluated: nobody reads it
+            visited.append(n)
+            after = values.get(n.id)
+            return before is None or after is None or not same_abs(before, after)
+
+        _downstream(graph, node, position, visit)
+        # Report again every origin among the nodes evaluated again, and every origin whose
+        # report read one of them (its severity, related place or fixes may change); drop
+        # the old findings of those and of the nodes that are no longer origins.
+        again: dict[int, Node] = {id(n): n for n in visited}
+        for n in visited:
+            for origin in state.watchers.get(n.id or "", ()):
+                o = by_id.get(origin)
+                if o is not None:
+                    again[id(o)] = o
+        key = _position_key(position)
+        for n in sorted(again.values(), key=key):
             if n is node:
                 self.drop_exact.add(("LX1015", old_op.start, old_op.end))
             else:
                 self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
-            before = state.get(n.id) if n.id is not None else None
-            flow_node(ctx, n, state, by_id)
-            if n.id is None or by_id.get(n.id) is not n:
-                return False  # not evaluated: nobody reads it
-            after = state.get(n.id)
-            return before is None or after is None or not same_abs(before, after)
-
-        _downstream(graph, node, position, visit)
+            if n.id in state.origins:
+                report_origin(ctx, graph, state, n, position)
+            elif n.id is not None:
+                state.set_deps(n.id, ())
 
     def _network(self, ctx: Context, graph: Graph, node: Node) -> None:
         sources: list[Node] = []
@@ -386,7 +414,7 @@ class _Reanalysis:
 
         for group in members.values():
             for n in group[1:]:
-                if n.op != "output_port":
+                if reportable(n):
                     self.drop_exact.add(("LX3002", *old_id_span(n)))
         key = _position_key(position)
         for n, before, after in moves:
@@ -402,7 +430,7 @@ class _Reanalysis:
             else:
                 state.more.pop(k, None)
             for n in group[1:]:
-                if n.op != "output_port":
+                if reportable(n):
                     report_duplicate(ctx, graph, n, group[0])
 
     def _check_subgraph_hashes(
@@ -421,7 +449,7 @@ class _Reanalysis:
             if name != graph.name and h in own:
                 raise _Fallback("the subgraph shares its hash with another subgraph")
         for n in program.all_nodes():
-            if n.op in SUBGRAPH_REF_OPS and n.value in own:
+            if n.op in SUBGRAPH_REF_OPS and type(n.value) is str and n.value in own:
                 raise _Fallback("a reference names the subgraph by its hash")
 
     # --- the result --------------------------------------------------------------------

@@ -6,16 +6,20 @@ Each case is a pair of files in ``tests/cases/``:
 * ``<name>.expected`` — EVERY finding the analysis must produce, one per line::
 
       LX1002 7:42-7:57 ~ `add` takes 2 inputs, got 3
+      LX1015 8:23-8:28 error ~ division by zero
 
   ``CODE LINE:COL-LINE:COL`` with 1-based lines and columns, columns counted in code points and
-  the end exclusive, optionally followed by `` ~ text`` (more than one allowed, each introduced by
-  `` ~ ``): substrings that must all occur in the message. Blank lines and lines starting with
-  ``#`` are ignored, except a first line ``# options: key=value, ...`` that sets analysis
-  :class:`Options` (``trust_ceiling=2``). A sidecar without findings means "no findings at all".
+  the end exclusive; for the codes whose severity depends on the case (:data:`CASE_SEVERITY`,
+  such as LX1015: error when the error value reaches an effect, else warning) then the
+  severity, which these lines must state; optionally followed by `` ~ text`` (more than one
+  allowed, each introduced by `` ~ ``): substrings that must all occur in the message. Blank
+  lines and lines starting with ``#`` are ignored, except a first line
+  ``# options: key=value, ...`` that sets analysis :class:`Options` (``trust_ceiling=2``). A
+  sidecar without findings means "no findings at all".
 
-The comparison is exact: the sorted list of (code, range) of the analysis must equal the
-expected one, and the given substrings must occur in the messages. A failure prints both lists
-in sidecar format, and the messages the analysis produced.
+The comparison is exact: the sorted list of (code, range[, severity]) of the analysis must equal
+the expected one, and the given substrings must occur in the messages. A failure prints both
+lists in sidecar format, and the messages the analysis produced.
 """
 
 from __future__ import annotations
@@ -41,18 +45,23 @@ SEVERITY: dict[str, str] = {
     **dict.fromkeys(["LX0001", "LX0002", "LX0003", "LX0004", "LX0006", "LX0007", "LX0008"], _E),
     "LX0005": _W,
     **{f"LX10{n:02d}": _E for n in range(1, 15)},
-    "LX1015": _W,
     **dict.fromkeys(["LX2001", "LX2003", "LX2005", "LX2006", "LX2007"], _E),
     **dict.fromkeys(["LX2002", "LX2004", "LX2008", "LX2009"], _W),
     "LX3001": _H,
     "LX3002": _I,
     "LX3003": _W,
 }
+# Codes whose severity depends on the case (DIAGNOSTICS.md "E/W"): each expected finding states
+# its severity, which must be one of these.
+CASE_SEVERITY: dict[str, frozenset[str]] = {"LX1015": frozenset({_E, _W})}
 UNNECESSARY = frozenset({"LX2002", "LX2009", "LX3001", "LX3003"})
 # Codes whose diagnostics must point at another place (DIAGNOSTICS.md: "relatedInformation").
 NEEDS_RELATED = frozenset({"LX1004", "LX1005", "LX3002"})
 
-_LINE = re.compile(r"(?P<code>LX\d{4}) (?P<sl>\d+):(?P<sc>\d+)-(?P<el>\d+):(?P<ec>\d+)(?P<rest>.*)")
+_LINE = re.compile(
+    r"(?P<code>LX\d{4}) (?P<sl>\d+):(?P<sc>\d+)-(?P<el>\d+):(?P<ec>\d+)"
+    r"(?: (?P<severity>error|warning|information|hint)(?= ~ |$))?(?P<rest>.*)"
+)
 _OPTIONS = re.compile(r"#\s*options:\s*(?P<items>.*)")
 
 
@@ -65,10 +74,12 @@ class Finding:
     code: str
     substrings: tuple[str, ...] = ()
     message: str = ""
+    severity: str = ""  # stated (and compared) for the codes of CASE_SEVERITY only
 
     @property
     def key(self) -> str:
-        return f"{self.code} {self.start[0]}:{self.start[1]}-{self.end[0]}:{self.end[1]}"
+        key = f"{self.code} {self.start[0]}:{self.start[1]}-{self.end[0]}:{self.end[1]}"
+        return f"{key} {self.severity}" if self.severity else key
 
 
 @dataclass(frozen=True)
@@ -117,14 +128,24 @@ def parse_expected(path: Path) -> Expectation:
             if not rest.startswith(" ~ "):
                 raise ValueError(f"{where}: after the range, expected ` ~ text`, got {rest!r}")
             substrings = tuple(rest[3:].split(" ~ "))
-        if m.group("code") not in CODES:
-            raise ValueError(f"{where}: unknown code {m.group('code')}")
+        code = m.group("code")
+        if code not in CODES:
+            raise ValueError(f"{where}: unknown code {code}")
+        severity = m.group("severity") or ""
+        if code in CASE_SEVERITY and severity not in CASE_SEVERITY[code]:
+            raise ValueError(
+                f"{where}: state the severity of {code} after the range "
+                f"({' or '.join(sorted(CASE_SEVERITY[code]))})"
+            )
+        if code not in CASE_SEVERITY and severity:
+            raise ValueError(f"{where}: the severity of {code} is fixed: do not state it")
         findings.append(
             Finding(
                 (int(m.group("sl")), int(m.group("sc"))),
                 (int(m.group("el")), int(m.group("ec"))),
-                m.group("code"),
+                code,
                 substrings,
+                severity=severity,
             )
         )
     return Expectation(options, sorted(findings))
@@ -141,6 +162,7 @@ def actual_findings(analysis: Analysis) -> list[Finding]:
                 (end.line + 1, end.character + 1),
                 d.code,
                 message=d.message,
+                severity=d.severity.value if d.code in CASE_SEVERITY else "",
             )
         )
     return sorted(out)
@@ -227,6 +249,10 @@ def test_case_diagnostics_are_complete(name: str) -> None:
             problems.append(f"{where}: no hint")
         if d.code in SEVERITY and d.severity.value != SEVERITY[d.code]:
             problems.append(f"{where}: severity {d.severity.value}, table says {SEVERITY[d.code]}")
+        if d.code in CASE_SEVERITY and d.severity.value not in CASE_SEVERITY[d.code]:
+            problems.append(f"{where}: severity {d.severity.value} is not allowed for {d.code}")
+        if d.code not in SEVERITY and d.code not in CASE_SEVERITY:
+            problems.append(f"{where}: no severity in the tables for {d.code}")
         if d.unnecessary != (d.code in UNNECESSARY):
             problems.append(f"{where}: Unnecessary tag is {d.unnecessary}")
         if d.code in NEEDS_RELATED and not d.related:

@@ -42,6 +42,9 @@ VALUES = [
     "null",
     '""',
     '"x"',
+    '"5"',
+    '"2.5"',
+    "false",
     '"n = {}"',
     '"{} {}"',
     '"{"',
@@ -101,8 +104,29 @@ _OPS: dict[str, int] = {  # op -> number of inputs
     "http_get": 1,
     "param": 0,
     "subgraph_call": 1,
+    "try_or": 2,
+    "is_error": 1,
+    "comment": 1,
+    "gt": 2,
+    "get": 2,
+    "range": 2,
 }
-_SMALL_VALUES = [0, 1, 2, -1, 2.5, "a", "{}", "https://example.com/", "http://10.0.0.1/", [1, 2]]
+_SMALL_VALUES = [
+    0,
+    1,
+    2,
+    -1,
+    2.5,
+    True,
+    False,
+    "a",
+    "5",
+    "2.5",
+    "{}",
+    "https://example.com/",
+    "http://10.0.0.1/",
+    [1, 2],
+]
 
 
 @st.composite
@@ -265,11 +289,13 @@ PROGRAM = """{
     {"id": "a", "op": "const", "value": 4},
     {"id": "b", "op": "const", "value": 2},
     {"id": "q", "op": "div", "inputs": ["a", "b"]},
+    {"id": "r", "op": "div", "inputs": ["b", "b"]},
     {"id": "url", "op": "const", "value": "https://example.com/x"},
     {"id": "get", "op": "http_get", "inputs": ["url"], "value": {"timeout": 5}},
     {"id": "show", "op": "format", "inputs": ["q"], "value": "q = {}"},
     {"id": "out", "op": "print", "inputs": ["show"]},
-    {"id": "p2", "op": "print", "inputs": ["get"]}
+    {"id": "p2", "op": "print", "inputs": ["get"]},
+    {"id": "p3", "op": "print", "inputs": ["r"]}
   ]
 }
 """
@@ -287,7 +313,7 @@ def _edit_value(analysis: Analysis, nid: str, new: str) -> Analysis:
     [
         ("b", "0", {"LX1015"}),  # division by zero: flow downstream
         ("b", "3", set()),
-        ("a", "2", {"LX3002"}),  # the same as b: a duplicate
+        ("a", "2", {"LX3002"}),  # `q` then computes what `r` does (equal consts are no finding)
         ("url", '"http://example.com/"', {"LX2006"}),
         ("get", '{"allow_http": true}', set()),
         ("url", '"https://evil.org/"', {"LX2005"}),
@@ -306,6 +332,52 @@ def test_a_chain_of_value_edits_stays_incremental() -> None:
     for nid, new in [("b", "0"), ("a", "2"), ("b", "2"), ("url", '"https://evil.org/"')]:
         analysis = _edit_value(analysis, nid, new)
         assert analysis.incremental == "value", analysis.fallback
+
+
+REACH_PROGRAM = """{
+  "spec": "lexis-0.1.0",
+  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
+  "nodes": [
+    {"id": "a", "op": "const", "value": 4},
+    {"id": "z", "op": "const", "value": 0},
+    {"id": "q", "op": "div", "inputs": ["a", "z"]},
+    {"id": "c", "op": "const", "value": false},
+    {"id": "pick", "op": "select", "inputs": ["c", "q", "a"]},
+    {"id": "s", "op": "const", "value": "5"},
+    {"id": "t", "op": "add", "inputs": ["s", "a"]},
+    {"id": "w", "op": "const", "value": 1},
+    {"id": "g", "op": "gt", "inputs": ["s", "w"]},
+    {"id": "all", "op": "sequence", "inputs": ["pick", "t", "g"]},
+    {"id": "out", "op": "print", "inputs": ["all"]}
+  ]
+}
+"""
+
+
+def _lx1015(analysis: Analysis, nid: str) -> Any:
+    span = analysis.program.main.by_id[nid].op_span()
+    found = [d for d in analysis.diagnostics if d.code == "LX1015" and d.start == span.start]
+    return found[0] if found else None
+
+
+def test_value_edits_update_what_lx1015_reads_downstream() -> None:
+    """The severity of an LX1015 and its fixes read nodes that are not downstream of it (the
+    condition of a `select` it flows into, the other consumers of a constant its fix edits):
+    an edit there reports it again, on the fast path."""
+    analysis = analyze(REACH_PROGRAM)
+    assert _lx1015(analysis, "q").severity.value == "warning"
+    assert _lx1015(analysis, "t").fixes[0].safe
+    analysis = _edit_value(analysis, "c", "true")  # the branch of `q` is now chosen
+    assert analysis.incremental == "value", analysis.fallback
+    assert _lx1015(analysis, "q").severity.value == "error"
+    analysis = _edit_value(analysis, "w", '"x"')  # `g` compares strings: "5" must stay one
+    assert analysis.incremental == "value", analysis.fallback
+    assert _lx1015(analysis, "t").fixes == ()
+    analysis = _edit_value(analysis, "w", "2")
+    analysis = _edit_value(analysis, "c", "false")
+    assert analysis.incremental == "value", analysis.fallback
+    assert _lx1015(analysis, "q").severity.value == "warning"
+    assert _lx1015(analysis, "t").fixes[0].safe
 
 
 def test_other_fast_paths() -> None:

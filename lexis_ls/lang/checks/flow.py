@@ -3,17 +3,35 @@
 Each node gets an abstract value: a known constant, a set of possible types, "certainly an error
 value", or unknown. Walking each graph in schedule order, a node whose inputs make an error value
 certain (a division by a constant 0, ``sqrt`` of a negative constant, ``add`` of a string, an
-index past the end of a constant list, ...) is reported once; the nodes downstream of it, which
-merely propagate that error, are not (no cascades).
+index past the end of a constant list, ...) is an *origin*, reported once; the nodes downstream
+of it, which merely propagate that error, are not (no cascades).
+
+Severity (DIAGNOSTICS.md, LX1015): an error when the error value certainly reaches an effect
+(``print``, ``write_file``, a network op, ``gui_render``) or an ``output_port`` of a subgraph,
+along a path on which every node passes the error value on unchanged (every op that propagates
+errors, ``comment``, the chosen branch of a ``select`` whose condition is constant, the
+fallback of a ``try_or`` whose first input is certainly an error); a warning otherwise.
+
+Fixes: a numeric string constant becomes a number when every consumer of it needs a number
+(safe); ``get`` with a constant integer key on a list becomes ``index`` (safe when the input is
+certainly a list, offered otherwise).
+
+The report of an origin reads the abstract values of the nodes downstream of it (and of the
+other consumers of a constant its fix edits): :class:`FlowState` keeps, per origin, which nodes
+those are, so that an edit (``lexis_ls/lang/incremental.py``) reports again exactly the origins
+whose findings may change.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import Severity, make
+from ..diagnostics import Fix, Related, Severity, TextEdit, make
 from ..model import MISSING, Graph, Node, schedule
 from ..opcodes import NON_PROPAGATING_OPS, OPCODES
 from ..values import is_number, lexis_equal, parse_number, to_str, truthy, type_name
@@ -96,33 +114,107 @@ class _Certain(Exception):
     """Raised by a rule when the node will certainly produce an error value."""
 
 
+# Where an error value that reaches it does harm (DIAGNOSTICS.md, LX1015): effects, and the
+# results of a subgraph.
+EFFECT_SINKS = frozenset(
+    {"print", "write_file", "http_get", "http_post", "http_request", "gui_render"}
+)
+_SINKS = EFFECT_SINKS | {"output_port"}
+
+# Input positions at which an op needs a number whatever its other inputs are (a string there
+# is certainly an error): op -> positions (None: every position).
+_NEEDS_NUMBER: dict[str, tuple[int, ...] | None] = {
+    **dict.fromkeys(["add", "sub", "mul", "div", "mod", "power", "range"], None),
+    **dict.fromkeys(["floor", "ceil", "sqrt"], (0,)),
+    "round": (0, 1),
+    "index": (1,),
+    "take": (1,),
+    "drop": (1,),
+    "slice": (1, 2),
+}
+# A JSON number, exactly (what the numeric-string fix writes back without its quotes).
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+@dataclass(eq=False)
+class FlowState:
+    """What the flow check computed for one graph (kept for incremental updates)."""
+
+    values: dict[str, Abs] = field(default_factory=dict)  # node id -> abstract value
+    origins: dict[str, str] = field(default_factory=dict)  # node id -> why its error is certain
+    deps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # origin -> nodes read
+    watchers: dict[str, set[str]] = field(default_factory=dict)  # node -> origins reading it
+
+    def set_deps(self, origin: str, read: Iterable[str]) -> None:
+        """Records the nodes the report of ``origin`` read (none: it is no origin now)."""
+        for nid in self.deps.pop(origin, ()):
+            watching = self.watchers.get(nid)
+            if watching is not None:
+                watching.discard(origin)
+                if not watching:
+                    del self.watchers[nid]
+        read = tuple(read)
+        if read:
+            self.deps[origin] = read
+            for nid in read:
+                self.watchers.setdefault(nid, set()).add(origin)
+
+
 def check_flow(ctx: Context) -> None:
     for graph in ctx.program.graphs:
-        ctx.flow[graph] = _flow_graph(ctx, graph)
+        state = _flow_graph(graph)
+        ctx.flow[graph] = state
+        if state.origins:
+            position = positions(graph)
+            for node in sorted(
+                (graph.by_id[nid] for nid in state.origins), key=position_key(position)
+            ):
+                report_origin(ctx, graph, state, node, position)
 
 
-def _flow_graph(ctx: Context, graph: Graph) -> dict[str, Abs]:
-    """The abstract value of every scheduled node of ``graph`` (kept for incremental updates:
-    see ``lexis_ls/lang/incremental.py``)."""
+def _flow_graph(graph: Graph) -> FlowState:
+    """The abstract value of every scheduled node of ``graph``, and the origins of errors."""
     order, _ = schedule(graph)
-    state: dict[str, Abs] = {}  # node id -> abstract value (ids resolve to their first node)
+    state = FlowState()
     by_id = graph.by_id
     for node in order:
-        flow_node(ctx, node, state, by_id)
+        flow_node(node, state, by_id)
     return state
 
 
-def flow_node(ctx: Context, node: Node, state: dict[str, Abs], by_id: dict[str, Node]) -> None:
+def positions(graph: Graph) -> dict[int, int] | None:
+    """Schedule positions by ``id(node)``; None when the schedule is document order (then a
+    node's position is its ``index``). Stuck nodes (cycles) have no position."""
+    order, stuck = schedule(graph)
+    if not stuck and order == graph.nodes:
+        return None
+    return {id(n): k for k, n in enumerate(order)}
+
+
+def position_key(position: dict[int, int] | None) -> Callable[[Node], int]:
+    if position is None:
+        return _index_of
+    return lambda n: position[id(n)]
+
+
+def _index_of(node: Node) -> int:
+    return node.index
+
+
+def flow_node(node: Node, state: FlowState, by_id: dict[str, Node]) -> None:
     """Evaluates one node from the abstract values of its inputs in ``state``: sets its own
-    value there and reports LX1015 when an error value is certain."""
+    value there, and records it as an origin when an error value is certain (it is reported
+    by :func:`report_origin` once the values downstream are known)."""
     op = node.op
     nid = node.id
     if nid is None or by_id.get(nid) is not node:
         return  # nobody can refer to it, and findings on it are the id checks' business
+    values = state.values
+    state.origins.pop(nid, None)
     if op is None or node.skip or op not in OPCODES:
-        state[nid] = UNKNOWN
+        values[nid] = UNKNOWN
         return
-    args = [state.get(i, UNKNOWN) if type(i) is str else UNKNOWN for i in node.inputs]
+    args = [values.get(i, UNKNOWN) if type(i) is str else UNKNOWN for i in node.inputs]
     error = known = False
     if args:
         known = True
@@ -132,28 +224,218 @@ def flow_node(ctx: Context, node: Node, state: dict[str, Abs], by_id: dict[str, 
             if not a.known:
                 known = False
     if error and op not in NON_PROPAGATING_OPS and op != "select":
-        state[nid] = ERROR
+        values[nid] = ERROR
         return
     if op not in _EVALUATED and not known:
-        state[nid] = _RESULT_ABS.get(op, UNKNOWN)  # nothing to learn: just its type
+        values[nid] = _RESULT_ABS.get(op, UNKNOWN)  # nothing to learn: just its type
         return
     try:
-        state[nid] = _evaluate(node, op, args)
+        values[nid] = _evaluate(node, op, args)
     except _Certain as why:
-        state[nid] = ERROR
-        span = node.op_span()
+        values[nid] = ERROR
+        state.origins[nid] = str(why)
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
+        values[nid] = UNKNOWN
+
+
+def report_origin(
+    ctx: Context, graph: Graph, state: FlowState, node: Node, position: dict[int, int] | None
+) -> None:
+    """LX1015 on ``node``, an origin of ``state``: its severity from where the error value
+    goes, and its fixes."""
+    nid = node.id
+    op = node.op
+    assert nid is not None and op is not None
+    read: set[str] = set()
+    sink = _reaches(graph, state, node, position, read)
+    fixes = _fixes(ctx, graph, state, node, read)
+    read.discard(nid)
+    state.set_deps(nid, read)
+    span = node.op_span()
+    message = f"{node.label} (`{op}`) will always produce an error value: {state.origins[nid]}"
+    if sink is None:
         ctx.add(
             make(
                 "LX1015",
                 span.start,
                 span.end,
-                f"{node.label} (`{op}`) will always produce an error value: {why}",
+                message,
                 "the error value flows to every node that uses this one; fix the inputs or catch it with `try_or`",
+                fixes=fixes,
                 severity=Severity.WARNING,
             )
         )
-    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
-        state[nid] = UNKNOWN
+        return
+    where = _sink_phrase(sink)
+    s_span = sink.op_span()
+    ctx.add(
+        make(
+            "LX1015",
+            span.start,
+            span.end,
+            f"{message}, and the error value reaches {where}",
+            f"every node on the way passes the error value on unchanged, so {where} gets it on every run: "
+            "fix the inputs, or catch the error with `try_or` before it gets there",
+            related=[
+                Related(
+                    s_span.start, s_span.end, f"the error value of {node.label} reaches {where}"
+                )
+            ],
+            fixes=fixes,
+            severity=Severity.ERROR,
+        )
+    )
+
+
+def _sink_phrase(sink: Node) -> str:
+    if sink.op == "output_port":
+        return f"the output port {json_text(sink.value)} at node {sink.label}"
+    return f"`{sink.op}` at node {sink.label}"
+
+
+def _passes(consumer: Node, k: int, values: dict[str, Abs], by_id: dict[str, Node]) -> bool:
+    """The error value arriving at input ``k`` of ``consumer`` certainly comes out of it
+    unchanged (or, for a sink, certainly arrives there)."""
+    cid = consumer.id
+    if cid is None or by_id.get(cid) is not consumer:
+        return False
+    result = values.get(cid)
+    if result is None or not result.error:
+        return False
+    op = consumer.op
+    if op == "select":
+        if k == 0:
+            return True
+        cond = consumer.inputs[0]
+        c = values.get(cond) if type(cond) is str else None
+        return c is not None and c.known and k == (1 if truthy(c.value) else 2)
+    if op == "try_or":
+        return k == 1  # the fallback, when the first input is certainly an error
+    return op not in NON_PROPAGATING_OPS or op == "comment"
+
+
+def _reaches(
+    graph: Graph, state: FlowState, origin: Node, position: dict[int, int] | None, read: set[str]
+) -> Node | None:
+    """The first sink, in schedule order, that the error value of ``origin`` certainly
+    reaches; None when it reaches none. Adds the ids of the nodes it looked at to ``read``."""
+    values = state.values
+    by_id = graph.by_id
+    consumers = graph.consumers
+
+    def pos(n: Node) -> int | None:
+        return n.index if position is None else position.get(id(n))
+
+    start = pos(origin)
+    if start is None:
+        return None
+    heap = [start]
+    waiting: dict[int, Node] = {start: origin}
+    while heap:
+        n = waiting.pop(heapq.heappop(heap))
+        if n is not origin and n.op in _SINKS:
+            return n
+        nid = n.id
+        assert nid is not None
+        for c in consumers.get(nid, ()):
+            if c.id is not None:
+                read.add(c.id)
+            q = pos(c)
+            if q is None or q in waiting:
+                continue
+            if any(i == nid and _passes(c, k, values, by_id) for k, i in enumerate(c.inputs)):
+                if c.op == "output_port" and graph.name is None:
+                    continue  # a port outside a subgraph is LX1009's
+                waiting[q] = c
+                heapq.heappush(heap, q)
+    return None
+
+
+def _fixes(ctx: Context, graph: Graph, state: FlowState, node: Node, read: set[str]) -> list[Fix]:
+    op = node.op
+    values = state.values
+    by_id = graph.by_id
+    fixes: list[Fix] = []
+    if (op in _NEEDS_NUMBER or op in _ORDERING) and not ctx.graph_uncertain(graph):
+        fix = _number_fix(graph, values, node, read)
+        if fix is not None:
+            fixes.append(fix)
+    if op == "get" and len(node.inputs) == 2:
+        seq = values.get(node.inputs[0]) if type(node.inputs[0]) is str else None
+        key = values.get(node.inputs[1]) if type(node.inputs[1]) is str else None
+        if (
+            seq is not None
+            and key is not None
+            and SEQ in seq.types
+            and key.known
+            and type(key.value) is int
+            and node.value_span("op") is not None
+            and by_id.get(node.inputs[0]) is not None
+        ):
+            span = node.op_span()
+            fixes.append(
+                Fix(
+                    f"Use `index` (read the list at position {key.value})",
+                    (TextEdit(span.start, span.end, '"index"'),),
+                    safe=seq.types == _SINGLE[SEQ],
+                )
+            )
+    return fixes
+
+
+def _needs_number(consumer: Node, k: int, values: dict[str, Abs]) -> bool:
+    op = consumer.op
+    if op in _NEEDS_NUMBER:
+        wanted = _NEEDS_NUMBER[op]
+        return wanted is None or k in wanted
+    if op in _ORDERING and len(consumer.inputs) == 2:
+        other = consumer.inputs[1 - k]
+        o = values.get(other) if type(other) is str else None
+        return o is not None and o.types == _SINGLE[NUM]  # a string compares with a string
+    return False
+
+
+def _number_fix(graph: Graph, values: dict[str, Abs], node: Node, read: set[str]) -> Fix | None:
+    """Makes the numeric string constants among the inputs of ``node`` numbers, when every
+    consumer of each of them needs a number there."""
+    by_id = graph.by_id
+    edits: list[TextEdit] = []
+    names: list[str] = []
+    done: set[int] = set()
+    for k, i in enumerate(node.inputs):
+        if type(i) is not str or not _needs_number(node, k, values):
+            continue
+        src = by_id.get(i)
+        if src is None or id(src) in done or src.op != "const" or src.skip:
+            continue
+        done.add(id(src))
+        text = src.value
+        if type(text) is not str or _JSON_NUMBER.fullmatch(text) is None:
+            continue
+        if not math.isfinite(float(text)):
+            continue
+        span = src.value_span("value")
+        if span is None:
+            continue
+        ok = True
+        for consumer in graph.consumers.get(i, ()):
+            if consumer.id is not None:
+                read.add(consumer.id)
+            for m, j in enumerate(consumer.inputs):
+                if j == i and not _needs_number(consumer, m, values):
+                    ok = False
+        if ok:
+            edits.append(TextEdit(span.start, span.end, text))
+            names.append(f"`{i}`")
+            number = text
+    if not edits:
+        return None
+    title = (
+        f"Make {names[0]} the number {number}"
+        if len(names) == 1
+        else f"Make {', '.join(names)} numbers"
+    )
+    return Fix(title, tuple(edits), safe=True)
 
 
 def same_abs(a: Abs, b: Abs) -> bool:
