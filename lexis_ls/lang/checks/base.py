@@ -132,10 +132,15 @@ def insert_before_element(text: str, element: JNode, new_text: str) -> TextEdit:
     return TextEdit(element.start, element.start, new_text + sep)
 
 
-def append_to_array(array: JArray, new_text: str) -> TextEdit:
-    """Append an element to ``array`` (inline arrays: ``["A", "B"]`` -> ``["A", "B", "C"]``)."""
+def append_to_array(array: JArray, new_text: str, text: str | None = None) -> TextEdit:
+    """Append an element to ``array``, following its layout: ``["A", "B"]`` -> ``["A", "B",
+    "C"]``; an array with one element per line gets the new one on a line of its own, at the
+    same indentation (pass the document ``text`` to have the layout followed)."""
     if array.items:
         last = array.items[-1]
+        indent = line_indent(text, last.start) if text is not None else None
+        if indent is not None:
+            return TextEdit(last.end, last.end, ",\n" + indent + new_text)
         return TextEdit(last.end, last.end, ", " + new_text)
     return TextEdit(array.start + 1, array.start + 1, new_text)
 

@@ -75,8 +75,13 @@ def substitution_is_evidence(name: str, candidate: str) -> bool:
 
 
 def ordered(fixes: Iterable[Fix]) -> tuple[Fix, ...]:
-    """Best evidence first (stable: equal evidence keeps the order the check gave)."""
-    return tuple(sorted(fixes, key=lambda f: -f.rank))
+    """Best evidence first (stable: equal evidence keeps the order the check gave). A fix that
+    drops a reference is never first: with nothing better before it, it is not offered (an
+    editor that applies the first fix would throw a value away on no evidence)."""
+    out = sorted(fixes, key=lambda f: -f.rank)
+    if out and out[0].rank == Evidence.DROPS:
+        return ()
+    return tuple(out)
 
 
 def preferred(fix: Fix) -> bool:
