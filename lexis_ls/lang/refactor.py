@@ -37,6 +37,7 @@ from typing import Literal
 
 from .analysis import Analysis, Options, analyze
 from .checks.base import Context, json_text, line_indent, node_text
+from .checks.lint import DuplicateState
 from .diagnostics import Severity, TextEdit
 from .fixes import apply_edits
 from .locate import locate
@@ -296,22 +297,22 @@ def _uses_reflect(analysis: Analysis) -> bool:
 def _merge_new_duplicates(
     text: str, graph_name: str | None, new_ids: set[str], options: Options
 ) -> str:
-    """Merges each new node that computes what another node of its graph computes (LX3002)
-    into that node, preferring a node that was already there."""
+    """Merges each new node that computes what another node of its graph computes (the
+    duplicate check's key classes, LX3002, constants included: an inlined copy of a constant
+    the graph already holds is merged too) into that node, preferring one already there."""
     for _ in range(3):
         analysis = analyze(text, options)
         graph = _graph_named(analysis, graph_name)
         if graph is None or graph.array is None:
             return text
-        by_start = {n.id_span().start: n for n in graph.nodes if n.id is not None}
+        state: DuplicateState | None = analysis._duplicates.get(graph)
         groups: dict[int, list[Node]] = {}
-        for d in analysis.diagnostics:
-            if d.code != "LX3002" or not d.related:
-                continue
-            later = by_start.get(d.start)
-            earlier = by_start.get(d.related[0].start)
-            if later is not None and earlier is not None:
-                groups.setdefault(earlier.index, [earlier]).append(later)
+        if state is not None:
+            for key, later in state.more.items():
+                same = [n for n in later if n.op != "output_port"]
+                if same:
+                    earlier = state.first_with[key]
+                    groups[earlier.index] = [earlier, *same]
         merges: dict[str, str] = {}
         dropped: set[int] = set()
         for members in groups.values():

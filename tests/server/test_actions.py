@@ -294,15 +294,9 @@ QUICK_FIXES: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
         [("Remove the duplicate `IO_STDOUT`", True, S)],
     ),
     (
-        "LX3002",
-        S.replace(B, B.replace("3", "5")),
-        [
-            (
-                "Merge into `a`",
-                False,
-                S.replace("    " + B + ",\n", "").replace('["a", "b"]', '["a", "a"]'),
-            )
-        ],
+        "LX3002",  # equal constants are not duplicates: a second `add` of `a` and `b` is
+        S.replace(SUM, SUM + ",\n    " + SUM.replace('"sum"', '"sum2"')),
+        [("Merge into `sum`", False, S)],
     ),
 ]
 
