@@ -530,7 +530,10 @@ class _Parser:
         if _LOOKS_LIKE_MEMBERS.search(lead):
             return  # members without their opening brace, not prose: no guessing
         end = tok.start + len(lead.rstrip(" \t\r\n"))
-        what = "a Markdown code fence" if "```" in lead else "text"
+        if lead.startswith("```"):
+            what = "a Markdown code fence"
+        else:
+            what = "text and a Markdown code fence" if "```" in lead else "text"
         self.mistake(tok.start, end, f"{what} before the program: JSON text only", "prose")
         self._peeked = None
         self.pos = root
