@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .analysis import Analysis, Options, analyze
-from .diagnostics import Diagnostic, Fix, TextEdit
+from .diagnostics import Diagnostic, Fix, Scope, TextEdit
 
 MAX_ROUNDS = 50
 
@@ -83,6 +83,10 @@ def fix_all(
     rounds = 0
     while rounds < MAX_ROUNDS:
         candidates = [(d.code, f) for d in current.diagnostics for f in d.fixes if f.safe]
+        # Whole-program fixes (an unused capability, ...) judge the program as it will be:
+        # they wait until every local fix is done.
+        local = [(c, f) for c, f in candidates if f.scope is not Scope.PROGRAM]
+        candidates = local or candidates
         if not candidates:
             break
         chosen = select_compatible(f for _, f in candidates)

@@ -19,8 +19,9 @@ from jsonschema.exceptions import ValidationError
 from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from ..opcodes import CAPABILITIES, OPCODES
+from ..repair.intent import COMMUTATIVE_OPS, EDGE_LIST_KEYS, edge_ends
 from ..repair.jsontext import syntax_fixes
-from ..repair.keys import KeyRole, node_key_roles, program_key_role
+from ..repair.keys import KeyRole, node_key_roles, normalise, program_key_role, wrapped_program
 from ..schema import node_shape, top_level_shape
 from ..suggest import did_you_mean, suggestions
 from ..syntax import INVALID, JArray, JMember, JNode, JObject, JString, contains_invalid
@@ -221,6 +222,8 @@ class _ShapeReporter:
     def _missing(self, target: JNode, path: list[str | int], key: str) -> None:
         ctx = self.ctx
         is_node = bool(path) and (path[0] == "nodes" or (path[0] == "subgraphs" and len(path) == 4))
+        if not path and wrapped_program(target.value) is not None:
+            return  # the program is one level down: one LX0003 on the wrapper key unwraps it
         if isinstance(target, JObject) and self._filled_by_unknown_key(target, is_node, key):
             if is_node:
                 node = _node_for_path(ctx, path)
@@ -313,6 +316,45 @@ class _ShapeReporter:
             target = _child(target, step)
         role = self._role(target, is_node, name) if isinstance(target, JObject) else None
         fixes: list[Fix] = []
+        if not path and wrapped_program(self.root.value) == name and member.value is not None:
+            inner = member.value
+            fixes.append(
+                Fix(
+                    f"Unwrap the program from `{name}`",
+                    (
+                        TextEdit(self.root.start, inner.start, ""),
+                        TextEdit(inner.end, self.root.end, ""),
+                    ),
+                    safe=True,
+                )
+            )
+            self.ctx.add(
+                make(
+                    "LX0003",
+                    member.key.start,
+                    member.key.end,
+                    f"the program is missing `spec`, `capabilities` and `nodes` at the top level: "
+                    f"they are wrapped in {json_text(name)}",
+                    "a Lexis program is the object with `spec`, `capabilities` and `nodes` itself",
+                    fixes=fixes,
+                )
+            )
+            return
+        if not path and normalise(name) in EDGE_LIST_KEYS and member.value is not None:
+            edge_fix = _edges_fix(self.ctx, self.root, member)
+            if edge_fix is not None:
+                self.ctx.add(
+                    make(
+                        "LX0005",
+                        member.key.start,
+                        member.key.end,
+                        f"unknown key {json_text(name)} in the program: Lexis has no edge list, "
+                        "each node names its inputs",
+                        'a node lists the ids it takes, in order: "inputs": ["a", "b"]',
+                        fixes=[edge_fix],
+                    )
+                )
+                return
         if role is not None:
             fixes.append(
                 Fix(
@@ -356,6 +398,38 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
     """Fixes for a value of the wrong type where the intended shape is evident."""
     last = path[-1] if path else None
     value = target.value
+    if path == ["spec"] and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [
+            Fix(
+                f"Set spec to `{SPEC_VERSION}`",
+                (TextEdit(target.start, target.end, json_text(SPEC_VERSION)),),
+                safe=True,
+            )
+        ]
+    if path == ["capabilities"] and isinstance(value, dict):
+        # `{"IO_STDOUT": true, ...}`: the capabilities granted.
+        if value and all(k in CAPABILITIES and type(v) is bool for k, v in value.items()):
+            granted = [k for k, v in value.items() if v]
+            return [
+                Fix(
+                    "Make `capabilities` a list",
+                    (TextEdit(target.start, target.end, json_text(granted)),),
+                    safe=True,
+                )
+            ]
+        return []
+    if len(path) == 2 and path[0] == "subgraphs" and isinstance(target, JArray):
+        # `"subgraphs": {"f": [nodes...]}`: the node list of the subgraph without its object.
+        return [
+            Fix(
+                'Wrap the node list in {"nodes": ...}',
+                (
+                    TextEdit(target.start, target.start, '{"nodes": '),
+                    TextEdit(target.end, target.end, "}"),
+                ),
+                safe=True,
+            )
+        ]
     if last == "capabilities" and len(path) == 1 and isinstance(value, str):
         names = _split_names(value)
         if names and all(n in CAPABILITIES for n in names):
@@ -422,6 +496,76 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
             )
         ]
     return []
+
+
+def _remove_member(obj: JObject, member: JMember) -> TextEdit | None:
+    """Delete ``member`` of ``obj`` with the comma that separates it from its neighbour."""
+    members = obj.members
+    index = next((k for k, m in enumerate(members) if m is member), None)
+    if index is None or member.value is None:
+        return None
+    if index > 0 and members[index - 1].value is not None:
+        prev = members[index - 1].value
+        assert prev is not None
+        return TextEdit(prev.end, member.value.end, "")
+    if index + 1 < len(members):
+        return TextEdit(member.key.start, members[index + 1].key.start, "")
+    return TextEdit(member.key.start, member.value.end, "")
+
+
+def _edges_fix(ctx: Context, root: JNode, member: JMember) -> Fix | None:
+    """A separate `edges` list turned into each node's `inputs` (in edge order, or by the
+    argument position an edge gives). Safe when no node's argument order is a guess: at most
+    one edge into it, positions given, or an op whose inputs commute."""
+    graph = ctx.program.main
+    edges = member.value.value if member.value is not None else None
+    if not isinstance(root, JObject) or not isinstance(edges, list) or not edges:
+        return None
+    incoming: dict[str, list[tuple[int, int | None, str]]] = {}
+    for k, edge in enumerate(edges):
+        ends = edge_ends(edge)
+        if ends is None:
+            return None
+        src, dst, pos = ends
+        if src not in graph.by_id or dst not in graph.by_id or src == dst:
+            return None
+        incoming.setdefault(dst, []).append((k, pos, src))
+    edits: list[TextEdit] = []
+    guessed = False
+    for dst, ins in incoming.items():
+        node = graph.by_id[dst]
+        spec = OPCODES.get(node.op or "")
+        if "inputs" in node.raw or spec is None or not spec.arity.accepts(len(ins)):
+            return None
+        positions = [p for _, p, _ in ins if p is not None]
+        if len(positions) == len(ins):
+            first = min(positions)
+            if sorted(positions) != list(range(first, first + len(ins))):
+                return None
+            ordered = [s for _, _, s in sorted(ins, key=lambda e: e[1] or 0)]
+        else:
+            ordered = [s for _, _, s in ins]
+            guessed = guessed or (len(ins) > 1 and spec.name not in COMMUTATIVE_OPS)
+        op_member = node.member("op")
+        if op_member is None or op_member.value is None:
+            return None
+        indent = line_indent(ctx.text, op_member.key.start)
+        sep = f",\n{indent}" if indent is not None else ", "
+        edits.append(
+            TextEdit(
+                op_member.value.end, op_member.value.end, f'{sep}"inputs": {json_text(ordered)}'
+            )
+        )
+    removal = _remove_member(root, member)
+    if removal is None:
+        return None
+    edits.append(removal)
+    return Fix(
+        "Move the edges into the nodes' `inputs`",
+        tuple(edits),
+        safe=not guessed,
+        evidence=Evidence.LIKELY,
+    )
 
 
 def _nodes_object_fix(ctx: Context, obj: JObject) -> Fix | None:

@@ -18,6 +18,33 @@ from .policy import clear_winner, substitution_is_evidence
 # `add(add(a, b), c)`, so rewriting it as a chain is safe. (`sub`, `div`, `power` are not.)
 ASSOCIATIVE_OPS = frozenset({"add", "mul", "and", "or"})
 
+# Ops whose inputs can come in any order (their result is the same): edges listed separately
+# from the nodes can be turned into inputs without knowing the argument order.
+COMMUTATIVE_OPS = frozenset({"add", "mul", "and", "or", "eq"})
+
+# Names of a separate edge list, and the names of an edge's two ends and its argument position.
+EDGE_LIST_KEYS = frozenset({"edges", "links", "connections", "wires", "arcs", "flows"})
+EDGE_FROM = ("from", "source", "src", "start", "producer", "output", "out", "from_node", "fromNode")
+EDGE_TO = ("to", "target", "dst", "dest", "end", "consumer", "input", "in", "to_node", "toNode")
+EDGE_POSITION = ("port", "index", "arg", "position", "slot", "input_index", "inputIndex", "order")
+
+
+def edge_ends(edge: object) -> tuple[str, str, int | None] | None:
+    """(from, to, argument position or None) of one edge written as an object or a pair."""
+    if isinstance(edge, list) and len(edge) in (2, 3) and all(isinstance(e, str) for e in edge[:2]):
+        position = edge[2] if len(edge) == 3 and type(edge[2]) is int else None
+        if len(edge) == 3 and position is None:
+            return None
+        return edge[0], edge[1], position
+    if isinstance(edge, dict):
+        src = next((edge[k] for k in EDGE_FROM if isinstance(edge.get(k), str)), None)
+        dst = next((edge[k] for k in EDGE_TO if isinstance(edge.get(k), str)), None)
+        pos = next((edge[k] for k in EDGE_POSITION if type(edge.get(k)) is int), None)
+        if src is not None and dst is not None:
+            return src, dst, pos
+    return None
+
+
 # Ops that other languages call with any number of arguments and print them separated by a
 # space (Python's print, console.log): `print(a, b)` means print("{} {}" of a and b).
 VARIADIC_PRINT_OPS = frozenset({"print"})
@@ -85,6 +112,29 @@ def reference_candidate(
             why += " of a node whose value is never used"
         scored.append((score, Candidate(i, Evidence.LIKELY, why)))
     return clear_winner(scored)
+
+
+# A reference written in some template language's syntax: `{{s}}`, `${s}`, `$s`, `{s}`, `<s>`,
+# `@s`, `#s`, `%s%`, `[s]`.
+_DECORATED = re.compile(
+    r"\{\{\s*(?P<a>[^{}\s]+)\s*\}\}|\$\{(?P<b>[^{}]+)\}|\{(?P<c>[^{}]+)\}|<(?P<d>[^<>]+)>"
+    r"|%(?P<e>[^%]+)%|\[(?P<f>[^\[\]]+)\]|[$@#&](?P<g>\S+)"
+)
+
+
+def undecorated(ref: str) -> str | None:
+    """The id inside a reference written as a template placeholder (`{{s}}` -> `s`)."""
+    m = _DECORATED.fullmatch(ref.strip())
+    if m is None:
+        return None
+    inner = next(g for g in m.groups() if g is not None).strip()
+    return inner or None
+
+
+def is_literal_text(ref: str, id_pattern: re.Pattern[str]) -> bool:
+    """A string in `inputs` that cannot be a node id and does not name one in template syntax:
+    text the author meant as a value (`"Hello, "`)."""
+    return id_pattern.fullmatch(ref) is None and undecorated(ref) is None
 
 
 def print_template(count: int) -> str:

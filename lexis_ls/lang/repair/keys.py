@@ -313,7 +313,35 @@ PROGRAM_ROLES: dict[str, tuple[str, ...]] = {
     "capabilities": ("caps", "capability", "permissions", "perms", "requires", "capabilites"),
     "nodes": ("graph", "ops", "operations", "steps", "program", "body", "dag", "node"),
     "allowed_domains": ("domains", "alloweddomains", "hosts", "allowedhosts", "allowlist"),
+    "subgraphs": (
+        "functions",
+        "function",
+        "funcs",
+        "fns",
+        "subgraph",
+        "subroutines",
+        "procedures",
+        "defs",
+        "definitions",
+        "lambdas",
+        "macros",
+        "graphs",
+        "modules",
+        "helpers",
+    ),
 }
+
+# Top-level keys that wrap a whole program (`{"program": {"spec": ..., "nodes": [...]}}`).
+WRAPPER_KEYS = frozenset({"program", "lexis", "lexisprogram", "graph", "dag", "root", "code"})
+
+
+def wrapped_program(raw: Any) -> str | None:
+    """The key of a program wrapped in a one-key object (`{"program": {...}}`), if it is one."""
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return None
+    ((key, inner),) = raw.items()
+    wraps = isinstance(key, str) and normalise(key) in WRAPPER_KEYS
+    return key if wraps and isinstance(inner, dict) and "nodes" in inner else None
 
 
 def program_key_role(key: str, content: Any, present: set[str]) -> KeyRole | None:
@@ -330,5 +358,6 @@ def program_key_role(key: str, content: Any, present: set[str]) -> KeyRole | Non
         "capabilities": isinstance(content, (list, str)),
         "nodes": isinstance(content, (list, dict)),
         "allowed_domains": isinstance(content, (list, str)),
+        "subgraphs": isinstance(content, dict),
     }[role]
     return KeyRole(key, role, ok)
