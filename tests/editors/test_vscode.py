@@ -36,6 +36,10 @@ FIXTURES = HERE / "fixtures"
 EXTENSION = ROOT / "vscode-extension"
 ARTIFACTS = ROOT / "test-artifacts" / "vscode"
 CODE_SERVER_VERSION = "4.100.3"
+# A program as a 7B model writes it (prose, a Markdown fence, comments, single quotes, `True`, a
+# trailing comma): copied into the workspace as FILES["repair"]; it prints REPAIR_OUTPUT.
+REPAIR_FIXTURE = ROOT / "tests" / "fixtures" / "repair" / "model.lexis.json"
+REPAIR_OUTPUT = "42"
 
 # The fixtures and what the driver does with them.
 FILES = {
@@ -44,6 +48,7 @@ FILES = {
     "fixOnSave": "fix_on_save.lexis.json",
     "run": "run_me.lexis.json",
     "debug": "debug_me.lexis.json",
+    "repair": "model.lexis.json",
 }
 HOVER_NODE = "answer"
 RUN_OUTPUT = "the answer is 42"
@@ -154,6 +159,7 @@ def code_server(
     for d in (home, data / "User", data / "Machine", exts):
         d.mkdir(parents=True)
     shutil.copytree(FIXTURES, workspace)
+    shutil.copy(REPAIR_FIXTURE, workspace / FILES["repair"])
     settings = {
         "security.workspace.trust.enabled": False,
         "files.autoSave": "off",
@@ -261,6 +267,11 @@ def _expectations(scratch: Path) -> dict[str, Any]:
     shutil.copy(FIXTURES / FILES["fixOnSave"], fixed)
     proc = _lexis("fix", str(fixed))
     assert proc.returncode == 0, proc.stderr
+    repaired = scratch / FILES["repair"]
+    shutil.copy(REPAIR_FIXTURE, repaired)
+    proc = _lexis("fix", str(repaired))
+    assert proc.returncode == 0, proc.stderr
+    repair_check = json.loads(_lexis("check", "--format", "json", str(REPAIR_FIXTURE)).stdout)
     hashes = json.loads(_lexis("hash", "--format", "json", str(FIXTURES / FILES["run"])).stdout)
     node_hash = hashes["nodes"][HOVER_NODE]
     run_lines = (FIXTURES / FILES["run"]).read_text(encoding="utf-8").splitlines()
@@ -282,6 +293,9 @@ def _expectations(scratch: Path) -> dict[str, Any]:
         "fixExpectText": '"IO_STDOUT"',
         "formatted": formatted.read_text(encoding="utf-8"),
         "fixed": fixed.read_text(encoding="utf-8"),
+        "repaired": repaired.read_text(encoding="utf-8"),
+        "repairCount": len(repair_check["diagnostics"]),
+        "repairCodes": [d["code"] for d in repair_check["diagnostics"]],
         "hoverLine": hover_line + 1,
         "hoverCol": run_lines[hover_line].index(f'"{HOVER_NODE}"') + 3,
         "hoverHash": node_hash,
@@ -386,6 +400,42 @@ def test_format_document_matches_lexis_fmt(scenario: dict[str, Any]) -> None:
 def test_fix_all_on_save(scenario: dict[str, Any]) -> None:
     detail = _check(scenario, "fix-all-on-save")
     assert '"ADD"' not in detail["disk"]
+
+
+def test_repair_on_save_matches_lexis_fix(scenario: dict[str, Any], tmp_path: Path) -> None:
+    """A model-written program (prose and a Markdown fence around it, comments, single quotes,
+    `True`, a trailing comma): VS Code shows its LX0001 problems, one per mistake, as many as
+    `lexis check` reports; a save with fix-all on save writes exactly what `lexis fix` writes,
+    strict JSON that runs."""
+    detail = _check(scenario, "repair-on-save")
+    expect = scenario["_expect"]
+    original = REPAIR_FIXTURE.read_text(encoding="utf-8")
+    # One problem per mistake: the fence with the prose before it, the `//` comment, `True`,
+    # the two single-quoted strings, the trailing comma, the `/* */` comment, the closing fence.
+    assert expect["repairCodes"] == ["LX0001"] * 8, expect["repairCodes"]
+    problems = detail["problemsBefore"]
+    assert problems["badge"] == expect["repairCount"], problems
+    assert all("LX0001" in m for m in problems["markers"]), problems
+    assert detail["squigglesBefore"] >= 1, detail
+    assert detail["editorBefore"].splitlines()[0] == original.splitlines()[0], detail
+
+    disk = detail["disk"]
+    assert disk == expect["repaired"]
+    assert disk != original
+    program = json.loads(disk)  # strict JSON
+    assert [n["id"] for n in program["nodes"]][-1] == "out"
+    # What the editor shows after the save: the program alone (inlay hints may add text).
+    assert detail["editorAfter"].splitlines()[0] == "{", detail
+    assert "```" not in detail["editorAfter"] and "//" not in detail["editorAfter"], detail
+    saved = tmp_path / FILES["repair"]
+    saved.write_text(disk, encoding="utf-8")
+    assert _lexis("check", str(saved)).returncode == 0
+    # The code lens over the repaired program shows its hash, as `lexis hash` computes it.
+    program_hash = json.loads(_lexis("hash", "--format", "json", str(saved)).stdout)["program"]
+    assert f"Program hash: {program_hash[:8]}" in detail["lens"], detail["lens"]
+    ran = _lexis("run", str(saved))
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == REPAIR_OUTPUT
 
 
 def test_hover_shows_node_hash(scenario: dict[str, Any]) -> None:

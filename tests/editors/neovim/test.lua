@@ -104,6 +104,29 @@ local function main()
   results.saved_again_text = read_file(work .. "/problems.lexis.json")
   step("save")
 
+  -- 2b. A program as a model writes it (prose, a fence, comments, single quotes, `True`, a
+  -- trailing comma): its LX0001 diagnostics, then :write repairs it (fix-all, then formatting).
+  vim.cmd("edit " .. vim.fn.fnameescape(work .. "/model.lexis.json"))
+  local mbuf = vim.api.nvim_get_current_buf()
+  results.repair_filetype = vim.bo[mbuf].filetype
+  wait(TIMEOUT, function()
+    local client = lexis.client(mbuf)
+    return client ~= nil and client.initialized
+  end, "the client on the model-written buffer")
+  wait(TIMEOUT, function()
+    return #vim.diagnostic.get(mbuf) > 0
+  end, "diagnostics of the model-written program")
+  vim.wait(300) -- a later publish would replace them
+  results.repair_diagnostics = diagnostics(mbuf)
+  vim.cmd("write")
+  results.repair_saved_text = read_file(work .. "/model.lexis.json")
+  results.repair_buffer_after_save = buffer_text(mbuf)
+  wait(TIMEOUT, function()
+    return #vim.diagnostic.get(mbuf) == 0
+  end, "diagnostics of the model-written program to clear after the save")
+  results.repair_diagnostics_after_save = diagnostics(mbuf)
+  step("repair")
+
   -- 3. Renaming a node id from one of its references updates every reference.
   vim.cmd("edit " .. vim.fn.fnameescape(work .. "/rename.lexis.json"))
   local rbuf = vim.api.nvim_get_current_buf()

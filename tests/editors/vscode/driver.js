@@ -382,6 +382,87 @@ async function main() {
       return { disk };
     });
 
+    // 3b. Repair on save: a program as a model writes it (prose, a Markdown fence, comments,
+    // single quotes, a Python literal, a trailing comma). Its LX0001 problems show (one per
+    // mistake), then a save with fix-all on save leaves exactly what `lexis fix` writes.
+    if (F.repair) {
+      await step('repair-on-save', async () => {
+        await openFile(F.repair);
+        await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+        const shownBefore = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
+        const panel = page.locator('.markers-panel');
+        if (!(await panel.isVisible())) {
+          await closeWidgets();
+          await page.keyboard.press('Control+Shift+M');
+          await poll('the Problems panel', () => panel.isVisible(), 5000);
+        }
+        // The file's row in the Problems tree, its count badge and its problem rows.
+        const readProblems = () => page.evaluate((file) => {
+          const rows = Array.from(document.querySelectorAll('.markers-panel .monaco-list-row'))
+            .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+          let inFile = false;
+          let badge = null;
+          const markers = [];
+          for (const r of rows) {
+            const level = r.getAttribute('aria-level');
+            if (level === '1') {
+              inFile = r.innerText.includes(file);
+              if (inFile) {
+                const b = r.querySelector('.monaco-count-badge');
+                badge = b ? parseInt(b.textContent, 10) : null;
+              }
+            } else if (inFile) {
+              markers.push(r.innerText.replace(/\u00a0/g, ' ').replace(/\s*\n\s*/g, ' ').trim());
+            }
+          }
+          return { badge, markers };
+        }, F.repair);
+        const before = await poll(`Problems to list ${X.repairCount} problems of ${F.repair}`, async () => {
+          const p = await readProblems();
+          return p.badge === X.repairCount ? p : false;
+        }, 15000).catch(async (e) => {
+          throw new Error(`${e.message}\n--- Problems: ${JSON.stringify(await readProblems().catch(() => null))}`);
+        });
+        await focusEditor();
+        const editorBefore = await editorText();
+        await screenshot('repair-before-save');
+        // Make the file dirty without changing its text, then save: codeActionsOnSave runs.
+        await page.keyboard.press('Control+End');
+        await page.keyboard.type('x');
+        await page.keyboard.press('Backspace');
+        await save();
+        let lastDisk = '';
+        const disk = await poll('the saved file to equal `lexis fix`', () => {
+          lastDisk = readDisk(F.repair);
+          return lastDisk === X.repaired ? lastDisk : false;
+        }, 10000).catch((e) => { throw new Error(`${e.message}\n--- disk:\n${lastDisk}`); });
+        await waitSaved(F.repair);
+        await poll('the squiggles to go', async () => (await squiggles()) === 0, 10000);
+        const after = await poll(`Problems to drop ${F.repair}`, async () => {
+          const p = await readProblems();
+          return p.badge === null && p.markers.length === 0 ? p : false;
+        }, 10000);
+        const editorAfter = await editorText();
+        // The code lens over line 1 shows the repaired program's hash (not "has errors").
+        const lensText = () => page.locator('.editor-group-container.active .codelens-decoration').first()
+          .innerText().catch(() => '');
+        let lastLens = '';
+        const lens = await poll('the code lens to show the program hash', async () => {
+          lastLens = await lensText();
+          return /Program hash: [0-9a-f]{8}/.test(lastLens) ? lastLens : false;
+        }, 10000).catch((e) => { throw new Error(`${e.message}\n--- code lens: ${lastLens}`); });
+        return {
+          lens,
+          squigglesBefore: shownBefore,
+          problemsBefore: before,
+          editorBefore,
+          disk,
+          editorAfter,
+          problemsAfter: after,
+        };
+      });
+    }
+
     // 4. Hover over a node id shows its hash.
     await step('hover-hash', async () => {
       await openFile(F.run);
@@ -436,6 +517,9 @@ async function main() {
         const r = await read();
         return !/running/i.test(r.toasts);
       }, 5000).then(() => true, () => false);
+      // The channel's text can render a moment after the notification shows.
+      await poll(`"${X.runOutput}" in the Output panel`, async () =>
+        (await read()).panel.includes(X.runOutput), 5000).catch(() => false);
       const final = await read();
       return {
         shown: `${final.panel}\n${final.toasts}`.slice(0, 1500),
