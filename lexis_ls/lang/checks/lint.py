@@ -9,6 +9,7 @@ from ..diagnostics import Fix, Related, Scope, TextEdit, make
 from ..hashing import SUBGRAPH_REF_OPS
 from ..model import MISSING, Graph, Node
 from ..opcodes import OPCODES
+from ..repair.names import needed_ports, resolve_subgraph_ref
 from ..syntax import JArray
 from .base import Context, json_text, remove_element
 
@@ -186,9 +187,18 @@ def _unused_subgraphs(ctx: Context) -> None:
     if not program.subgraphs:
         return
     referenced: set[int] = set()
+    local: dict[str, int] | None = None
     for node in program.all_nodes():
         if node.op in SUBGRAPH_REF_OPS and type(node.value) is str:
             target = ctx.hasher.resolve(node.value)
+            if target is None:
+                # A misspelt reference (LX1008) stands for the subgraph its fix names.
+                if local is None:
+                    local = {n: ctx.arity(g) for n, g in program.subgraphs.items()}
+                found = resolve_subgraph_ref(
+                    node.value, local, needed_ports(node.op, len(node.inputs))
+                )
+                target = program.subgraphs.get(found.best) if found.best is not None else None
             if target is not None and target is not node.graph:  # a self-reference is no use
                 referenced.add(id(target))
     for name, graph in program.subgraphs.items():

@@ -6,7 +6,8 @@ from ..diagnostics import Fix, Related, Scope, TextEdit, make
 from ..model import Graph, Node
 from ..netpolicy import check_url
 from ..opcodes import CAPABILITIES, OPCODES
-from ..suggest import did_you_mean, suggestions
+from ..repair.names import resolve_capability
+from ..suggest import did_you_mean
 from ..syntax import JArray, JString
 from .base import Context, append_to_array, json_text, remove_element
 
@@ -45,15 +46,20 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
             continue  # LX0004
         name = item.value
         if name not in CAPABILITIES:
-            options = suggestions(name, CAPABILITIES)
-            needed = [o for o in options if o in users]
-            if len(needed) == 1:
-                options = needed  # the misspelling of a capability the program uses
-                typos[needed[0]] = item
-            fixes = [
-                Fix(f"Replace with `{o}`", (TextEdit(item.start, item.end, json_text(o)),))
-                for o in options[:1]
-            ]
+            found = resolve_capability(name, users)
+            options = list(found.alternatives)
+            fixes = []
+            if found.best is not None and found.evidence is not None:
+                if found.best in users:
+                    typos[found.best] = item  # the misspelling of a capability the program uses
+                fixes.append(
+                    Fix(
+                        f"Replace with `{found.best}`",
+                        (TextEdit(item.start, item.end, json_text(found.best)),),
+                        safe=found.safe,
+                        evidence=found.evidence,
+                    )
+                )
             ctx.add(
                 make(
                     "LX2003",
@@ -61,6 +67,7 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                     item.end,
                     f"unknown capability {json_text(name)}"
                     + (f"; {did_you_mean(options)}" if options else ""),
+                    *found.hints(),
                     "capabilities: " + ", ".join(CAPABILITIES),
                     fixes=fixes,
                 )
@@ -141,7 +148,11 @@ def _check_declared(ctx: Context, users: dict[str, list[Node]]) -> None:
                 f"add {json_text(cap)} to `capabilities` (trust level {CAPABILITIES[cap].trust}); programs are closed by default",
                 related=related,
                 fixes=[
-                    Fix(f"Declare `{cap}`", (append_to_array(array, json_text(cap)),), safe=True)
+                    Fix(
+                        f"Declare `{cap}`",
+                        (append_to_array(array, json_text(cap), ctx.text),),
+                        safe=True,
+                    )
                 ],
             )
         )
@@ -214,7 +225,7 @@ def check_url_source(
                 fixes.append(
                     Fix(
                         f"Add `{host}` to `allowed_domains`",
-                        (append_to_array(member.value, json_text(host)),),
+                        (append_to_array(member.value, json_text(host), ctx.text),),
                     )
                 )
             hints.append(
