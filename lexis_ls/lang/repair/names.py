@@ -67,6 +67,9 @@ class Resolution:
     reason: str = ""
     how: str = UNKNOWN
     notes: tuple[str, ...] = ()
+    # For an op named like a stdlib subgraph (`max(a, b)`): `best` is `subgraph_call` and
+    # `call` the reference its `value` must hold (`std:max`).
+    call: str | None = None
 
     @property
     def safe(self) -> bool:
@@ -471,7 +474,54 @@ def resolve_op(
 
     where: Where | None = None if in_subgraph is None else ("subgraph" if in_subgraph else "main")
     ask = _Ask(fits, input_count, where, weaker)
-    return _with_notes(_resolve(name, key, _op_space(), ask, why if key in OPCODES else ""), notes)
+    found = _resolve(name, key, _op_space(), ask, why if key in OPCODES else "")
+    if found.evidence is not Evidence.CERTAIN and found.how not in (SYNONYM, RESTRUCTURE):
+        call = _std_call(name, key, input_count, has_value)
+        if call is not None:
+            return call
+    return _with_notes(found, notes)
+
+
+def _std_call(
+    name: str, key: str, input_count: int | None, has_value: bool | None
+) -> Resolution | None:
+    """An op named like a stdlib subgraph, or by the table's word for one (`max`, `abs`,
+    `square`, `inc`): a `subgraph_call` of it. Certain when the node's inputs fill its ports and
+    the node has no `value` of its own; ``None`` when the name names no stdlib subgraph."""
+    std_names, std_synonyms = _std_parts()
+    refs = list(dict.fromkeys(std_names.get(key) or std_names.get("\0" + squash(key)) or []))
+    how = STYLE
+    if not refs:
+        refs = list(
+            dict.fromkeys(
+                m.target
+                for m in std_synonyms.get(key) or std_synonyms.get("\0" + squash(key)) or []
+            )
+        )
+        how = SYNONYM
+    if not refs:
+        return None
+    ports = {r: std_entries()[r[len(STD_PREFIX) :]].arity for r in refs}
+    fit = [r for r in refs if input_count is None or ports[r] == input_count]
+    if len(fit) != 1:
+        what = _listed(refs)
+        why = (
+            f"`{name}` is the standard-library subgraph {what}, whose ports the inputs do not fill"
+        )
+        return _none(name, MISFIT if not fit else AMBIGUOUS, why, [*refs], ())
+    ref = fit[0]
+    note = (
+        f'`{name}` is the standard-library subgraph `{ref}`: `subgraph_call` with "value": "{ref}"'
+    )
+    reason = f"`{name}` names the standard-library subgraph `{ref}`"
+    evidence = Evidence.CERTAIN
+    if input_count is None:
+        evidence, reason = Evidence.LIKELY, reason + " (the input count is unknown)"
+    if has_value is not False:
+        evidence = Evidence.LIKELY
+        reason += " (the node's own `value` would be replaced)" if has_value else ""
+    # "did you mean `std:max`?": the alternatives name the subgraph the call is of.
+    return Resolution(name, "subgraph_call", (ref,), evidence, reason, how, (note,), ref)
 
 
 def needed_ports(op: str, input_count: int) -> int | None:
