@@ -125,7 +125,7 @@ def test_dangling_reference_fixes() -> None:
     # `sum` is one letter from `sub`: no evidence, so no replacement is offered.
     sub_node = '    {"id": "sub", "op": "const", "value": 1},\n'
     text = program(sub_node + OUT.replace('["a"]', '["sum"]'))
-    d = [d for d in analyze(text).diagnostics if d.code == "LX1003"][0]
+    d = next(d for d in analyze(text).diagnostics if d.code == "LX1003")
     assert [f.title for f in d.fixes] == ["Insert a `const` node `sum` (then give it a value)"]
 
 

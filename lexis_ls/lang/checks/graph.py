@@ -17,13 +17,20 @@ from ..opcodes import (
     WIDGET_TYPES,
     ValueRule,
 )
-from ..repair.intent import ASSOCIATIVE_OPS, print_template, reference_candidate
+from ..repair.intent import (
+    ASSOCIATIVE_OPS,
+    is_literal_text,
+    positional_template,
+    print_template,
+    reference_candidate,
+    undecorated,
+)
+from ..repair.names import Resolution, needed_ports, resolve_op, resolve_subgraph_ref
 from ..stdlib import STD_PREFIX
-from ..stdlib import names as std_names
 from ..suggest import did_you_mean, suggestions
-from ..syntax import INVALID, JArray, JObject, contains_invalid
+from ..syntax import INVALID, JArray, JMember, JObject, contains_invalid
 from ..text import Span
-from .base import Context, insert_before_element, json_text, node_text
+from .base import Context, insert_before_element, json_text, line_indent, node_text
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
 
@@ -190,27 +197,44 @@ def _check_op(ctx: Context, node: Node) -> bool:
         return True
     node.skip = True
     span = node.op_span()
-    options = suggestions(op, OPCODES)
-    fixes: list[Fix] = []
-    if len(options) == 1:
-        only_case = options[0].lower() == op.lower()
-        fixes.append(
-            Fix(
-                f"Replace with `{options[0]}`",
-                (TextEdit(span.start, span.end, json_text(options[0])),),
-                safe=only_case,
-            )
-        )
-    message = f"unknown opcode {json_text(op)}"
-    if options:
-        message += f"; {did_you_mean(options)}"
-    hint = (
-        "opcodes are lower case"
-        if op.lower() in OPCODES
-        else "`lexis explain LX1001` lists where to find all 93"
+    raw_inputs = node.raw.get("inputs", MISSING)
+    found = resolve_op(
+        op,
+        len(node.inputs) if raw_inputs is MISSING or type(raw_inputs) is list else None,
+        in_subgraph=node.graph.is_subgraph,
+        has_value=node.value is not MISSING,
     )
-    ctx.add(make("LX1001", span.start, span.end, message, hint, fixes=fixes))
+    fixes: list[Fix] = []
+    if found.best is not None and found.evidence is not None:
+        edits = [TextEdit(span.start, span.end, json_text(found.best))]
+        title = f"Replace with `{found.best}`"
+        if found.call is not None:  # `max(a, b)`: a call of `std:max`
+            edits.append(_append_member(ctx.text, node.syntax, "value", found.call))
+            title = f"Call `{found.call}` with `subgraph_call`"
+        fixes.append(Fix(title, tuple(edits), safe=found.safe, evidence=found.evidence))
+    message = f"unknown opcode {json_text(op)}"
+    if found.alternatives:
+        message += f"; {did_you_mean(list(found.alternatives))}"
+    hints = list(found.hints())
+    if op.lower() in OPCODES:
+        hints.append("opcodes are lower case")
+    hints.append("`lexis explain LX1001` lists where to find all 93")
+    ctx.add(make("LX1001", span.start, span.end, message, *hints, fixes=fixes))
     return False
+
+
+def _append_member(text: str, obj: JObject, key: str, value: Any) -> TextEdit:
+    """Insert ``"key": value`` as the last member of ``obj``, in the object's layout."""
+    entry = f"{json_text(key)}: {json_text(value)}"
+    members = obj.members
+    if not members:
+        return TextEdit(obj.start + 1, obj.start + 1, entry)
+    last = members[-1]
+    end = last.value.end if last.value is not None else last.key.end
+    indent = line_indent(text, last.key.start)
+    if indent is not None:
+        return TextEdit(end, end, f",\n{indent}{entry}")
+    return TextEdit(end, end, f", {entry}")
 
 
 # --- inputs ------------------------------------------------------------------------------
@@ -239,7 +263,11 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
         else:
             span = node.op_span()
             start, end = span.start, span.end
-        fixes = _arity_fixes(ctx, graph, node, array) if array is not None else []
+        fixes = (
+            _arity_fixes(ctx, graph, node, array)
+            if array is not None
+            else _value_as_input_fixes(ctx, graph, node, member)
+        )
         if array is not None and op.arity.max is not None and count > op.arity.max:
             keep = op.arity.max
             if keep == 0:
@@ -247,15 +275,27 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
             else:
                 edit = TextEdit(array.items[keep - 1].end, array.items[-1].end, "")
             surplus = count - keep
+            kept, dropped = node.inputs[:keep], node.inputs[keep:]
+            back = _downstream(graph, node)
             fixes.append(
                 Fix(
                     f"Remove the {surplus} surplus input{'s' if surplus > 1 else ''}",
                     (edit,),
-                    # An op that takes no inputs reads none: removing them changes nothing.
-                    safe=keep == 0 and _all_downstream(graph, node),
-                    evidence=Evidence.DROPS,
+                    # An op that takes no inputs reads none: removing back-edges changes nothing.
+                    safe=keep == 0 and all(isinstance(i, str) and i in back for i in dropped),
+                    # A surplus input repeating a kept one, or a consumer listed as an input
+                    # (a back-edge, never a valid input), loses no value.
+                    evidence=(
+                        Evidence.LIKELY
+                        if all(isinstance(i, str) and (i in kept or i in back) for i in dropped)
+                        else Evidence.DROPS
+                    ),
                 )
             )
+            if not all(isinstance(i, str) and i in back for i in dropped):
+                back_fix = _drop_back_edges(node, array, back, keep)
+                if back_fix is not None:
+                    fixes.insert(0, back_fix)
         got = f"got {count}" if member is not None else "got none (no `inputs`)"
         params = f" ({op.signature()})" if op.params else ""
         ctx.add(
@@ -322,18 +362,88 @@ def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[
     return []
 
 
-def _all_downstream(graph: Graph, node: Node) -> bool:
-    """Every input of ``node`` is a node that (transitively) consumes ``node``: back-edges."""
-    if node.id is None or not node.inputs:
-        return False
+def _value_as_input_fixes(
+    ctx: Context, graph: Graph, node: Node, inputs_member: JMember | None
+) -> list[Fix]:
+    """`{"op": "print", "value": "Hello"}`: an op that takes one input and no value, given the
+    value it should take: the value becomes a `const` node and the input."""
+    op = OPCODES[node.op or ""]
+    value_member = node.member("value")
+    if (
+        inputs_member is not None
+        or op.value is not ValueRule.NONE
+        or op.arity.min != 1
+        or value_member is None
+        or value_member.value is None
+        or node.value is MISSING
+        or node.value is INVALID
+        or graph.array is None
+    ):
+        return []
+    if isinstance(node.value, str) and node.value in graph.by_id and node.value != node.id:
+        # `{"op": "print", "value": "s"}` with a node `s`: most likely the input it meant.
+        return [
+            Fix(
+                f"Take `{node.value}` as the input",
+                (
+                    TextEdit(
+                        value_member.key.start,
+                        value_member.value.end,
+                        f'"inputs": {json_text([node.value])}',
+                    ),
+                ),
+                evidence=Evidence.LIKELY,
+            )
+        ]
+    nid = ctx.fresh_id(graph, f"{node.id or op.name}_value")
+    return [
+        Fix(
+            f"Move the value to a `const` node `{nid}` and take it as input",
+            (
+                insert_before_element(
+                    ctx.text,
+                    node.syntax,
+                    node_text({"id": nid, "op": "const", "value": node.value}),
+                ),
+                TextEdit(
+                    value_member.key.start,
+                    value_member.value.end,
+                    f'"inputs": {json_text([nid])}',
+                ),
+            ),
+            safe=True,
+        )
+    ]
+
+
+def _downstream(graph: Graph, node: Node) -> set[str]:
+    """The ids of the nodes that (transitively) consume ``node``: as its inputs, back-edges."""
     downstream: set[str] = set()
+    if node.id is None:
+        return downstream
     stack = [node.id]
     while stack:
         for consumer in graph.consumers.get(stack.pop(), ()):
             if consumer.id is not None and consumer.id not in downstream:
                 downstream.add(consumer.id)
                 stack.append(consumer.id)
-    return all(isinstance(i, str) and i in downstream for i in node.inputs)
+    return downstream
+
+
+def _drop_back_edges(node: Node, array: JArray, back: set[str], keep: int) -> Fix | None:
+    """`y = mul(x, x, out)` where `out` consumes `y`: the consumer listed as an input (a cycle)
+    is what is surplus. Offered when dropping the back-edges leaves exactly the op's arity."""
+    items = array.items
+    drop = [k for k, i in enumerate(node.inputs) if isinstance(i, str) and i in back]
+    if not drop or len(items) - len(drop) != keep or keep == 0:
+        return None
+    left = [node.inputs[k] for k in range(len(items)) if k not in drop]
+    return Fix(
+        f"Remove the input{'s' if len(drop) > 1 else ''} that close{'' if len(drop) > 1 else 's'} "
+        f"a cycle ({', '.join(f'`{node.inputs[k]}`' for k in drop)})",
+        (TextEdit(array.start, array.end, json_text(left)),),
+        evidence=Evidence.LIKELY,
+    )
 
 
 def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str) -> None:
@@ -342,8 +452,35 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
     small = len(candidates) < 20000
     options = suggestions(name, candidates) if small else []
     fixes: list[Fix] = []
+    inner = undecorated(name)
+    if inner is not None and inner in graph.by_id and inner != node.id:
+        # `{{s}}`, `${s}`, `$s`: a reference in another language's template syntax.
+        fixes.append(
+            Fix(
+                f"Replace with `{inner}`",
+                (TextEdit(span.start, span.end, json_text(inner)),),
+                safe=True,
+            )
+        )
+    elif is_literal_text(name, ID_PATTERN) and graph.array is not None:
+        # Text that cannot be an id is a value: it becomes a `const` node, as literals do.
+        nid = ctx.fresh_id(graph, f"{node.id or 'node'}_in{index}")
+        fixes.append(
+            Fix(
+                f"Move the text to a `const` node `{nid}`",
+                (
+                    insert_before_element(
+                        ctx.text, node.syntax, node_text({"id": nid, "op": "const", "value": name})
+                    ),
+                    TextEdit(span.start, span.end, json_text(nid)),
+                ),
+                safe=True,
+            )
+        )
     meant = (
-        reference_candidate(name, candidates, lambda i: _unused(ctx, graph, i)) if small else None
+        reference_candidate(name, candidates, lambda i: _unused(ctx, graph, i))
+        if small and not fixes
+        else None
     )
     if meant is not None:
         ctx.meant.add(id(graph.by_id[meant.name]))
@@ -479,6 +616,7 @@ def _value_problem(
     *hints: str,
     at_value: bool = True,
     span: Span | None = None,
+    fixes: tuple[Fix, ...] = (),
 ) -> None:
     if span is None:
         span = node.value_span("value") if at_value else None
@@ -489,7 +627,7 @@ def _value_problem(
         hints = (
             f'`{node.op}` takes a value that is {rule.value}, e.g. "value": {_VALUE_EXAMPLES.get(rule, "...")}',
         )
-    ctx.add(make("LX1007", span.start, span.end, message, *hints))
+    ctx.add(make("LX1007", span.start, span.end, message, *hints, fixes=fixes))
 
 
 def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
@@ -514,18 +652,45 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
         return
     if rule in (ValueRule.STRING, ValueRule.OPTIONAL_STRING, ValueRule.TEMPLATE):
         if type(value) is not str:
+            port_fixes: tuple[Fix, ...] = ()
+            op_span = node.op_span()
+            if name == "param" and graph.is_subgraph and type(value) is int and value >= 0:
+                # A subgraph's parameter numbered like a port: it is an input port.
+                port_fixes = (
+                    Fix(
+                        "Replace with `input_port`",
+                        (TextEdit(op_span.start, op_span.end, json_text("input_port")),),
+                        safe=True,
+                    ),
+                )
             _value_problem(
-                ctx, node, f"the `value` of `{name}` must be a string, not {json_text(value)[:40]}"
+                ctx,
+                node,
+                f"the `value` of `{name}` must be a string, not {json_text(value)[:40]}",
+                fixes=port_fixes,
             )
             return
         if rule is ValueRule.TEMPLATE:
             _check_template(ctx, node, value)
     elif rule is ValueRule.PORT:
         if type(value) is not int or value < 0:
+            fixes: tuple[Fix, ...] = ()
+            span = node.value_span("value")
+            if type(value) is str and value.strip().isdigit() and span is not None:
+                # `"value": "0"`: the port number written as a string.
+                number = int(value.strip())
+                fixes = (
+                    Fix(
+                        f"Make the port number the number {number}",
+                        (TextEdit(span.start, span.end, str(number)),),
+                        safe=True,
+                    ),
+                )
             _value_problem(
                 ctx,
                 node,
                 f"the `value` of `{name}` must be a port number (an integer >= 0), not {json_text(value)[:40]}",
+                fixes=fixes,
             )
         elif not graph.is_subgraph:
             span = node.op_span()
@@ -586,6 +751,31 @@ def template_placeholders(template: str) -> tuple[int, tuple[str, int] | None]:
     return count, None
 
 
+def _template_fixes(node: Node, template: str) -> tuple[Fix, ...]:
+    """The template in another language's placeholder syntax, rewritten with `{}`."""
+    if not all(isinstance(i, str) for i in node.inputs):
+        return ()
+    repair = positional_template(template, list(node.inputs))
+    value = node.value_span("value")
+    if repair is None or value is None:
+        return ()
+    edits = [TextEdit(value.start, value.end, json_text(repair.template))]
+    if repair.inputs != list(node.inputs):
+        member = node.member("inputs")
+        if member is None or not isinstance(member.value, JArray):
+            return ()
+        edits.append(TextEdit(member.value.start, member.value.end, json_text(repair.inputs)))
+    return (
+        Fix(
+            "Write the placeholders as `{}`"
+            + (" and order the inputs to match" if len(edits) > 1 else ""),
+            tuple(edits),
+            safe=repair.evidence is Evidence.CERTAIN,
+            evidence=repair.evidence,
+        ),
+    )
+
+
 def _check_template(ctx: Context, node: Node, template: str) -> None:
     count, lone = template_placeholders(template)
     if lone is not None:
@@ -595,6 +785,7 @@ def _check_template(ctx: Context, node: Node, template: str) -> None:
             node,
             f"invalid `format` template: lone {json_text(token)} at position {position}",
             "write `{}` for a placeholder and `{{` / `}}` for literal braces",
+            fixes=_template_fixes(node, template),
         )
         return
     inputs = len(node.inputs)
@@ -607,6 +798,7 @@ def _check_template(ctx: Context, node: Node, template: str) -> None:
                 span.end,
                 f"the `format` template has {count} placeholder{'s' if count != 1 else ''} but the node has {inputs} input{'s' if inputs != 1 else ''}",
                 "each `{}` takes the next input in order; `{{` and `}}` are literal braces",
+                fixes=_template_fixes(node, template),
             )
         )
 
@@ -636,8 +828,10 @@ def _check_config(ctx: Context, node: Node, value: Any) -> None:
             )
 
 
-def _all_reference_names(ctx: Context) -> list[str]:
-    return [*ctx.program.subgraphs, *std_names()]
+def _resolve_reference(ctx: Context, node: Node, value: str) -> Resolution:
+    """What an unresolved subgraph reference of ``node`` stands for (LX1008; LX3003 asks too)."""
+    local = {name: ctx.arity(g) for name, g in ctx.program.subgraphs.items()}
+    return resolve_subgraph_ref(value, local, needed_ports(node.op or "", len(node.inputs)))
 
 
 def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None:
@@ -652,11 +846,18 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
     target = ctx.resolve(value)
     if target is None:
         span = node.value_span("value") or node.op_span()
-        options = suggestions(value, _all_reference_names(ctx))
-        fixes = [
-            Fix(f"Replace with `{o}`", (TextEdit(span.start, span.end, json_text(o)),))
-            for o in options[:1]
-        ]
+        found = _resolve_reference(ctx, node, value)
+        options = list(found.alternatives)
+        fixes = []
+        if found.best is not None and found.evidence is not None:
+            fixes.append(
+                Fix(
+                    f"Replace with `{found.best}`",
+                    (TextEdit(span.start, span.end, json_text(found.best)),),
+                    safe=found.safe,
+                    evidence=found.evidence,
+                )
+            )
         if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
             what = (
                 f"no subgraph of this program or of the standard library has the hash {value[:12]}…"
@@ -674,6 +875,7 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
                 span.start,
                 span.end,
                 message,
+                *found.hints(),
                 "a reference is a key of `subgraphs`, `std:NAME` (`lexis stdlib` lists them) or a 64-hex content hash",
                 fixes=fixes,
             )
@@ -806,6 +1008,19 @@ def _check_ports(ctx: Context, graph: Graph) -> None:
             else:
                 seen[n.value] = n
         expected = set(range(len(seen)))
+        renumber: list[Fix] = []
+        every = sum(1 for n in graph.nodes if n.op == kind)
+        if set(seen) == set(range(1, len(seen) + 1)) and len(seen) == len(ports) == every:
+            # Numbered from 1, as in most languages' argument lists: the order is what counts.
+            edits = []
+            for number, n in seen.items():
+                s = n.value_span("value")
+                if s is not None:
+                    edits.append(TextEdit(s.start, s.end, str(number - 1)))
+            if len(edits) == len(seen):
+                renumber.append(
+                    Fix(f"Number the {kind.replace('_', ' ')}s from 0", tuple(edits), safe=True)
+                )
         if set(seen) != expected:
             missing = sorted(expected - set(seen))
             for number in sorted(set(seen) - expected):
@@ -818,6 +1033,7 @@ def _check_ports(ctx: Context, graph: Graph) -> None:
                         span.end,
                         f"`{kind}` {number} of {graph.label} leaves a gap: port{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} {'are' if len(missing) > 1 else 'is'} missing",
                         f"number the {kind.replace('_', ' ')}s 0..{len(seen) - 1} without gaps",
+                        fixes=renumber,
                     )
                 )
     if not any(n.op == "output_port" for n in graph.nodes) and graph.key is not None:

@@ -137,6 +137,67 @@ def is_literal_text(ref: str, id_pattern: re.Pattern[str]) -> bool:
     return id_pattern.fullmatch(ref) is None and undecorated(ref) is None
 
 
+_PRINTF = re.compile(r"%[sdi]|%%")
+_BRACE_FIELD = re.compile(r"\{\{|\}\}|\$?\{([^{}]*)\}")
+_MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class TemplateRepair:
+    template: str  # with `{}` placeholders
+    inputs: list[str]  # the inputs in the order the placeholders take them
+    evidence: Evidence
+
+
+def positional_template(template: str, inputs: list[str]) -> TemplateRepair | None:
+    """A `format` template written in another language's placeholder syntax, as Lexis's `{}`:
+    printf's `%s`/`%d`, Python's `{0}`/`{name}`, JavaScript's `${name}`, Mustache's `{{name}}`.
+    Certain when the placeholders say which input goes where (indexes, or names equal to the
+    input ids); likely when named placeholders are taken in input order. Formatting specs
+    (`%.2f`, `{:>4}`) are not repaired: `{}` cannot express them."""
+    n = len(inputs)
+    if "{" not in template and "}" not in template:
+        specs = [m.group() for m in _PRINTF.finditer(template)]
+        if sum(1 for s in specs if s != "%%") == n and n > 0:
+            new = _PRINTF.sub(lambda m: "%" if m.group() == "%%" else "{}", template)
+            return TemplateRepair(new, list(inputs), Evidence.CERTAIN)
+        return None
+    mustache = _MUSTACHE.findall(template)
+    if mustache and len(mustache) == n and "{}" not in template:
+        fields = mustache
+        body = _MUSTACHE.sub("\x00", template)
+    else:
+        fields = []
+        pieces: list[str] = []
+        pos = 0
+        for m in _BRACE_FIELD.finditer(template):
+            if m.group() in ("{{", "}}"):
+                continue
+            fields.append(m.group(1).strip())
+            pieces.append(template[pos : m.start()])
+            pos = m.end()
+        pieces.append(template[pos:])
+        if "{" in "".join(pieces).replace("{{", "") or "}" in "".join(pieces).replace("}}", ""):
+            return None
+        body = "\x00".join(pieces)
+    if len(fields) != n or n == 0:
+        return None
+    new_template = body.replace("\x00", "{}")
+    if all(f.isdigit() for f in fields):
+        order = [int(f) for f in fields]
+        if sorted(order) != list(range(n)):
+            return None
+        return TemplateRepair(new_template, [inputs[i] for i in order], Evidence.CERTAIN)
+    if all(_FIELD_NAME.fullmatch(f) for f in fields) and len(set(fields)) == n:
+        if set(fields) == set(inputs) and len(set(inputs)) == n:
+            return TemplateRepair(new_template, list(fields), Evidence.CERTAIN)
+        return TemplateRepair(new_template, list(inputs), Evidence.LIKELY)
+    if all(f == "" for f in fields):
+        return None  # already `{}`: the count is what is wrong
+    return None
+
+
 def print_template(count: int) -> str:
     """The `format` template that prints ``count`` values as Python's print does."""
     return " ".join(["{}"] * count)
