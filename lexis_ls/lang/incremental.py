@@ -80,7 +80,15 @@ from dataclasses import replace
 
 from .analysis import Analysis, Options, analyze, diagnostic_order
 from .checks.base import Context
-from .checks.flow import FlowState, flow_node, report_origin, same_abs, same_value
+from .checks.flow import (
+    FlowState,
+    carries_error,
+    first_sink,
+    flow_node,
+    report_origin,
+    same_abs,
+    same_value,
+)
 from .checks.graph import check_value, value_checked
 from .checks.lint import DuplicateState, keyed, node_key, report_duplicate, reportable
 from .checks.security import NETWORK_OPS, check_url_source, url_source
@@ -328,25 +336,77 @@ class _Reanalysis:
             return before is None or after is None or not same_abs(before, after)
 
         _downstream(graph, node, position, visit)
-        # Report again every origin among the nodes evaluated again, and every origin whose
-        # report read one of them (its severity, related place or fixes may change); drop
-        # the old findings of those and of the nodes that are no longer origins.
-        again: dict[int, Node] = {id(n): n for n in visited}
-        for n in visited:
-            for origin in state.watchers.get(n.id or "", ()):
-                o = by_id.get(origin)
-                if o is not None:
-                    again[id(o)] = o
-        key = _position_key(position)
-        for n in sorted(again.values(), key=key):
+        again: dict[int, Node] = {id(n): n for n in visited}  # LX1015 to compute again
+        self._sinks(graph, state, visited, position, again)
+        # The numeric-string fix of an origin reads the other consumers of the constants it
+        # edits (and, for comparisons, their other input): one evaluated again may change it.
+        origins = state.origins
+        for g in visited:
+            for i in g.inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is not None and src.op == "const":
+                    for o in graph.consumers.get(i, ()):
+                        if o.id in origins and by_id.get(o.id) is o:
+                            again[id(o)] = o
+        for n in sorted(again.values(), key=_position_key(position)):
             if n is node:
                 self.drop_exact.add(("LX1015", old_op.start, old_op.end))
             else:
                 self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
-            if n.id in state.origins:
-                report_origin(ctx, graph, state, n, position)
-            elif n.id is not None:
-                state.set_deps(n.id, ())
+            if n.id in origins:
+                report_origin(ctx, graph, state, n)
+
+    def _sinks(
+        self,
+        graph: Graph,
+        state: FlowState,
+        visited: list[Node],
+        position: dict[int, int] | None,
+        again: dict[int, Node],
+    ) -> None:
+        """Updates where error values go (``state.sinks``): for the nodes evaluated again and
+        those feeding them (whether an error passes a node depends on its value), then, in
+        reverse schedule order, upstream of every node whose first sink changed. Those nodes
+        go into ``again`` (an origin among them is reported again)."""
+        by_id = graph.by_id
+        sinks = state.sinks
+
+        def pos(n: Node) -> int | None:
+            return n.index if position is None else position.get(id(n))
+
+        heap: list[int] = []
+        waiting: dict[int, Node] = {}
+
+        def push(n: Node) -> None:
+            p = pos(n)
+            if p is not None and p not in waiting:
+                waiting[p] = n
+                heapq.heappush(heap, -p)
+
+        def push_inputs(n: Node) -> None:
+            for i in n.inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is not None:
+                    push(src)
+
+        for n in visited:
+            push(n)
+            push_inputs(n)
+        while heap:
+            n = waiting.pop(-heapq.heappop(heap))
+            nid = n.id
+            if nid is None or by_id.get(nid) is not n:
+                continue
+            before = sinks.get(nid)
+            if carries_error(n, state, by_id):
+                after = first_sink(graph, state, n, position)
+                sinks[nid] = after
+            else:
+                after = None
+                sinks.pop(nid, None)
+            if after is not before:
+                again[id(n)] = n
+                push_inputs(n)
 
     def _network(self, ctx: Context, graph: Graph, node: Node) -> None:
         sources: list[Node] = []

@@ -16,18 +16,18 @@ Fixes: a numeric string constant becomes a number when every consumer of it need
 (safe); ``get`` with a constant integer key on a list becomes ``index`` (safe when the input is
 certainly a list, offered otherwise).
 
-The report of an origin reads the abstract values of the nodes downstream of it (and of the
-other consumers of a constant its fix edits): :class:`FlowState` keeps, per origin, which nodes
-those are, so that an edit (``lexis_ls/lang/incremental.py``) reports again exactly the origins
-whose findings may change.
+Where an error value goes is computed for every node that certainly holds one, in reverse
+schedule order (the first sink of a node is the nearest of its consumers' that the error passes
+on to): linear in the size of the graph whatever the number of origins. :class:`FlowState`
+keeps it, so that an edit (``lexis_ls/lang/incremental.py``) updates it upstream of the nodes
+whose value changed and reports again only the origins whose findings may change.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,22 +142,9 @@ class FlowState:
 
     values: dict[str, Abs] = field(default_factory=dict)  # node id -> abstract value
     origins: dict[str, str] = field(default_factory=dict)  # node id -> why its error is certain
-    deps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # origin -> nodes read
-    watchers: dict[str, set[str]] = field(default_factory=dict)  # node -> origins reading it
-
-    def set_deps(self, origin: str, read: Iterable[str]) -> None:
-        """Records the nodes the report of ``origin`` read (none: it is no origin now)."""
-        for nid in self.deps.pop(origin, ()):
-            watching = self.watchers.get(nid)
-            if watching is not None:
-                watching.discard(origin)
-                if not watching:
-                    del self.watchers[nid]
-        read = tuple(read)
-        if read:
-            self.deps[origin] = read
-            for nid in read:
-                self.watchers.setdefault(nid, set()).add(origin)
+    # node id -> the first sink (schedule order) its error value certainly reaches, or None;
+    # for every evaluated node whose value is certainly an error.
+    sinks: dict[str, Node | None] = field(default_factory=dict)
 
 
 def check_flow(ctx: Context) -> None:
@@ -166,10 +153,13 @@ def check_flow(ctx: Context) -> None:
         ctx.flow[graph] = state
         if state.origins:
             position = positions(graph)
-            for node in sorted(
-                (graph.by_id[nid] for nid in state.origins), key=position_key(position)
-            ):
-                report_origin(ctx, graph, state, node, position)
+            order, _ = schedule(graph)
+            by_id = graph.by_id
+            for node in reversed(order):
+                if carries_error(node, state, by_id):
+                    state.sinks[node.id] = first_sink(graph, state, node, position)  # type: ignore[index]
+            for node in sorted((by_id[nid] for nid in state.origins), key=position_key(position)):
+                report_origin(ctx, graph, state, node)
 
 
 def _flow_graph(graph: Graph) -> FlowState:
@@ -238,19 +228,14 @@ def flow_node(node: Node, state: FlowState, by_id: dict[str, Node]) -> None:
         values[nid] = UNKNOWN
 
 
-def report_origin(
-    ctx: Context, graph: Graph, state: FlowState, node: Node, position: dict[int, int] | None
-) -> None:
+def report_origin(ctx: Context, graph: Graph, state: FlowState, node: Node) -> None:
     """LX1015 on ``node``, an origin of ``state``: its severity from where the error value
-    goes, and its fixes."""
+    goes (``state.sinks``, computed first), and its fixes."""
     nid = node.id
     op = node.op
     assert nid is not None and op is not None
-    read: set[str] = set()
-    sink = _reaches(graph, state, node, position, read)
-    fixes = _fixes(ctx, graph, state, node, read)
-    read.discard(nid)
-    state.set_deps(nid, read)
+    sink = state.sinks.get(nid)
+    fixes = _fixes(ctx, graph, state, node)
     span = node.op_span()
     message = f"{node.label} (`{op}`) will always produce an error value: {state.origins[nid]}"
     if sink is None:
@@ -314,50 +299,50 @@ def _passes(consumer: Node, k: int, values: dict[str, Abs], by_id: dict[str, Nod
     return op not in NON_PROPAGATING_OPS or op == "comment"
 
 
-def _reaches(
-    graph: Graph, state: FlowState, origin: Node, position: dict[int, int] | None, read: set[str]
+def carries_error(node: Node, state: FlowState, by_id: dict[str, Node]) -> bool:
+    """``node`` is evaluated and its value is certainly an error value."""
+    nid = node.id
+    if nid is None or by_id.get(nid) is not node:
+        return False
+    value = state.values.get(nid)
+    return value is not None and value.error
+
+
+def first_sink(
+    graph: Graph, state: FlowState, node: Node, position: dict[int, int] | None
 ) -> Node | None:
-    """The first sink, in schedule order, that the error value of ``origin`` certainly
-    reaches; None when it reaches none. Adds the ids of the nodes it looked at to ``read``."""
+    """The first sink, in schedule order, that the error value of ``node`` certainly reaches,
+    from the sinks of its consumers (already in ``state.sinks``); None when it reaches none."""
     values = state.values
     by_id = graph.by_id
-    consumers = graph.consumers
-
-    def pos(n: Node) -> int | None:
-        return n.index if position is None else position.get(id(n))
-
-    start = pos(origin)
-    if start is None:
-        return None
-    heap = [start]
-    waiting: dict[int, Node] = {start: origin}
-    while heap:
-        n = waiting.pop(heapq.heappop(heap))
-        if n is not origin and n.op in _SINKS:
-            return n
-        nid = n.id
-        assert nid is not None
-        for c in consumers.get(nid, ()):
-            if c.id is not None:
-                read.add(c.id)
-            q = pos(c)
-            if q is None or q in waiting:
-                continue
-            if any(i == nid and _passes(c, k, values, by_id) for k, i in enumerate(c.inputs)):
-                if c.op == "output_port" and graph.name is None:
-                    continue  # a port outside a subgraph is LX1009's
-                waiting[q] = c
-                heapq.heappush(heap, q)
-    return None
+    sinks = state.sinks
+    nid = node.id
+    best: Node | None = None
+    best_pos = -1
+    for c in graph.consumers.get(nid or "", ()):
+        if not any(i == nid and _passes(c, k, values, by_id) for k, i in enumerate(c.inputs)):
+            continue
+        if c.op in _SINKS:
+            if c.op == "output_port" and graph.name is None:
+                continue  # a port outside a subgraph is LX1009's
+            found: Node | None = c
+        else:
+            found = sinks.get(c.id)  # type: ignore[arg-type]
+        if found is None:
+            continue
+        q = found.index if position is None else position.get(id(found))
+        if q is not None and (best is None or q < best_pos):
+            best, best_pos = found, q
+    return best
 
 
-def _fixes(ctx: Context, graph: Graph, state: FlowState, node: Node, read: set[str]) -> list[Fix]:
+def _fixes(ctx: Context, graph: Graph, state: FlowState, node: Node) -> list[Fix]:
     op = node.op
     values = state.values
     by_id = graph.by_id
     fixes: list[Fix] = []
     if (op in _NEEDS_NUMBER or op in _ORDERING) and not ctx.graph_uncertain(graph):
-        fix = _number_fix(graph, values, node, read)
+        fix = _number_fix(graph, values, node)
         if fix is not None:
             fixes.append(fix)
     if op == "get" and len(node.inputs) == 2:
@@ -395,7 +380,7 @@ def _needs_number(consumer: Node, k: int, values: dict[str, Abs]) -> bool:
     return False
 
 
-def _number_fix(graph: Graph, values: dict[str, Abs], node: Node, read: set[str]) -> Fix | None:
+def _number_fix(graph: Graph, values: dict[str, Abs], node: Node) -> Fix | None:
     """Makes the numeric string constants among the inputs of ``node`` numbers, when every
     consumer of each of them needs a number there."""
     by_id = graph.by_id
@@ -419,8 +404,6 @@ def _number_fix(graph: Graph, values: dict[str, Abs], node: Node, read: set[str]
             continue
         ok = True
         for consumer in graph.consumers.get(i, ()):
-            if consumer.id is not None:
-                read.add(consumer.id)
             for m, j in enumerate(consumer.inputs):
                 if j == i and not _needs_number(consumer, m, values):
                     ok = False
