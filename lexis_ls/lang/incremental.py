@@ -34,9 +34,10 @@ reused and updated *in place* (the old analysis is consumed: do not use it after
    - the node's own value checks (LX1007 value rules and configs, LX1013 templates);
    - constant flow for the node and, in schedule order, every node downstream of it whose
      abstract value changed (the flow state of each graph is kept with the analysis); then
-     LX1015 for every node evaluated again and every origin of an error whose report read one
-     of them (its severity follows where the error value goes, its fixes read the other
-     consumers of a constant: the flow state records, per origin, the nodes it read);
+     the first sink each certain error value reaches (its severity), upstream of those nodes
+     and of the nodes feeding them, as far as it changes; then LX1015 for every node evaluated
+     again, every origin whose first sink changed, and every origin whose numeric-string fix
+     reads a consumer evaluated again;
    - the constant URL checks (LX2005-LX2007) of the network nodes that read the node (a URL
      ``const``) or whose config it is (a network node);
    - duplicate computations (LX3002): the structural keys of the node and of the nodes
@@ -85,6 +86,8 @@ from .checks.flow import (
     carries_error,
     first_sink,
     flow_node,
+    position_key,
+    positions,
     report_origin,
     same_abs,
     same_value,
@@ -94,7 +97,7 @@ from .checks.lint import DuplicateState, keyed, node_key, report_duplicate, repo
 from .checks.security import NETWORK_OPS, check_url_source, url_source
 from .diagnostics import Diagnostic, Related, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
-from .model import Graph, Node, node_fields, schedule
+from .model import Graph, Node, node_fields
 from .opcodes import OPCODES, ValueRule
 from .repair.policy import apply_policy
 from .syntax import JNode, JObject, replace_item, scan_element, shift_after
@@ -321,7 +324,7 @@ class _Reanalysis:
         state: FlowState | None = self.old._flow.get(graph)
         if state is None:
             raise _Fallback("no flow state was kept for the graph")
-        position = _positions(graph)
+        position = positions(graph)
         by_id = graph.by_id
         values = state.values
         visited: list[Node] = []
@@ -348,7 +351,7 @@ class _Reanalysis:
                     for o in graph.consumers.get(i, ()):
                         if o.id in origins and by_id.get(o.id) is o:
                             again[id(o)] = o
-        for n in sorted(again.values(), key=_position_key(position)):
+        for n in sorted(again.values(), key=position_key(position)):
             if n is node:
                 self.drop_exact.add(("LX1015", old_op.start, old_op.end))
             else:
@@ -445,7 +448,7 @@ class _Reanalysis:
             return  # no key before or after: nothing downstream changes either
         if len(state.interned) > 4 * len(graph.nodes) + 10_000:
             raise _Fallback("the duplicate-check tables grew too large: rebuild them")
-        position = _positions(graph)
+        position = positions(graph)
         key_of = state.key_of
         moves: list[tuple[Node, int, int]] = []
 
@@ -476,7 +479,7 @@ class _Reanalysis:
             for n in group[1:]:
                 if reportable(n):
                     self.drop_exact.add(("LX3002", *old_id_span(n)))
-        key = _position_key(position)
+        key = position_key(position)
         for n, before, after in moves:
             members[before].remove(n)
             insort(members[after], n, key=key)
@@ -577,21 +580,6 @@ def _start_of(node: JNode) -> int:
 
 def _index_of(node: Node) -> int:
     return node.index
-
-
-def _positions(graph: Graph) -> dict[int, int] | None:
-    """Schedule positions by ``id(node)``; None when the schedule is document order (then a
-    node's position is its ``index``). Stuck nodes (cycles) have no position."""
-    order, stuck = schedule(graph)
-    if not stuck and order == graph.nodes:
-        return None
-    return {id(n): k for k, n in enumerate(order)}
-
-
-def _position_key(position: dict[int, int] | None) -> Callable[[Node], int]:
-    if position is None:
-        return _index_of
-    return lambda n: position[id(n)]
 
 
 def _downstream(
