@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ..diagnostics import Evidence
 from ..opcodes import CAPABILITIES, OPCODES, SUBGRAPH_ARITY, Arity, ValueRule
@@ -453,6 +453,13 @@ def resolve_op(
     unknown) in a subgraph or in the main graph (``in_subgraph``; ``None``: unknown). When the
     node has a ``value`` (``has_value``), a fix to an op that takes none is only LIKELY: the
     value would be silently ignored."""
+    return _resolve_op(name, input_count, in_subgraph, has_value)
+
+
+@lru_cache(maxsize=4096)  # programs repeat their mistakes: the same name on many nodes
+def _resolve_op(
+    name: str, input_count: int | None, in_subgraph: bool | None, has_value: bool | None
+) -> Resolution:
     bare, had_prefix = _strip_std(name)
     key = normalise(bare)
     why = ""
