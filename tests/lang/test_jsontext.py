@@ -208,12 +208,18 @@ def test_members_before_a_brace_are_not_taken_for_prose() -> None:
     assert repair_text(text) is None
 
 
-def test_single_quoted_program_has_one_diagnostic_per_string_and_no_cascade() -> None:
+def test_single_quoted_program_is_one_problem_and_no_cascade() -> None:
     text = PROGRAM.replace('"', "'")
     analysis = analyze(text)
-    assert {d.code for d in analysis.diagnostics} == {"LX0001"}
-    assert len(analysis.diagnostics) == text.count("'") // 2
+    # One mistake made throughout: one diagnostic at the first string, the others related.
+    [d] = analysis.diagnostics
+    assert d.code == "LX0001" and text[d.start : d.end] == "'spec'"
+    assert len(d.related) == text.count("'") // 2 - 1
+    assert d.fixes[0].title == REPAIR_ALL_TITLE and d.fixes[0].safe
     assert fix_all(text).text == PROGRAM
+    # A few single-quoted strings stay one diagnostic each.
+    few = PROGRAM.replace('"spec"', "'spec'").replace('"nodes"', "'nodes'")
+    assert [x.code for x in analyze(few).diagnostics] == ["LX0001", "LX0001"]
 
 
 def test_fix_all_applies_repair_json_syntax_once_and_reaches_a_fixed_point() -> None:

@@ -16,6 +16,7 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.fixes import fix_all
+from lexis_ls.lang.repair import policy
 from lexis_ls.run.evaluator import run_text
 
 CONTENT_MODIFIED = -32801
@@ -203,7 +204,18 @@ QUICK_FIXES: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
     (
         "LX1002",
         S.replace('["sum"]', '["sum", "a"]'),
-        [("Remove the 1 surplus input", False, S)],
+        [
+            (
+                "Print the 2 values separated by spaces (through `format`)",
+                False,
+                S.replace(
+                    '    {"id": "out", "op": "print", "inputs": ["sum"]}',
+                    '    {"id": "out_text", "op": "format", "inputs": ["sum", "a"], "value": "{} {}"},\n'
+                    '    {"id": "out", "op": "print", "inputs": ["out_text"]}',
+                ),
+            ),
+            ("Remove the 1 surplus input", False, S),
+        ],
     ),
     (
         "LX1003",
@@ -211,11 +223,11 @@ QUICK_FIXES: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
         [
             ("Replace with `b`", False, S),
             (
-                "Insert a `const` node `bb`",
+                "Insert a `const` node `bb` (then give it a value)",
                 False,
                 S.replace('["a", "b"]', '["a", "bb"]').replace(
                     '    {"id": "sum"',
-                    '    {"id": "bb", "op": "const", "value": null},\n    {"id": "sum"',
+                    '    {"id": "bb", "op": "const"},\n    {"id": "sum"',
                 ),
             ),
         ],
@@ -225,10 +237,10 @@ QUICK_FIXES: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
         S.replace(B, '{"id": "a", "op": "const", "value": 3}').replace('["a", "b"]', '["a", "a"]'),
         [
             (
-                "Rename to `a_2`",
+                "Rename to `a_2` and use it in the 2 later references",
                 False,
                 S.replace(B, '{"id": "a_2", "op": "const", "value": 3}').replace(
-                    '["a", "b"]', '["a", "a"]'
+                    '["a", "b"]', '["a_2", "a_2"]'
                 ),
             )
         ],
@@ -310,7 +322,9 @@ async def test_a_quick_fix_for_every_fixable_code(client: LanguageClient, tmp_pa
         got = await actions(client, uri, diag.range, [diag])
         quick = [a for a in got if a.kind == lsp.CodeActionKind.QuickFix]
         assert [a.title for a in quick] == [t for t, _, _ in fixes], code
-        preferred = next((t for t, safe, _ in fixes if safe), None)
+        # isPreferred: the first fix, when the core rates it likely or certain (the policy).
+        core = next(d for d in analyze(text).diagnostics if d.code == code)
+        preferred = core.fixes[0].title if core.fixes and policy.preferred(core.fixes[0]) else None
         for action, (_title, _safe, expected) in zip(quick, fixes):
             assert list(action.diagnostics or []) == [diag]
             assert action.is_preferred == (True if action.title == preferred else None)

@@ -167,7 +167,11 @@ def _rebind_fix(graph: Graph, node: Node, nid: str, fresh: str) -> Fix:
     later = [n for n in graph.nodes if n.index > node.index]
     next_def = next((n for n in later if n.id == nid), None)
     stop = next_def.index if next_def is not None else len(graph.nodes) + 1
+    seen: set[int] = set()
     for consumer in graph.consumers.get(nid, ()):
+        if id(consumer) in seen:
+            continue  # listed once per input that names `nid`
+        seen.add(id(consumer))
         if node.index < consumer.index <= stop:
             for k, i in enumerate(consumer.inputs):
                 if i == nid:

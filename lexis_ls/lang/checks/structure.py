@@ -20,11 +20,20 @@ from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from ..opcodes import CAPABILITIES, OPCODES
 from ..repair.intent import COMMUTATIVE_OPS, EDGE_LIST_KEYS, edge_ends
-from ..repair.jsontext import syntax_fixes
+from ..repair.jsontext import REPAIR_ALL_TITLE, syntax_fixes
 from ..repair.keys import KeyRole, node_key_roles, normalise, program_key_role, wrapped_program
 from ..schema import node_shape, top_level_shape
 from ..suggest import did_you_mean, suggestions
-from ..syntax import INVALID, JArray, JMember, JNode, JObject, JString, contains_invalid
+from ..syntax import (
+    INVALID,
+    JArray,
+    JMember,
+    JNode,
+    JObject,
+    JString,
+    SyntaxIssue,
+    contains_invalid,
+)
 from .base import Context, insert_before_element, json_text, line_indent, node_text
 
 _NODE_KEY_SET = frozenset(NODE_KEYS)
@@ -40,10 +49,31 @@ def _node_validator() -> Draft202012Validator:
     return Draft202012Validator(node_shape())
 
 
+# A mistake made throughout the text (every string single-quoted, every key unquoted) is one
+# problem: past this many of one kind, they are reported as one diagnostic at the first, with
+# the others as related locations and a fix that repairs them all.
+GROUP_AFTER = 3
+_GROUPED_KINDS = {
+    "single_quote": "strings in single quotes",
+    "unquoted_key": "keys without quotes",
+    "literal": "Python/JavaScript literals",
+}
+
+
 def check_syntax(ctx: Context) -> None:
     parsed = ctx.program.parse
     fixes = syntax_fixes(ctx.text, parsed.errors)
+    counts: dict[str, int] = {}
+    for issue in parsed.errors:
+        counts[issue.kind] = counts.get(issue.kind, 0) + 1
+    grouped = {k for k, n in counts.items() if k in _GROUPED_KINDS and n > GROUP_AFTER}
+    done: set[str] = set()
     for issue, issue_fixes in zip(parsed.errors, fixes, strict=True):
+        if issue.kind in grouped:
+            if issue.kind not in done:
+                done.add(issue.kind)
+                _report_group(ctx, issue.kind, parsed.errors, fixes)
+            continue
         ctx.add(
             make(
                 "LX0001",
@@ -73,6 +103,44 @@ def check_syntax(ctx: Context) -> None:
 # escapes of a UTF-16 surrogate.
 _STRING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _report_group(
+    ctx: Context, kind: str, issues: list[SyntaxIssue], fixes: list[tuple[Fix, ...]]
+) -> None:
+    members = [(i, f) for i, f in zip(issues, fixes, strict=True) if i.kind == kind]
+    first = members[0][0]
+    whole = [f for f in members[0][1] if f.title == REPAIR_ALL_TITLE]
+    own = [next((f for f in fs if f.title != REPAIR_ALL_TITLE), None) for _, fs in members]
+    group_fixes: list[Fix] = []
+    if all(f is not None for f in own):
+        edits = tuple(e for f in own if f is not None for e in f.edits)
+        template = own[0]
+        assert template is not None
+        group_fixes.append(
+            Fix(
+                f"{template.title} (all {len(members)})",
+                edits,
+                safe=template.safe,
+                evidence=template.evidence,
+            )
+        )
+    ordered_fixes = (whole + group_fixes) if whole and whole[0].safe else (group_fixes + whole)
+    what = _GROUPED_KINDS[kind]
+    ctx.add(
+        make(
+            "LX0001",
+            first.start,
+            max(first.end, first.start + 1),
+            f"JSON syntax error: {first.message} ({len(members)} {what} in this file)",
+            "one fix repairs them all; the rest of the file is still checked",
+            related=[
+                Related(i.start, max(i.end, i.start + 1), f"also: {i.message}")
+                for i, _ in members[1:51]
+            ],
+            fixes=ordered_fixes,
+        )
+    )
 
 
 def _check_lone_surrogates(ctx: Context) -> None:
