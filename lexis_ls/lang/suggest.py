@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rapidfuzz.distance import OSA
+
 
 def distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a transposition costs 1), or ``limit + 1`` if larger."""
+    """Optimal-string-alignment distance (a transposition costs 1), or ``limit + 1`` if larger
+    (rapidfuzz's OSA, which stops early past the limit)."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[len(b)]
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def suggestions(name: str, candidates: Iterable[str], *, most: int = 3) -> list[str]:
