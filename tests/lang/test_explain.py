@@ -8,6 +8,7 @@ import pytest
 
 from lexis_ls.lang.analysis import Options, analyze
 from lexis_ls.lang.diagnostics import CODES, explain_page, explain_summary
+from lexis_ls.lang.repair.policy import POLICY_TEXT
 
 RUNTIME_CODES = {"LX4001", "LX4002"}
 
@@ -54,3 +55,31 @@ def test_runtime_code_examples_are_statically_clean(code: str) -> None:
 
 def test_unknown_code_has_no_page() -> None:
     assert explain_page("LX9999") is None
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_pages_with_machine_applicable_fixes_quote_the_fix_safety_policy(code: str) -> None:
+    """The policy lives in one place (lang/repair/policy.py); every page whose fixes a tool may
+    apply quotes it word for word, so `lexis explain` and the editor's link say the same."""
+    page = explain_page(code)
+    assert page is not None
+    if "machine-applicable: yes" not in page:
+        return
+    assert "## Fix safety" in page
+    quoted = " ".join(
+        line[2:] for line in page.split("## Fix safety", 1)[1].splitlines() if line.startswith("> ")
+    )
+    assert quoted == " ".join(POLICY_TEXT.split())
+
+
+def test_the_policy_text_is_the_one_diagnostics_md_states(diagnostics_md: str) -> None:
+    """Each rule of the quoted policy is a rule of DIAGNOSTICS.md's "Fix safety" section."""
+    section = " ".join(diagnostics_md.split("**Fix safety.**", 1)[1].split())
+    for rule in (
+        "A placeholder never makes a program clean",
+        "A fix that drops a reference to a value",
+        "for names of four letters or fewer a one-letter substitution is no evidence",
+        "No whole-program fix",
+    ):
+        assert rule in section
+        assert rule in " ".join(POLICY_TEXT.split())
