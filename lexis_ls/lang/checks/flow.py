@@ -25,6 +25,7 @@ whose value changed and reports again only the origins whose findings may change
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -83,6 +84,24 @@ _EVALUATED = (
         "comment",
         "delay",
         "try_or",
+        "take",
+        "drop",
+        "slice",
+        "reverse",
+        "zip",
+        "flatten",
+        "unique",
+        "enumerate",
+        "merge",
+        "set",
+        "delete_key",
+        "contains",
+        "dict",
+        "map",
+        "filter",
+        "reduce",
+        "iterate",
+        "retry",
     }
 )
 _MAX_FOLD_LEN = 10_000
@@ -131,7 +150,36 @@ _NEEDS_NUMBER: dict[str, tuple[int, ...] | None] = {
     "take": (1,),
     "drop": (1,),
     "slice": (1, 2),
+    "iterate": (1,),
+    "retry": (1,),
 }
+# Of those, the positions that need an integer (a float there is an error too).
+_NEEDS_INT: dict[str, tuple[int, ...] | None] = {
+    "range": None,
+    "round": (1,),
+    "index": (1,),
+    "take": (1,),
+    "drop": (1,),
+    "slice": (1, 2),
+    "iterate": (1,),
+    "retry": (1,),
+}
+# Input positions that need a list (a string is an error there too) or a dict.
+_NEEDS_LIST: dict[str, tuple[int, ...]] = {
+    **dict.fromkeys(["sort", "take", "drop", "flatten", "unique", "enumerate"], (0,)),
+    **dict.fromkeys(["map", "filter", "reduce"], (0,)),
+    "zip": (0, 1),
+}
+_NEEDS_DICT: dict[str, tuple[int, ...]] = {
+    **dict.fromkeys(["get", "keys", "values", "items", "set", "delete_key"], (0,)),
+    "merge": (0, 1),
+}
+# A JSON integer, exactly.
+_JSON_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+# Numbers written with a unit or with thousands separators ("5kg", "1,000", "$3"): no fix (what
+# was meant is not certain), but the message says what the string looks like.
+_UNIT_NUMBER = re.compile(r"\s*[$€£]?\s*-?[0-9][0-9.]*\s*[A-Za-z%°µ]+[A-Za-z0-9/²³]*\s*")
+_SEPARATED_NUMBER = re.compile(r"\s*-?[0-9]{1,3}(?:[,_' ][0-9]{3})+(?:\.[0-9]+)?\s*")
 # A JSON number, exactly (what the numeric-string fix writes back without its quotes).
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
@@ -145,11 +193,20 @@ class FlowState:
     # node id -> the first sink (schedule order) its error value certainly reaches, or None;
     # for every evaluated node whose value is certainly an error.
     sinks: dict[str, Node | None] = field(default_factory=dict)
+    # Resolves a subgraph reference (a local name or ``std:NAME``) so that ``map``, ``filter``
+    # and ``reduce`` over constant lists can apply it to their constant arguments; None inside
+    # such an application (no nesting).
+    resolve: Callable[[Any], Graph | None] | None = None
+    # The local subgraphs whose contents some value of this graph was computed from (an edit in
+    # one of them must evaluate this graph again).
+    reads: set[str] = field(default_factory=set)
 
 
 def check_flow(ctx: Context) -> None:
     for graph in ctx.program.graphs:
-        state = _flow_graph(graph)
+        state = FlowState()
+        state.resolve = _resolver(ctx, state.reads)
+        _flow_graph(graph, state)
         ctx.flow[graph] = state
         if state.origins:
             position = positions(graph)
@@ -162,10 +219,27 @@ def check_flow(ctx: Context) -> None:
                 report_origin(ctx, graph, state, node)
 
 
-def _flow_graph(graph: Graph) -> FlowState:
+def _resolver(ctx: Context, reads: set[str]) -> Callable[[Any], Graph | None]:
+    """Resolves local subgraph names (noting them in ``reads``) and ``std:`` references."""
+    subgraphs = ctx.program.subgraphs
+
+    def resolve(ref: Any) -> Graph | None:
+        if type(ref) is not str:
+            return None
+        local = subgraphs.get(ref)
+        if local is not None:
+            reads.add(ref)
+            return local
+        if ref.startswith("std:"):
+            return ctx.resolve(ref)
+        return None
+
+    return resolve
+
+
+def _flow_graph(graph: Graph, state: FlowState) -> FlowState:
     """The abstract value of every scheduled node of ``graph``, and the origins of errors."""
     order, _ = schedule(graph)
-    state = FlowState()
     by_id = graph.by_id
     for node in order:
         flow_node(node, state, by_id)
@@ -220,7 +294,7 @@ def flow_node(node: Node, state: FlowState, by_id: dict[str, Node]) -> None:
         values[nid] = _RESULT_ABS.get(op, UNKNOWN)  # nothing to learn: just its type
         return
     try:
-        values[nid] = _evaluate(node, op, args)
+        values[nid] = _evaluate(node, op, args, state)
     except _Certain as why:
         values[nid] = ERROR
         state.origins[nid] = str(why)
@@ -468,7 +542,7 @@ def _describe(a: Abs) -> str:
     return "a " + "/".join(n.lower() for n in names) + " value"
 
 
-def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
+def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
     value = node.value
     if op == "const":
         return const(value) if value is not MISSING else UNKNOWN
@@ -483,7 +557,11 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
     if op in _NUMERIC:
         for k, a in enumerate(args):
             if NUM not in a.types:
-                raise _Certain(f"`{op}` needs numbers, but input {k + 1} is {_describe(a)}")
+                raise _Certain(
+                    f"`{op}` needs numbers, but input {k + 1} is {_describe(a)}{_looks_like(a)}"
+                )
+        if op == "round" and n == 2:
+            _need_int(op, args[1], "ndigits")
         if op in ("div", "mod") and n == 2 and args[1].known and args[1].value == 0:
             raise _Certain(
                 ("division" if op == "div" else "modulo")
@@ -528,7 +606,8 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
     if op == "index" and n == 2:
         seq, i = args
         if not seq.types & {SEQ, STR}:
-            raise _Certain(f"`index` into {_describe(seq)} (only lists and strings)")
+            hint = "; `get` reads a dict by key" if DICT in seq.types else ""
+            raise _Certain(f"`index` into {_describe(seq)} (only lists and strings){hint}")
         if NUM not in i.types or (i.known and type(i.value) is not int):
             raise _Certain(f"the index must be an integer, not {_describe(i)}")
         if known:
@@ -542,6 +621,8 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
         dct = args[0]
         if DICT not in dct.types:
             raise _Certain(f"`get` from {_describe(dct)} (only dicts)")
+        if STR not in args[1].types:
+            raise _Certain(f"dict keys are strings, but the key is {_describe(args[1])}")
         if known and isinstance(vals[0], dict) and vals[1] not in vals[0]:
             raise _Certain(f"the key {json_text(vals[1])} is not in the dict")
         return const(vals[0][vals[1]]) if known else UNKNOWN
@@ -579,6 +660,9 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
             return const(sorted(vals[0]))
         return Abs(frozenset({SEQ}))
 
+    if op in _TYPED and OPCODES[op].arity.accepts(n):
+        return _typed(node, op, args, vals, known, state)
+
     if op == "assert" and n == 2 and args[0].known and not truthy(vals[0]):
         message = value if isinstance(value, str) else "assertion failed"
         raise _Certain(f"its condition is the falsy constant {json_text(vals[0])} ({message})")
@@ -610,6 +694,249 @@ def _evaluate(node: Node, op: str, args: list[Abs]) -> Abs:
             return folded
     types = _RESULT_TYPES.get(op)
     return Abs(types) if types is not None else UNKNOWN
+
+
+_TYPED = frozenset(
+    [
+        "take",
+        "drop",
+        "slice",
+        "reverse",
+        "zip",
+        "flatten",
+        "unique",
+        "enumerate",
+        "merge",
+        "set",
+        "delete_key",
+        "contains",
+        "dict",
+        "map",
+        "filter",
+        "reduce",
+        "iterate",
+        "retry",
+    ]
+)
+_MAX_APPLY = 50  # elements a constant `map`/`filter`/`reduce` is followed through
+_SEQ_ABS = Abs(_SINGLE[SEQ])
+_DICT_ABS = Abs(_SINGLE[DICT])
+
+
+def _need_int(op: str, a: Abs, what: str) -> None:
+    if NUM not in a.types or (a.known and type(a.value) is not int):
+        raise _Certain(f"`{op}`: the {what} must be an integer, not {_describe(a)}{_looks_like(a)}")
+
+
+def _need(op: str, a: Abs, types: frozenset[str], what: str) -> None:
+    if not a.types & types:
+        raise _Certain(f"`{op}` needs {what}, not {_describe(a)}{_looks_like(a)}")
+
+
+_LIST = frozenset({SEQ})
+_LIST_STR = frozenset({SEQ, STR})
+_DICTS = frozenset({DICT})
+_STRS = frozenset({STR})
+
+
+def _looks_like(a: Abs) -> str:
+    """A hint naming what a constant string that is not the right type looks like."""
+    if not (a.known and type(a.value) is str):
+        return ""
+    text: str = a.value
+    if _JSON_NUMBER.fullmatch(text):
+        return " (a number written as a string)"
+    if _SEPARATED_NUMBER.fullmatch(text):
+        return " (a number with thousands separators, or a decimal comma?)"
+    if _UNIT_NUMBER.fullmatch(text):
+        return " (a number with a unit?)"
+    if text[:1] in "[{":
+        literal = _json_literal(text)
+        if isinstance(literal, list):
+            return " (a list written as a JSON string)"
+        if isinstance(literal, dict):
+            return " (a dict written as a JSON string)"
+    return ""
+
+
+def _json_literal(text: str) -> Any:
+    """The list or dict that ``text`` is exactly, as strict JSON (no NaN, no duplicate keys);
+    None otherwise."""
+    if not text or text[0] not in "[{" or text[-1] not in "]}":
+        return None
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate key")
+        return dict(items)
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(name)
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, (list, dict)) else None
+
+
+def _typed(
+    node: Node, op: str, args: list[Abs], vals: list[Any], known: bool, state: FlowState
+) -> Abs:
+    """The ops that need inputs of given types (lexis_ls/run/builtins.py, evaluator.py)."""
+    if op in ("take", "drop"):
+        _need(op, args[0], _LIST, "a list")
+        _need_int(op, args[1], "count")
+        if known:
+            m = max(0, vals[1])
+            return const(vals[0][:m] if op == "take" else vals[0][m:])
+        return _SEQ_ABS
+    if op == "slice":
+        _need(op, args[0], _LIST_STR, "a list or a string")
+        for a, what in zip(args[1:], ("start", "end")):
+            _need_int(op, a, what)
+        if known:
+            return const(vals[0][vals[1] : vals[2] if len(vals) == 3 else None])
+        return Abs(args[0].types & _LIST_STR)
+    if op == "reverse":
+        _need(op, args[0], _LIST_STR, "a list or a string")
+        return const(vals[0][::-1]) if known else Abs(args[0].types & _LIST_STR)
+    if op in ("zip", "flatten", "unique", "enumerate"):
+        for a in args:
+            _need(op, a, _LIST, "a list" if len(args) == 1 else "two lists")
+        return _SEQ_ABS
+    if op == "merge":
+        for a in args:
+            _need(op, a, _DICTS, "two dicts")
+        if known:
+            return const({**vals[0], **vals[1]})
+        return _DICT_ABS
+    if op in ("set", "delete_key"):
+        _need(op, args[0], _DICTS, "a dict")
+        if STR not in args[1].types:
+            raise _Certain(f"dict keys are strings, but the key is {_describe(args[1])}")
+        return _DICT_ABS
+    if op == "contains":
+        _need(op, args[0], frozenset({STR, SEQ, DICT}), "a string, list or dict to search")
+        return Abs(_SINGLE[BOOL])
+    if op == "dict":
+        for k in range(0, len(args), 2):
+            if STR not in args[k].types:
+                raise _Certain(
+                    f"dict keys are strings, but key {k // 2 + 1} is {_describe(args[k])}"
+                )
+        if known or not args:
+            return const(dict(zip(vals[::2], vals[1::2])))
+        return _DICT_ABS
+    if op in ("iterate", "retry"):
+        what = "max_steps" if op == "iterate" else "max_attempts"
+        _need_int(op, args[1], what)
+        if args[1].known and args[1].value < 0:
+            raise _Certain(f"`{op}`: the {what} must not be negative, not {args[1].value}")
+        return UNKNOWN
+    # map, filter, reduce
+    seq = args[0]
+    _need(op, seq, _LIST, "a list")
+    if seq.known and state.resolve is not None:
+        _apply_constant(node, op, args, state)
+    return _SEQ_ABS if op != "reduce" else UNKNOWN
+
+
+def _apply_constant(node: Node, op: str, args: list[Abs], state: FlowState) -> None:
+    """Follows ``map``/``filter``/``reduce`` over a constant list through its subgraph (one
+    level: the subgraph's own calls are not followed); raises :class:`_Certain` when a step
+    certainly yields an error value (the whole node then does)."""
+    assert state.resolve is not None
+    ref = node.value
+    sub = state.resolve(ref)
+    if sub is None:
+        return
+    ports = _ports(sub)
+    if ports is None:
+        return
+    inputs, output = ports
+    arity = 2 if op == "reduce" else 1
+    if len(inputs) != arity:
+        return
+    if _apply(sub, inputs, output, [UNKNOWN] * arity)[0].error:
+        return  # the subgraph fails whatever its arguments: reported there
+    items: list[Any] = args[0].value
+    acc = args[1] if op == "reduce" else UNKNOWN
+    for k, item in enumerate(items[:_MAX_APPLY]):
+        bound = [acc, const(item)] if op == "reduce" else [const(item)]
+        result, why = _apply(sub, inputs, output, bound)
+        if why is not None:
+            step = "step" if op == "reduce" else "element"
+            raise _Certain(f"`{op}` with {json_text(ref)}: {step} {k} fails: {why}")
+        if op == "reduce":
+            acc = result
+            if not acc.known and acc.types == ALL:
+                return  # nothing more to learn
+
+
+def _ports(sub: Graph) -> tuple[list[Node], Node] | None:
+    """The input ports of ``sub`` in port order and its only output port (port 0)."""
+    inputs: dict[int, Node] = {}
+    output: Node | None = None
+    for n in sub.nodes:
+        if n.skip or n.id is None or sub.by_id.get(n.id) is not n:
+            if n.op in ("input_port", "output_port"):
+                return None
+            continue
+        if n.op == "input_port":
+            if type(n.value) is not int or n.value in inputs:
+                return None
+            inputs[n.value] = n
+        elif n.op == "output_port":
+            if output is not None or n.value != 0 or type(n.value) is not int:
+                return None
+            output = n
+    if output is None or sorted(inputs) != list(range(len(inputs))):
+        return None
+    return [inputs[k] for k in range(len(inputs))], output
+
+
+def _apply(
+    sub: Graph, inputs: list[Node], output: Node, bound: list[Abs]
+) -> tuple[Abs, str | None]:
+    """The abstract result of calling ``sub`` with ``bound``, and why it is certainly an error
+    value (None when it is not certain)."""
+    state = FlowState()
+    values = state.values
+    by_id = sub.by_id
+    ports = {id(p): a for p, a in zip(inputs, bound)}
+    order, stuck = schedule(sub)
+    if stuck:
+        return UNKNOWN, None
+    for n in order:
+        a = ports.get(id(n))
+        if a is not None:
+            values[n.id] = a  # type: ignore[index]
+        else:
+            flow_node(n, state, by_id)
+    result = values.get(output.id, UNKNOWN)  # type: ignore[arg-type]
+    if not result.error:
+        return result, None
+    # The origin the error value at the output comes from.
+    n = output
+    seen: set[int] = set()
+    while n.id not in state.origins and id(n) not in seen:
+        seen.add(id(n))
+        nxt = None
+        for i in n.inputs:
+            src = by_id.get(i) if type(i) is str else None
+            if src is not None and values.get(i, UNKNOWN).error:
+                nxt = src
+                break
+        if nxt is None:
+            break
+        n = nxt
+    why = state.origins.get(n.id)  # type: ignore[arg-type]
+    if why is None:
+        # An error value bound to a port: the argument itself (already reported).
+        return result, None
+    return result, f"{why} (at node {n.label} of the subgraph)"
 
 
 def _fold_numeric(op: str, vals: list[Any]) -> Abs:
