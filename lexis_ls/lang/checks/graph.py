@@ -222,7 +222,7 @@ def _check_op(ctx: Context, node: Node) -> bool:
     hints = list(found.hints())
     if op.lower() in OPCODES:
         hints.append("opcodes are lower case")
-    hints.append("`lexis explain LX1001` lists where to find all 93")
+    hints.append("completion in the `op` string lists the 93 opcodes, with what each one does")
     ctx.add(make("LX1001", span.start, span.end, message, *hints, fixes=fixes))
     return False
 
@@ -880,7 +880,7 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
                 span.end,
                 message,
                 *found.hints(),
-                "a reference is a key of `subgraphs`, `std:NAME` (`lexis stdlib` lists them) or a 64-hex content hash",
+                "a reference is a key of `subgraphs`, `std:NAME` (completion lists them, as does `lexis stdlib`) or a 64-hex content hash",
                 fixes=fixes,
             )
         )
