@@ -324,6 +324,11 @@ class _Reanalysis:
         state: FlowState | None = self.old._flow.get(graph)
         if state is None:
             raise _Fallback("no flow state was kept for the graph")
+        if graph.name is not None and any(
+            graph.name in other.reads for other in self.old._flow.values()
+        ):
+            # `map`/`filter`/`reduce` over constant lists were followed through this subgraph.
+            raise _Fallback("the values of another graph were computed through this subgraph")
         position = positions(graph)
         by_id = graph.by_id
         values = state.values

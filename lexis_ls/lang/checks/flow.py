@@ -412,37 +412,91 @@ def first_sink(
 
 def _fixes(ctx: Context, graph: Graph, state: FlowState, node: Node) -> list[Fix]:
     op = node.op
-    values = state.values
-    by_id = graph.by_id
     fixes: list[Fix] = []
-    if (op in _NEEDS_NUMBER or op in _ORDERING) and not ctx.graph_uncertain(graph):
-        fix = _number_fix(graph, values, node)
+    if ctx.graph_uncertain(graph):
+        return fixes  # who consumes what is not known: no fix that relies on it
+    if op in _NEEDS_NUMBER or op in _ORDERING or op == "reduce":
+        fix = _number_fix(graph, state, node)
         if fix is not None:
             fixes.append(fix)
-    if op == "get" and len(node.inputs) == 2:
-        seq = values.get(node.inputs[0]) if type(node.inputs[0]) is str else None
-        key = values.get(node.inputs[1]) if type(node.inputs[1]) is str else None
-        if (
-            seq is not None
-            and key is not None
-            and SEQ in seq.types
-            and key.known
-            and type(key.value) is int
-            and node.value_span("op") is not None
-            and by_id.get(node.inputs[0]) is not None
-        ):
-            span = node.op_span()
-            fixes.append(
-                Fix(
-                    f"Use `index` (read the list at position {key.value})",
-                    (TextEdit(span.start, span.end, '"index"'),),
-                    safe=seq.types == _SINGLE[SEQ],
-                )
-            )
+    if op in _NEEDS_LIST or op in _NEEDS_DICT:
+        fix = _literal_fix(graph, state, node)
+        if fix is not None:
+            fixes.append(fix)
+    if op in ("get", "index") and len(node.inputs) == 2 and node.value_span("op") is not None:
+        fix = _get_index_fix(graph, state, node)
+        if fix is not None:
+            fixes.append(fix)
     return fixes
 
 
-def _needs_number(consumer: Node, k: int, values: dict[str, Abs]) -> bool:
+def _input_abs(node: Node, k: int, values: dict[str, Abs]) -> Abs | None:
+    i = node.inputs[k]
+    return values.get(i) if type(i) is str else None
+
+
+def _get_index_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
+    """``get`` on a list with an integer key (or a string holding one) -> ``index``; ``index``
+    on a dict with a constant string key -> ``get``."""
+    values = state.values
+    seq = _input_abs(node, 0, values)
+    key = _input_abs(node, 1, values)
+    if seq is None or key is None or graph.by_id.get(node.inputs[0]) is None:
+        return None
+    span = node.op_span()
+    if node.op == "index":
+        if DICT in seq.types and key.known and type(key.value) is str:
+            return Fix(
+                f"Use `get` (read the dict at key {json_text(key.value)})",
+                (TextEdit(span.start, span.end, '"get"'),),
+                safe=seq.types == _SINGLE[DICT],
+            )
+        return None
+    if SEQ not in seq.types or not key.known:
+        return None
+    op_edit = TextEdit(span.start, span.end, '"index"')
+    if type(key.value) is int:
+        return Fix(
+            f"Use `index` (read the list at position {key.value})",
+            (op_edit,),
+            safe=seq.types == _SINGLE[SEQ],
+        )
+    # A string position: `index` with it made a number, when every other reader of the
+    # constant needs an integer there too.
+    text = key.value
+    kid = node.inputs[1]
+    src = graph.by_id.get(kid)
+    if (
+        type(text) is not str
+        or _JSON_INT.fullmatch(text) is None
+        or src is None
+        or src.op != "const"
+        or src.skip
+    ):
+        return None
+    value_span = src.value_span("value")
+    if value_span is None:
+        return None
+    for consumer in graph.consumers.get(kid, ()):
+        for m, j in enumerate(consumer.inputs):
+            if j != kid or (consumer is node and m == 1):
+                continue
+            if not _needs_number(consumer, m, values, state.resolve) or not _needs_int(consumer, m):
+                return None
+    return Fix(
+        f"Use `index` and make `{kid}` the number {text} (read the list at position {text})",
+        (op_edit, TextEdit(value_span.start, value_span.end, text)),
+        safe=seq.types == _SINGLE[SEQ],
+    )
+
+
+def _needs_number(
+    consumer: Node,
+    k: int,
+    values: dict[str, Abs],
+    resolve: Callable[[Any], Graph | None] | None = None,
+) -> bool:
+    """A string at input ``k`` of ``consumer`` is certainly an error, a number is not."""
     op = consumer.op
     if op in _NEEDS_NUMBER:
         wanted = _NEEDS_NUMBER[op]
@@ -451,18 +505,43 @@ def _needs_number(consumer: Node, k: int, values: dict[str, Abs]) -> bool:
         other = consumer.inputs[1 - k]
         o = values.get(other) if type(other) is str else None
         return o is not None and o.types == _SINGLE[NUM]  # a string compares with a string
+    if op == "reduce" and k == 1 and resolve is not None:
+        # The initial value is the accumulator of the first step: a number when the subgraph
+        # hands its accumulator port only to inputs that need numbers.
+        sub = resolve(consumer.value)
+        ports = _ports(sub) if sub is not None else None
+        if ports is None or len(ports[0]) != 2:
+            return False
+        port = ports[0][0].id
+        readers = sub.consumers.get(port or "", ()) if sub is not None else ()
+        if not readers:
+            return False
+        return all(
+            _needs_number(r, m, {}) for r in readers for m, j in enumerate(r.inputs) if j == port
+        )
     return False
 
 
-def _number_fix(graph: Graph, values: dict[str, Abs], node: Node) -> Fix | None:
+def _needs_int(consumer: Node, k: int) -> bool:
+    """Input ``k`` of ``consumer`` needs an integer (a float there is an error too)."""
+    op = consumer.op
+    if op not in _NEEDS_INT:
+        return False
+    wanted = _NEEDS_INT[op]
+    return wanted is None or k in wanted
+
+
+def _number_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
     """Makes the numeric string constants among the inputs of ``node`` numbers, when every
-    consumer of each of them needs a number there."""
+    consumer of each of them needs a number there (an integer, where one needs an integer)."""
+    values = state.values
+    resolve = state.resolve
     by_id = graph.by_id
     edits: list[TextEdit] = []
     names: list[str] = []
     done: set[int] = set()
     for k, i in enumerate(node.inputs):
-        if type(i) is not str or not _needs_number(node, k, values):
+        if type(i) is not str or not _needs_number(node, k, values, resolve):
             continue
         src = by_id.get(i)
         if src is None or id(src) in done or src.op != "const" or src.skip:
@@ -477,9 +556,13 @@ def _number_fix(graph: Graph, values: dict[str, Abs], node: Node) -> Fix | None:
         if span is None:
             continue
         ok = True
+        integer = _JSON_INT.fullmatch(text) is not None
         for consumer in graph.consumers.get(i, ()):
             for m, j in enumerate(consumer.inputs):
-                if j == i and not _needs_number(consumer, m, values):
+                if j == i and (
+                    not _needs_number(consumer, m, values, resolve)
+                    or (not integer and _needs_int(consumer, m))
+                ):
                     ok = False
         if ok:
             edits.append(TextEdit(span.start, span.end, text))
@@ -493,6 +576,46 @@ def _number_fix(graph: Graph, values: dict[str, Abs], node: Node) -> Fix | None:
         else f"Make {', '.join(names)} numbers"
     )
     return Fix(title, tuple(edits), safe=True)
+
+
+def _literal_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
+    """A string constant that is exactly a JSON list (dict) literal, where every consumer of it
+    needs a list (dict): that list (dict)."""
+    op = node.op or ""
+    by_id = graph.by_id
+    for k, i in enumerate(node.inputs):
+        if type(i) is not str:
+            continue
+        if k in _NEEDS_LIST.get(op, ()):
+            wanted: type = list
+        elif k in _NEEDS_DICT.get(op, ()):
+            wanted = dict
+        else:
+            continue
+        src = by_id.get(i)
+        if src is None or src.op != "const" or src.skip or type(src.value) is not str:
+            continue
+        text: str = src.value
+        if not isinstance(_json_literal(text), wanted):
+            continue
+        span = src.value_span("value")
+        if span is None:
+            continue
+        table = _NEEDS_LIST if wanted is list else _NEEDS_DICT
+        if not all(
+            m in table.get(c.op or "", ())
+            for c in graph.consumers.get(i, ())
+            for m, j in enumerate(c.inputs)
+            if j == i
+        ):
+            continue
+        kind = "list" if wanted is list else "dict"
+        return Fix(
+            f"Make `{i}` the {kind} {text if len(text) <= 40 else text[:37] + '...'}",
+            (TextEdit(span.start, span.end, text),),
+            safe=True,
+        )
+    return None
 
 
 def same_abs(a: Abs, b: Abs) -> bool:
@@ -633,7 +756,9 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
     if op == "range" and n in (2, 3):
         for k, a in enumerate(args):
             if NUM not in a.types or (a.known and type(a.value) is not int):
-                raise _Certain(f"`range` needs integers, but input {k + 1} is {_describe(a)}")
+                raise _Certain(
+                    f"`range` needs integers, but input {k + 1} is {_describe(a)}{_looks_like(a)}"
+                )
         if known:
             start, stop = vals[0], vals[1]
             step = vals[2] if n == 3 else (1 if stop >= start else -1)
