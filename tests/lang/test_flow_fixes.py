@@ -229,3 +229,170 @@ def test_get_with_a_string_key_on_a_list_has_no_fix() -> None:
     text = program(c("xs", [1, 2]), c("k", "a"), n("g", "get", "xs", "k"), n("out", "print", "g"))
     (d,) = lx1015(text)
     assert d.fixes == ()
+
+
+def test_string_position_on_a_list_becomes_index_with_the_number() -> None:
+    result = fix_all(case("LX1015_index_on_dict"))
+    assert '"op": "get", "inputs": ["p", "k"]' in result.text
+    assert '"op": "index", "inputs": ["xs", "i"]' in result.text
+    assert '{"id": "i", "op": "const", "value": 0}' in result.text
+    assert clean_output(result.text) == "[36,5]\n"
+
+
+def test_string_position_read_as_text_elsewhere_gets_no_fix() -> None:
+    text = program(
+        c("xs", [5, 6]),
+        c("i", "1"),
+        n("g", "get", "xs", "i"),
+        n("label", "concat", "i", "i"),
+        n("all", "sequence", "g", "label"),
+        n("out", "print", "all"),
+    )
+    (d,) = lx1015(text)
+    assert d.fixes == ()
+
+
+def test_index_on_a_dict_or_a_list_is_offered_not_applied() -> None:
+    text = program(
+        c("coin", 0.5),
+        n("r", "random"),
+        n("heads", "gt", "r", "coin"),
+        c("d", {"a": 1}),
+        c("num", 7),
+        n("p", "select", "heads", "d", "num"),
+        c("k", "a"),
+        n("v", "index", "p", "k"),
+        n("out", "print", "v"),
+    )
+    (d,) = lx1015(text)
+    (fix,) = d.fixes
+    assert not fix.safe and fix.rank is Evidence.LIKELY
+    assert fix_all(text).text == text
+
+
+# --- numbers at integer positions, reduce's initial value -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "inputs", "literal", "printed"),
+    [
+        ("take", ["xs", "s"], "2", '["a","b"]'),
+        ("drop", ["xs", "s"], "2", '["c"]'),
+        ("slice", ["xs", "s"], "1", '["b","c"]'),
+        ("index", ["xs", "s"], "-1", '"c"'),
+        ("round", ["pi", "s"], "2", "3.14"),
+    ],
+)
+def test_numeric_string_at_an_integer_position_is_made_a_number(
+    op: str, inputs: list[str], literal: str, printed: str
+) -> None:
+    text = program(
+        c("xs", ["a", "b", "c"]),
+        c("pi", 3.14159),
+        c("s", literal),
+        n("r", op, *inputs),
+        n("t", "to_str", "r"),
+        n("out", "print", "t"),
+    )
+    (d,) = lx1015(text)
+    (fix,) = d.fixes
+    assert fix.safe and [e.new_text for e in fix.edits] == [literal]
+    assert clean_output(fix_all(text).text) == printed.strip('"') + "\n"
+
+
+@pytest.mark.parametrize("literal", ["2.0", "1e1", "2.5"])
+def test_no_fix_when_an_integer_is_needed_and_the_string_is_not_one(literal: str) -> None:
+    text = program(
+        c("xs", [1, 2, 3]), c("s", literal), n("r", "take", "xs", "s"), n("out", "print", "r")
+    )
+    (d,) = lx1015(text)
+    assert d.fixes == ()
+
+
+def test_reduce_initial_value_made_a_number() -> None:
+    result = fix_all(case("LX1015_reduce_init_string"))
+    assert '{"id": "z", "op": "const", "value": 0}' in result.text
+    assert '{"id": "one", "op": "const", "value": 1}' in result.text
+    # `map` of std:double over strings has no fix: what was meant is not known.
+    assert [d.code for d in analyze(result.text).diagnostics if d.code == "LX1015"] == ["LX1015"]
+
+
+def test_reduce_over_an_empty_or_unknown_list_is_not_reported() -> None:
+    text = program(
+        c("none", []),
+        c("z", "0"),
+        n("a", "reduce", "none", "z", value="std:add"),
+        c("coin", 0.5),
+        n("r", "random"),
+        n("heads", "gt", "r", "coin"),
+        c("few", [1]),
+        n("xs", "select", "heads", "few", "none"),
+        n("b", "reduce", "xs", "z", value="std:add"),
+        n("all", "sequence", "a", "b"),
+        n("out", "print", "all"),
+    )
+    assert lx1015(text) == []
+
+
+def test_reduce_fix_needs_the_accumulator_to_need_a_number() -> None:
+    # std:concat reads strings: no error; a local subgraph that also prints the accumulator as
+    # text gets no fix.
+    text = program(
+        c("xs", [1, 2]),
+        c("z", "0"),
+        n("r", "reduce", "xs", "z", value="f"),
+        n("out", "print", "r"),
+        f=[
+            {"id": "acc", "op": "input_port", "value": 0},
+            {"id": "x", "op": "input_port", "value": 1},
+            n("s", "add", "acc", "x"),
+            n("t", "concat", "acc", "x"),
+            n("both", "sequence", "s", "t"),
+            {"id": "o", "op": "output_port", "inputs": ["s"], "value": 0},
+        ],
+    )
+    (d,) = [d for d in lx1015(text) if d.severity is Severity.ERROR]
+    assert "step 0 fails" in d.message and d.fixes == ()
+
+
+# --- JSON literals written as strings ---------------------------------------------------------
+
+
+def test_json_list_and_dict_strings_become_values() -> None:
+    result = fix_all(case("LX1015_json_string_literal"))
+    assert '{"id": "xs", "op": "const", "value": [3, 1, 2]}' in result.text
+    assert '{"id": "d", "op": "const", "value": {"a": 1, "b": 2}}' in result.text
+    # `t` is read as text by `length` too: kept, and `unique` of it still fails.
+    assert '"value": "[1, 2]"' in result.text
+
+
+def test_json_list_string_fix_prints_the_intended_output() -> None:
+    text = program(c("xs", "[3, 1, 2]"), n("s", "sort", "xs"), n("out", "print", "s"))
+    (d,) = lx1015(text)
+    (fix,) = d.fixes
+    assert fix.safe
+    assert clean_output(fix_all(text).text) == "[1,2,3]\n"
+
+
+@pytest.mark.parametrize("literal", ["[1, 2,]", "[NaN]", '{"a": 1, "a": 2}', "[1] x", "3, 1, 2"])
+def test_no_literal_fix_for_a_string_that_is_not_exactly_json(literal: str) -> None:
+    text = program(c("xs", literal), n("s", "sort", "xs"), n("out", "print", "s"))
+    (d,) = lx1015(text)
+    assert d.fixes == ()
+
+
+def test_dict_string_where_a_list_is_needed_gets_no_fix() -> None:
+    text = program(c("xs", '{"a": 1}'), n("s", "sort", "xs"), n("out", "print", "s"))
+    (d,) = lx1015(text)
+    assert d.fixes == ()
+
+
+# --- numbers with units or separators: the diagnostic only ----------------------------------
+
+
+@pytest.mark.parametrize("literal", ["5kg", "1,000", "3.5 m", "$3", "1 000"])
+def test_unit_or_separator_has_no_fix(literal: str) -> None:
+    text = program(c("s", literal), c("one", 1), n("r", "mul", "s", "one"), n("out", "print", "r"))
+    (d,) = lx1015(text)
+    assert d.severity is Severity.ERROR and d.fixes == ()
+    assert fix_all(text).text == text

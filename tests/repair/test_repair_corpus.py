@@ -54,16 +54,11 @@ KNOWN_CLEAN_BUT_WRONG: set[tuple[str, str]] = {
     # `square_plus_one`, the subgraph the author meant.
     ("names/local_abbrev_std_trap", "fix"),
     ("names/local_abbrev_std_trap", "quickfix"),
-    # The names are repaired right, but `take`'s count is the string "3": no diagnostic for it
-    # (see KNOWN_NO_ERROR types/take_count_string), so the program checks clean and prints an
-    # error value.
-    ("names/big_text_stats", "fix"),
-    ("names/big_text_stats", "quickfix"),
 }
 
 # Broken programs with no error diagnostic today: misnamed keys are read as the right key with an
-# LX0005 warning (README: one problem, one diagnostic), and a few type mistakes that only fail at
-# run time are not found statically yet. Skipped (visibly) while they still have no error.
+# LX0005 warning (README: one problem, one diagnostic). Skipped (visibly) while they still have no
+# error.
 KNOWN_NO_ERROR: set[str] = {
     # misnamed keys: LX0005 warning only
     "keys/val_for_value",
@@ -83,10 +78,6 @@ KNOWN_NO_ERROR: set[str] = {
     "keys/fn_and_val_and_args",
     "keys/minified_from_deps",
     "keys/operation_and_sum",
-    # numeric strings where `take`, `reduce`'s `std:add` and `slice` need numbers: no diagnostic
-    "types/take_count_string",
-    "types/reduce_init_string",
-    "types/slice_bounds_strings",
 }
 
 
