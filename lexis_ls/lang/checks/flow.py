@@ -32,7 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import stdlib
 from ..diagnostics import Fix, Related, Severity, TextEdit, make
+from ..hashing import std_graph
 from ..model import MISSING, Graph, Node, schedule
 from ..opcodes import NON_PROPAGATING_OPS, OPCODES
 from ..values import is_number, lexis_equal, parse_number, to_str, truthy, type_name
@@ -205,7 +207,7 @@ class FlowState:
 def check_flow(ctx: Context) -> None:
     for graph in ctx.program.graphs:
         state = FlowState()
-        state.resolve = _resolver(ctx, state.reads)
+        state.resolve = _Resolver(ctx.program.subgraphs, state.reads)
         _flow_graph(graph, state)
         ctx.flow[graph] = state
         if state.origins:
@@ -219,22 +221,28 @@ def check_flow(ctx: Context) -> None:
                 report_origin(ctx, graph, state, node)
 
 
-def _resolver(ctx: Context, reads: set[str]) -> Callable[[Any], Graph | None]:
-    """Resolves local subgraph names (noting them in ``reads``) and ``std:`` references."""
-    subgraphs = ctx.program.subgraphs
+class _Resolver:
+    """Resolves local subgraph names (noting them in ``reads``) and ``std:`` references. A
+    class rather than a closure over the context: the flow state is kept with the analysis, and
+    must not hold it (no reference cycles: tests/lang/test_no_cycles.py)."""
 
-    def resolve(ref: Any) -> Graph | None:
+    __slots__ = ("reads", "subgraphs")
+
+    def __init__(self, subgraphs: dict[str, Graph], reads: set[str]) -> None:
+        self.subgraphs = subgraphs
+        self.reads = reads
+
+    def __call__(self, ref: Any) -> Graph | None:
         if type(ref) is not str:
             return None
-        local = subgraphs.get(ref)
+        local = self.subgraphs.get(ref)
         if local is not None:
-            reads.add(ref)
+            self.reads.add(ref)
             return local
-        if ref.startswith("std:"):
-            return ctx.resolve(ref)
+        if ref.startswith(stdlib.STD_PREFIX):
+            name = ref[len(stdlib.STD_PREFIX) :]
+            return std_graph(name) if name in stdlib.entries() else None
         return None
-
-    return resolve
 
 
 def _flow_graph(graph: Graph, state: FlowState) -> FlowState:
