@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .analysis import Analysis, Options, analyze
 from .diagnostics import Diagnostic, Fix, Scope, TextEdit
+from .repair.policy import self_consistent
 
 MAX_ROUNDS = 50
 
@@ -55,6 +56,8 @@ def select_compatible(fixes: Iterable[Fix]) -> list[Fix]:
     for fix in fixes:
         if fix.edits in seen:
             continue  # one fix offered on several diagnostics ("Repair JSON syntax"): once
+        if not self_consistent(fix):
+            continue  # a defect in a check must not crash fix-all
         if any(_conflicts(e, taken) for e in fix.edits):
             continue
         seen.add(fix.edits)

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError
 from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from ..opcodes import CAPABILITIES, OPCODES
-from ..repair.intent import COMMUTATIVE_OPS, EDGE_LIST_KEYS, edge_ends
+from ..repair.intent import COMMUTATIVE_OPS, EDGE_LIST_KEYS, PORT_LIST_KEYS, edge_ends
 from ..repair.jsontext import REPAIR_ALL_TITLE, syntax_fixes
 from ..repair.keys import KeyRole, node_key_roles, normalise, program_key_role, wrapped_program
 from ..schema import node_shape, top_level_shape
@@ -408,6 +408,26 @@ class _ShapeReporter:
                 )
             )
             return
+        if (
+            len(path) == 2
+            and path[0] == "subgraphs"
+            and isinstance(target, JObject)
+            and normalise(name) in PORT_LIST_KEYS
+        ):
+            port_fix = _port_lists_fix(self.ctx, target, path[1])
+            if port_fix is not None:
+                self.ctx.add(
+                    make(
+                        "LX0005",
+                        member.key.start,
+                        member.key.end,
+                        f"unknown key {json_text(name)} in a subgraph: Lexis declares a "
+                        "subgraph's parameters and results as `input_port` and `output_port` nodes",
+                        'e.g. {"id": "x", "op": "input_port", "value": 0}',
+                        fixes=[port_fix],
+                    )
+                )
+                return
         if not path and normalise(name) in EDGE_LIST_KEYS and member.value is not None:
             edge_fix = _edges_fix(self.ctx, self.root, member)
             if edge_fix is not None:
@@ -566,19 +586,92 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
     return []
 
 
+def _port_lists_fix(ctx: Context, obj: JObject, name: str | int) -> Fix | None:
+    """A subgraph written with a signature (`"inputs": ["x", "y"], "outputs": ["s"]`) gets
+    `input_port` nodes for the parameters, in order, and `output_port` nodes for the results."""
+    graph = ctx.program.subgraphs.get(name) if isinstance(name, str) else None
+    raw = obj.value
+    if graph is None or graph.array is None or not graph.array.items or not isinstance(raw, dict):
+        return None
+    if any(n.op in ("input_port", "output_port") for n in graph.nodes):
+        return None
+    ins: list[str] = []
+    outs: list[str] = []
+    members: list[JMember] = []
+    for m in obj.members:
+        role = PORT_LIST_KEYS.get(normalise(m.key.value))
+        if role is None:
+            continue
+        value = raw.get(m.key.value)
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(isinstance(v, str) for v in names):
+            return None
+        (ins if role == "in" else outs).extend(names)
+        members.append(m)
+    if not outs or len(set(ins)) != len(ins) or len(set(outs)) != len(outs):
+        return None
+    if any(not ID_PATTERN.fullmatch(i) or i in graph.by_id for i in ins):
+        return None
+    if any(o not in graph.by_id and o not in ins for o in outs):
+        return None
+    items = graph.array.items
+    edits: list[TextEdit] = []
+    if ins:
+        texts = [node_text({"id": i, "op": "input_port", "value": k}) for k, i in enumerate(ins)]
+        first = insert_before_element(ctx.text, items[0], texts[0])
+        sep = first.new_text[len(texts[0]) :]
+        edits.append(TextEdit(items[0].start, items[0].start, sep.join(texts) + sep))
+    taken: set[str] = set(ins)
+    out_texts = []
+    for k, o in enumerate(outs):
+        oid = ctx.fresh_id(graph, f"{o}_out", taken)
+        taken.add(oid)
+        out_texts.append(node_text({"id": oid, "op": "output_port", "inputs": [o], "value": k}))
+    last = items[-1]
+    indent = line_indent(ctx.text, last.start)
+    sep = f",\n{indent}" if indent is not None else ", "
+    edits.append(TextEdit(last.end, last.end, sep + sep.join(out_texts)))
+    removal = _remove_members(obj, members)
+    if removal is None:
+        return None
+    edits.extend(removal)
+    return Fix(
+        "Declare the signature as `input_port` and `output_port` nodes", tuple(edits), safe=True
+    )
+
+
+def _remove_members(obj: JObject, remove: list[JMember]) -> list[TextEdit] | None:
+    """Delete the members ``remove`` of ``obj``, each run of adjacent ones as one edit."""
+    members = obj.members
+    marked = [any(m is r for r in remove) for m in members]
+    edits: list[TextEdit] = []
+    k = 0
+    while k < len(members):
+        if not marked[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(members) and marked[j + 1]:
+            j += 1
+        last = members[j].value
+        if last is None:
+            return None
+        if j + 1 < len(members):
+            edits.append(TextEdit(members[k].key.start, members[j + 1].key.start, ""))
+        elif k > 0 and members[k - 1].value is not None:
+            prev = members[k - 1].value
+            assert prev is not None
+            edits.append(TextEdit(prev.end, last.end, ""))
+        else:
+            edits.append(TextEdit(members[k].key.start, last.end, ""))
+        k = j + 1
+    return edits
+
+
 def _remove_member(obj: JObject, member: JMember) -> TextEdit | None:
     """Delete ``member`` of ``obj`` with the comma that separates it from its neighbour."""
-    members = obj.members
-    index = next((k for k, m in enumerate(members) if m is member), None)
-    if index is None or member.value is None:
-        return None
-    if index > 0 and members[index - 1].value is not None:
-        prev = members[index - 1].value
-        assert prev is not None
-        return TextEdit(prev.end, member.value.end, "")
-    if index + 1 < len(members):
-        return TextEdit(member.key.start, members[index + 1].key.start, "")
-    return TextEdit(member.key.start, member.value.end, "")
+    edits = _remove_members(obj, [member])
+    return edits[0] if edits else None
 
 
 def _edges_fix(ctx: Context, root: JNode, member: JMember) -> Fix | None:

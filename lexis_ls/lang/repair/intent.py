@@ -29,6 +29,17 @@ EDGE_TO = ("to", "target", "dst", "dest", "end", "consumer", "input", "in", "to_
 EDGE_POSITION = ("port", "index", "arg", "position", "slot", "input_index", "inputIndex", "order")
 
 
+# A subgraph's signature written as lists of names: parameters ("in") and results ("out").
+PORT_LIST_KEYS: dict[str, str] = {
+    **dict.fromkeys(
+        ("inputs", "input", "params", "parameters", "args", "arguments", "inputports"), "in"
+    ),
+    **dict.fromkeys(
+        ("outputs", "output", "returns", "return", "results", "result", "outputports"), "out"
+    ),
+}
+
+
 def edge_ends(edge: object) -> tuple[str, str, int | None] | None:
     """(from, to, argument position or None) of one edge written as an object or a pair."""
     if isinstance(edge, list) and len(edge) in (2, 3) and all(isinstance(e, str) for e in edge[:2]):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import pairwise
 from typing import TYPE_CHECKING, TypeVar
 
 from ..diagnostics import Diagnostic, Evidence, Fix, Scope
@@ -89,6 +90,12 @@ def preferred(fix: Fix) -> bool:
     return fix.rank >= Evidence.LIKELY
 
 
+def self_consistent(fix: Fix) -> bool:
+    """The fix's own edits do not overlap (insertions at one offset are fine)."""
+    spans = sorted((e.start, e.end) for e in fix.edits)
+    return all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
+
+
 def apply_policy(
     diagnostics: list[Diagnostic], parsed: ParseResult, program: Program
 ) -> list[Diagnostic]:
@@ -114,6 +121,8 @@ def apply_policy(
             continue
         kept: list[Fix] = []
         for f in d.fixes:
+            if not self_consistent(f):
+                continue  # overlapping edits cannot be applied: a defect, never offered
             if d.code == "LX0001":
                 kept.append(f)
                 continue
