@@ -315,7 +315,7 @@ _TOKEN = re.compile(
     | (?P<string>")
     | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)(?![0-9A-Za-z_.+-])
     | (?P<literal>true|false|null)(?![0-9A-Za-z_])
-    | (?P<comment>//[^\r\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?)
+    | (?P<comment>//[^\r\n]*|\#[^\r\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?)
     | (?P<squote>'(?:[^'\\\r\n]|\\[^\r\n])*')
     | (?P<word>[^ \t\r\n{}\[\]:,"]+)
     | (?P<eof>$)
@@ -332,7 +332,7 @@ _SQUOTE_ESCAPE = re.compile(r"\\'|\\.|\"")
 _ROOT_LINE = re.compile(r"^[ \t]*\{", re.M)
 # Leading text that is JSON content, not prose: a key and its colon.
 _LOOKS_LIKE_MEMBERS = re.compile(r'"[ \t]*:|^[ \t]*[A-Za-z_][\w-]*[ \t]*:[ \t]*["\[{0-9]', re.M)
-_BLANK_OR_COMMENTS = re.compile(r"(?:[ \t\r\n]|//[^\r\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+_BLANK_OR_COMMENTS = re.compile(r"(?:[ \t\r\n]|//[^\r\n]*|#[^\r\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 _STRING_END = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 _FOREIGN_LITERALS = {"True": "true", "False": "false", "None": "null", "undefined": "null"}

@@ -234,12 +234,15 @@ QUICK_FIXES: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
     ),
     (
         "LX1004",
-        S.replace(B, '{"id": "a", "op": "const", "value": 3}').replace('["a", "b"]', '["a", "a"]'),
+        # `a = mul(a, a)`: a re-assignment, so the later references move to the new id.
+        S.replace(B, '{"id": "a", "op": "mul", "inputs": ["a", "a"]}').replace(
+            '["a", "b"]', '["a", "a"]'
+        ),
         [
             (
                 "Rename to `a_2` and use it in the 2 later references",
-                False,
-                S.replace(B, '{"id": "a_2", "op": "const", "value": 3}').replace(
+                True,
+                S.replace(B, '{"id": "a_2", "op": "mul", "inputs": ["a", "a"]}').replace(
                     '["a", "b"]', '["a_2", "a_2"]'
                 ),
             )

@@ -153,12 +153,12 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 related=[
                     Related(prev_span.start, prev_span.end, f"first definition of {json_text(nid)}")
                 ],
-                fixes=[fix],
+                fixes=[fix] if fix is not None else [],
             )
         )
 
 
-def _rebind_fix(graph: Graph, node: Node, nid: str, fresh: str) -> Fix:
+def _rebind_fix(graph: Graph, node: Node, nid: str, fresh: str) -> Fix | None:
     """Rename a second definition of ``nid`` to ``fresh`` and rebind the references that come
     after it (up to the next definition, whose own inputs included) to the new id: the reading
     of ``x = f(x)`` as re-assignment. Its own inputs keep naming the earlier ``x``."""
@@ -181,11 +181,15 @@ def _rebind_fix(graph: Graph, node: Node, nid: str, fresh: str) -> Fix:
     if len(edits) == 1:
         # Nothing refers to it after the second definition: renaming it changes no value.
         return Fix(f"Rename to `{fresh}`", tuple(edits), safe=True)
+    if not reassigned:
+        # Two nodes named alike and referred to after both: which one each reference meant
+        # is a guess (the sequential reading rebinds them all, which drops the first value).
+        return None
     moved = len(edits) - 1
     return Fix(
         f"Rename to `{fresh}` and use it in the {moved} later reference{'s' if moved > 1 else ''}",
         tuple(edits),
-        safe=reassigned,  # `x = f(x)`: evidently a re-assignment
+        safe=True,  # `x = f(x)`: evidently a re-assignment
         evidence=Evidence.LIKELY,
     )
 

@@ -570,6 +570,14 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
             return []
         if value is INVALID or contains_invalid(value):
             return []
+        raw_inputs = node.raw.get("inputs")
+        if (
+            isinstance(raw_inputs, list)
+            and all(type(i) is int for i in raw_inputs)
+            and all(0 <= i < len(graph.nodes) for i in raw_inputs)
+        ):
+            # `"inputs": [0, 1]`: literal numbers, or the positions of nodes? A guess either way.
+            return []
         # A literal where a node id belongs: it becomes a `const` node, as LX1012 does.
         nid = ctx.fresh_id(graph, f"{node.id or 'node'}_in{last}")
         new = node_text({"id": nid, "op": "const", "value": value})

@@ -251,6 +251,9 @@ def _prose(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue]) -> Repa
     return Repair(title, (TextEdit(_line_start(text, issue.start), m.start(), ""),))
 
 
+_SECOND_PROGRAM = re.compile(r"""\{[^{}]*["']nodes["']\s*:""")
+
+
 def _trailing(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue]) -> Repair | None:
     """Text after the complete root: a closing fence, an explanation, a second JSON value or
     stray closing brackets. Deleted up to the end of the text; the line break that ended the
@@ -258,6 +261,8 @@ def _trailing(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue]) -> R
     junk = text[issue.start : issue.end]
     if not junk or junk[0] in ",:" or _KEY_AHEAD.match(junk):
         return None  # members after a closed root: a bracket closed too early, not junk
+    if _SECOND_PROGRAM.search(junk):
+        return None  # a second program (a "corrected" version?): which one was meant is a guess
     if junk.startswith("```"):
         first_line = junk.split("\n", 1)
         rest = first_line[1].strip(_JSON_WS) if len(first_line) > 1 else ""
