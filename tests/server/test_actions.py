@@ -240,7 +240,7 @@ QUICK_FIXES: list[tuple[str, str, list[tuple[str, bool, str]]]] = [
         ),
         [
             (
-                "Rename to `a_2` and use it in the 2 later references",
+                "Rename to `a_2` and use the new id in the 2 later references",
                 True,
                 S.replace(B, '{"id": "a_2", "op": "mul", "inputs": ["a", "a"]}').replace(
                     '["a", "b"]', '["a_2", "a_2"]'

@@ -110,6 +110,7 @@ def check_value(ctx: Context, graph: Graph, node: Node) -> None:
 def _check_ids(ctx: Context, graph: Graph) -> None:
     first: dict[str, Node] = {}
     taken: set[str] = set()
+    chains: dict[str, Fix | None] = {}
     for node in graph.nodes:
         nid = node.id
         if nid is None:
@@ -139,10 +140,10 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
             first[nid] = node
             continue
         span = node.id_span()
-        fresh = ctx.fresh_id(graph, f"{nid}_2" if not nid.endswith("_2") else nid, taken)
-        taken.add(fresh)
+        if nid not in chains:
+            chains[nid] = _rebind_fix(ctx, graph, nid, taken)
+        fix = chains[nid]
         prev_span = previous.id_span()
-        fix = _rebind_fix(graph, node, nid, fresh)
         ctx.add(
             make(
                 "LX1004",
@@ -158,40 +159,43 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
         )
 
 
-def _rebind_fix(graph: Graph, node: Node, nid: str, fresh: str) -> Fix | None:
-    """Rename a second definition of ``nid`` to ``fresh`` and rebind the references that come
-    after it (up to the next definition, whose own inputs included) to the new id: the reading
-    of ``x = f(x)`` as re-assignment. Its own inputs keep naming the earlier ``x``."""
-    span = node.id_span()
-    edits = [TextEdit(span.start, span.end, json_text(fresh))]
-    later = [n for n in graph.nodes if n.index > node.index]
-    next_def = next((n for n in later if n.id == nid), None)
-    stop = next_def.index if next_def is not None else len(graph.nodes) + 1
-    seen: set[int] = set()
-    for consumer in graph.consumers.get(nid, ()):
-        if id(consumer) in seen:
-            continue  # listed once per input that names `nid`
-        seen.add(id(consumer))
-        if node.index < consumer.index <= stop:
-            for k, i in enumerate(consumer.inputs):
-                if i == nid:
-                    s = consumer.input_span(k)
-                    edits.append(TextEdit(s.start, s.end, json_text(fresh)))
-    reassigned = nid in node.inputs
-    if len(edits) == 1:
-        # Nothing refers to it after the second definition: renaming it changes no value.
-        return Fix(f"Rename to `{fresh}`", tuple(edits), safe=True)
-    if not reassigned:
-        # Two nodes named alike and referred to after both: which one each reference meant
-        # is a guess (the sequential reading rebinds them all, which drops the first value).
+def _rebind_fix(ctx: Context, graph: Graph, nid: str, taken: set[str]) -> Fix | None:
+    """One fix for every definition of ``nid`` after the first: each gets a fresh id, and the
+    references between it and the next definition (that one's own inputs included) move to
+    it — the reading of ``x = f(x)`` as re-assignment. A definition's own inputs keep naming
+    the one before. Safe when nothing reads a renamed definition, or when every one of them is
+    a re-assignment; otherwise which definition each reference meant is a guess: no fix."""
+    defs = [n for n in graph.nodes if n.id == nid]
+    edits: list[TextEdit] = []
+    names: list[str] = []
+    rebinds = 0
+    for k, node in enumerate(defs[1:], start=1):
+        fresh = ctx.fresh_id(graph, f"{nid}_{k + 1}", taken)
+        taken.add(fresh)
+        names.append(fresh)
+        span = node.id_span()
+        edits.append(TextEdit(span.start, span.end, json_text(fresh)))
+    for k, node in enumerate(defs[1:], start=1):
+        stop = defs[k + 1].index if k + 1 < len(defs) else len(graph.nodes) + 1
+        seen: set[int] = set()
+        for consumer in graph.consumers.get(nid, ()):
+            if id(consumer) in seen or not node.index < consumer.index <= stop:
+                continue  # listed once per input that names `nid`
+            seen.add(id(consumer))
+            for i, name in enumerate(consumer.inputs):
+                if name == nid:
+                    s = consumer.input_span(i)
+                    edits.append(TextEdit(s.start, s.end, json_text(names[k - 1])))
+                    rebinds += 1
+    if rebinds and not all(nid in n.inputs for n in defs[1:]):
         return None
-    moved = len(edits) - 1
-    return Fix(
-        f"Rename to `{fresh}` and use it in the {moved} later reference{'s' if moved > 1 else ''}",
-        tuple(edits),
-        safe=True,  # `x = f(x)`: evidently a re-assignment
-        evidence=Evidence.LIKELY,
+    title = (
+        f"Rename to `{'`, `'.join(names)}`"
+        if not rebinds
+        else f"Rename to `{'`, `'.join(names)}` and use the new id{'s' if len(names) > 1 else ''} "
+        f"in the {rebinds} later reference{'s' if rebinds > 1 else ''}"
     )
+    return Fix(title, tuple(edits), safe=True)
 
 
 # --- op ----------------------------------------------------------------------------------
@@ -485,6 +489,18 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
                 safe=True,
             )
         )
+    if not fixes:
+        call = _call_of_inner_node(ctx, graph, name)
+        if call is not None:
+            # An id that lives inside a subgraph, named from outside: the value it stands for
+            # is what the call of that subgraph returns.
+            fixes.append(
+                Fix(
+                    f"Replace with `{call}` (the call that returns it)",
+                    (TextEdit(span.start, span.end, json_text(call)),),
+                    evidence=Evidence.LIKELY,
+                )
+            )
     meant = (
         reference_candidate(name, candidates, lambda i: _unused(ctx, graph, i))
         if small and not fixes
@@ -527,6 +543,27 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
         hints.append("inside a subgraph, values from outside arrive through `input_port` nodes")
     hints.append("inputs name the ids of nodes in the same graph")
     ctx.add(make("LX1003", span.start, span.end, message, *hints, fixes=fixes))
+
+
+def _call_of_inner_node(ctx: Context, graph: Graph, name: str) -> str | None:
+    """The one node of ``graph`` calling the subgraph where ``name`` is the value returned
+    (the input of its only output port), when there is exactly one such call."""
+    owners = [
+        g
+        for g in ctx.program.subgraphs.values()
+        if g is not graph
+        and name in g.by_id
+        and [p.inputs for p in g.nodes if p.op == "output_port"] == [[name]]
+    ]
+    if len(owners) != 1:
+        return None
+    owner = owners[0].name
+    calls = [
+        n.id
+        for n in graph.nodes
+        if n.op == "subgraph_call" and n.id is not None and ctx.resolve(n.value) is owners[0]
+    ]
+    return calls[0] if len(calls) == 1 and owner is not None else None
 
 
 def _unused(ctx: Context, graph: Graph, nid: str) -> bool:
@@ -654,6 +691,7 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
             f"`{name}` needs a `value` ({rule.value})",
             f'add "value": {example}',
             at_value=False,
+            fixes=_port_number_fix(ctx, graph, node) if rule is ValueRule.PORT else (),
         )
         return
     if missing or rule is ValueRule.NONE or rule is ValueRule.ANY:
@@ -903,6 +941,7 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
                     span.end,
                     f"`subgraph_call` passes {needed} input{'s' if needed != 1 else ''} but {json_text(value)} has {ports} input port{'s' if ports != 1 else ''}",
                     "each input binds to the input port with the same number",
+                    fixes=_params_as_ports(target, needed),
                 )
             )
         return
@@ -915,8 +954,56 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
                 span.end,
                 f"`{name}` needs a subgraph with {needed} input port{'s' if needed != 1 else ''}; {json_text(value)} has {ports}",
                 "`reduce` folds (acc, item) with 2 ports; map, filter, iterate and retry call 1",
+                fixes=_params_as_ports(target, needed),
             )
         )
+
+
+def _port_number_fix(ctx: Context, graph: Graph, node: Node) -> tuple[Fix, ...]:
+    """A port without a number, in a subgraph whose ports of that kind have none: they are
+    numbered in document order, as arguments (and results) are listed in a signature."""
+    kind = node.op
+    same = [n for n in graph.nodes if n.op == kind]
+    if not graph.is_subgraph or any(n.value is not MISSING for n in same):
+        return ()
+    number = same.index(node)
+    return (
+        Fix(
+            f"Number the port {number} (its place among the {kind.replace('_', ' ')}s)"
+            if kind
+            else "Number the port",
+            (_append_member(ctx.text, node.syntax, "value", number),),
+            safe=True,
+        ),
+    )
+
+
+def _params_as_ports(target: Graph, needed: int) -> tuple[Fix, ...]:
+    """A subgraph that takes its arguments with `param` nodes (as a program takes its runtime
+    parameters) and has no input ports: its `param` nodes, in document order, are its ports.
+    Safe with one (no order to guess); offered with several."""
+    if target.name is None or any(n.op == "input_port" for n in target.nodes):
+        return ()
+    params = [n for n in target.nodes if n.op == "param"]
+    if len(params) != needed or needed == 0:
+        return ()
+    edits: list[TextEdit] = []
+    for k, n in enumerate(params):
+        op_span = n.op_span()
+        value = n.value_span("value")
+        edits.append(TextEdit(op_span.start, op_span.end, json_text("input_port")))
+        if value is None:
+            return ()
+        edits.append(TextEdit(value.start, value.end, str(k)))
+    return (
+        Fix(
+            f"Make the `param` node{'s' if needed > 1 else ''} of `{target.name}` "
+            f"{'its input ports' if needed > 1 else 'its input port'}",
+            tuple(edits),
+            safe=needed == 1,
+            evidence=Evidence.LIKELY,
+        ),
+    )
 
 
 # --- cycles ------------------------------------------------------------------------------

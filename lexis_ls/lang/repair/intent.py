@@ -83,6 +83,15 @@ def _number_forms(name: str) -> set[str]:
     return {normalise_name(f) for f in forms}
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """`nums` for `numbers`, `cnt` for `count`, `avg` for `average`: the same first letter, and
+    the short name's letters in order in the long one, which is clearly longer."""
+    if len(short) < 3 or len(long) < len(short) + 2 or short[0] != long[0]:
+        return False
+    rest = iter(long[1:])
+    return all(c in rest for c in short[1:])
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str
@@ -113,6 +122,8 @@ def reference_candidate(
         ni = normalise_name(i)
         if ni in forms:
             score, why = 3.0, "singular/plural"
+        elif _abbreviates(norm, ni):
+            score, why = 2.0, "an abbreviation"
         else:
             d = distance(norm, ni, limit)
             if d > limit or not substitution_is_evidence(name, i):
@@ -130,6 +141,8 @@ def reference_candidate(
 _DECORATED = re.compile(
     r"\{\{\s*(?P<a>[^{}\s]+)\s*\}\}|\$\{(?P<b>[^{}]+)\}|\{(?P<c>[^{}]+)\}|<(?P<d>[^<>]+)>"
     r"|%(?P<e>[^%]+)%|\[(?P<f>[^\[\]]+)\]|[$@#&](?P<g>\S+)"
+    r"|(?P<h>[A-Za-z_][A-Za-z0-9_-]*)\.(?:output|out|value|result|val|ret)"
+    r"|(?P<i>[A-Za-z_][A-Za-z0-9_-]*)\(\)"
 )
 
 
