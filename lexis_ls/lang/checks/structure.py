@@ -494,6 +494,9 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
                 safe=True,
             )
         ]
+    if path == ["subgraphs"] and isinstance(target, JArray):
+        fix = _subgraph_list_fix(target)
+        return [fix] if fix is not None else []
     if path == ["capabilities"] and isinstance(value, dict):
         # `{"IO_STDOUT": true, ...}`: the capabilities granted.
         if value and all(k in CAPABILITIES and type(v) is bool for k, v in value.items()):
@@ -735,6 +738,44 @@ def _edges_fix(ctx: Context, root: JNode, member: JMember) -> Fix | None:
         safe=not guessed,
         evidence=Evidence.LIKELY,
     )
+
+
+_SUBGRAPH_NAME_KEYS = ("name", "id", "key", "label", "title")
+_SUBGRAPH_NODES_KEYS = ("nodes", "body", "graph", "steps", "ops", "operations", "dag")
+
+
+def _subgraph_list_fix(array: JArray) -> Fix | None:
+    """`"subgraphs": [{"name": "f", "nodes": [...]}]` -> `"subgraphs": {"f": {"nodes": [...]}}`
+    (a `body`/`graph`/`steps` key holding the node list becomes `nodes`)."""
+    edits = [TextEdit(array.start, array.start + 1, "{"), TextEdit(array.end - 1, array.end, "}")]
+    names: set[str] = set()
+    for item in array.items:
+        if not isinstance(item, JObject) or contains_invalid(item.value):
+            return None
+        name_members = [m for m in item.members if m.key.value in _SUBGRAPH_NAME_KEYS]
+        node_members = [m for m in item.members if m.key.value in _SUBGRAPH_NODES_KEYS]
+        if len(name_members) != 1 or len(node_members) != 1:
+            return None
+        name_m, nodes_m = name_members[0], node_members[0]
+        name = name_m.value.value if isinstance(name_m.value, JString) else None
+        if (
+            name is None
+            or not ID_PATTERN.fullmatch(name)
+            or name in names
+            or not isinstance(nodes_m.value, JArray)
+        ):
+            return None
+        names.add(name)
+        edits.append(TextEdit(item.start, item.start, f"{json_text(name)}: "))
+        removal = _remove_members(item, [name_m])
+        if not removal:
+            return None
+        edits.extend(removal)
+        if nodes_m.key.value != "nodes":
+            edits.append(TextEdit(nodes_m.key.start, nodes_m.key.end, json_text("nodes")))
+    if not names:
+        return None
+    return Fix("Make `subgraphs` an object keyed by name", tuple(edits), safe=True)
 
 
 def _nodes_object_fix(ctx: Context, obj: JObject) -> Fix | None:
