@@ -454,6 +454,21 @@ class _ShapeReporter:
             message = f"unknown key {json_text(name)} in {where}; {did_you_mean([role.role])}"
             if role.assigned:
                 message += f" ({where} has no `{role.role}`, and this is what it holds)"
+            if role.assigned and is_node and role.role in ("id", "op"):
+                # The node lacks a required key: that is the problem (LX0003), and its
+                # unknown key is where it went.
+                self.ctx.add(
+                    make(
+                        "LX0003",
+                        member.key.start,
+                        member.key.end,
+                        f"{where} is missing the required key `{role.role}`: its "
+                        f"{json_text(name)} key holds it",
+                        f"Lexis calls it `{role.role}`",
+                        fixes=fixes,
+                    )
+                )
+                return
         else:
             options = suggestions(name, allowed)
             message = f"unknown key {json_text(name)} in {where}"
