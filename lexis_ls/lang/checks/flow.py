@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import stdlib
-from ..diagnostics import Fix, Related, Severity, TextEdit, make
+from ..diagnostics import Evidence, Fix, Related, Severity, TextEdit, make
 from ..hashing import std_graph
 from ..model import MISSING, Graph, Node, schedule
 from ..opcodes import NON_PROPAGATING_OPS, OPCODES
@@ -586,6 +586,28 @@ def _number_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
     return Fix(title, tuple(edits), safe=True)
 
 
+# Ops that read a string as text in a way a list would change visibly (printed, formatted,
+# concatenated, compared): a JSON-looking string they read may be meant as text.
+_TEXT_READERS = frozenset(
+    {
+        "print",
+        "concat",
+        "format",
+        "to_str",
+        "upper",
+        "lower",
+        "trim",
+        "split",
+        "replace",
+        "starts_with",
+        "ends_with",
+        "eq",
+        "write_file",
+        "to_num",
+    }
+)
+
+
 def _literal_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
     """A string constant that is exactly a JSON list (dict) literal, where every consumer of it
     needs a list (dict): that list (dict)."""
@@ -610,18 +632,23 @@ def _literal_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
         if span is None:
             continue
         table = _NEEDS_LIST if wanted is list else _NEEDS_DICT
-        if not all(
-            m in table.get(c.op or "", ())
+        uses = [
+            (c.op or "", m)
             for c in graph.consumers.get(i, ())
             for m, j in enumerate(c.inputs)
             if j == i
-        ):
+        ]
+        every = all(m in table.get(op_name, ()) for op_name, m in uses)
+        # Other consumers that read any value (`length`, `index`, ...) but would read the
+        # string as text: the list is still evidently meant, but offered, not applied.
+        if not every and any(op_name in _TEXT_READERS for op_name, _ in uses):
             continue
         kind = "list" if wanted is list else "dict"
         return Fix(
             f"Make `{i}` the {kind} {text if len(text) <= 40 else text[:37] + '...'}",
             (TextEdit(span.start, span.end, text),),
-            safe=True,
+            safe=every,
+            evidence=Evidence.LIKELY,
         )
     return None
 

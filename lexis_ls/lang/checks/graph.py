@@ -964,7 +964,8 @@ def _port_number_fix(ctx: Context, graph: Graph, node: Node) -> tuple[Fix, ...]:
     numbered in document order, as arguments (and results) are listed in a signature."""
     kind = node.op
     same = [n for n in graph.nodes if n.op == kind]
-    if not graph.is_subgraph or any(n.value is not MISSING for n in same):
+    # The others are unnumbered, or numbered by that same rule (one fix at a time).
+    if not graph.is_subgraph or any(n.value not in (MISSING, k) for k, n in enumerate(same)):
         return ()
     number = same.index(node)
     return (

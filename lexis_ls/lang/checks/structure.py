@@ -454,7 +454,8 @@ class _ShapeReporter:
             message = f"unknown key {json_text(name)} in {where}; {did_you_mean([role.role])}"
             if role.assigned:
                 message += f" ({where} has no `{role.role}`, and this is what it holds)"
-            if role.assigned and is_node and role.role in ("id", "op"):
+            required = ("id", "op") if is_node else ("spec", "capabilities", "nodes")
+            if role.assigned and role.role in required and (is_node or not path):
                 # The node lacks a required key: that is the problem (LX0003), and its
                 # unknown key is where it went.
                 self.ctx.add(

@@ -281,7 +281,10 @@ def _trailing(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue]) -> R
         q -= 1
     newline = text.find("\n", q, issue.start)
     start = newline + 1 if newline >= 0 else q
-    return Repair(title, (TextEdit(start, len(text), ""),))
+    # Junk on the root's own last line: the text's final line break is not junk.
+    ending = "\r\n" if text.endswith("\r\n") else "\n" if text.endswith("\n") else ""
+    keep = ending if newline < 0 else ""
+    return Repair(title, (TextEdit(start, len(text), keep),))
 
 
 def _truncated(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue]) -> Repair | None:
