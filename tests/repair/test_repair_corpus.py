@@ -41,7 +41,11 @@ def _load_scorer() -> ModuleType:
 
 
 rs = _load_scorer()
-CASES = {c.key: c for c in rs.load_cases()}
+MAIN = {c.key: c for c in rs.load_cases()}
+# tests/repair/heldout: 80 cases written independently of the repairs (and first scored blind);
+# the same rules hold for them.
+HELDOUT = {f"heldout/{c.key}": c for c in rs.load_cases(ROOT / "tests" / "repair" / "heldout")}
+CASES = {**MAIN, **HELDOUT}
 KEYS = sorted(CASES)
 
 # Cases that end clean-but-wrong with today's fixes: real defects being fixed. Each is skipped
@@ -68,6 +72,12 @@ KNOWN_NO_ERROR: set[str] = {
     "keys/data_for_value",
     "keys/input_singular",
     "keys/minified_from_deps",
+    "heldout/keys/deps_input_singular",
+    "heldout/keys/val_text_template",
+    # valid programs that do the wrong thing: the string "false" is truthy; numeric strings
+    # sort as text. No check says so (yet): the program runs.
+    "heldout/types/bool_as_string",
+    "heldout/types/sort_numeric_strings",
 }
 
 
@@ -88,16 +98,16 @@ def _diff(old: str, new: str) -> str:
 
 
 def test_corpus_shape() -> None:
-    by_class = Counter(c.cls for c in CASES.values())
+    by_class = Counter(c.cls for c in MAIN.values())
     assert set(by_class) == set(rs.CLASSES)
-    assert len(CASES) >= 170
+    assert len(MAIN) >= 170 and len(HELDOUT) >= 80
     for key, case in CASES.items():
         assert case.classes and case.classes[0] == case.cls, key
         assert set(case.classes) <= set(rs.CLASSES), key
         assert case.description, key
         assert case.broken != case.intended, key
     files = {p.relative_to(rs.CORPUS).as_posix() for p in rs.CORPUS.rglob("*.lexis.json")}
-    expected = {f"{k}.{kind}.lexis.json" for k in CASES for kind in ("broken", "intended")}
+    expected = {f"{k}.{kind}.lexis.json" for k in MAIN for kind in ("broken", "intended")}
     assert files == expected, "every case is a pair listed in MANIFEST.json"
 
 
