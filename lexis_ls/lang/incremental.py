@@ -249,6 +249,18 @@ class _Reanalysis:
         if not shape_ok:
             raise _Fallback("the edited node's shape is no longer clean")
         changed = not same_value(value, node.value)
+        if changed and node.op == "const" and node.id is not None:
+            # Fixes elsewhere that quote this constant: a subgraph's copy of it (LX1003), and
+            # the template of a `print` of several values (LX1002) that reads its text.
+            nid = node.id
+            if graph is old.program.main and any(
+                nid in g.consumers and nid not in g.by_id for g in old.program.subgraphs.values()
+            ):
+                raise _Fallback("a subgraph's fix copies the edited constant")
+            for consumer in graph.consumers.get(nid, ()):
+                spec = OPCODES.get(consumer.op or "")
+                if spec is not None and not spec.arity.accepts(len(consumer.inputs)):
+                    raise _Fallback("an arity fix of a consumer reads the edited constant")
         # Everything that needs the old state is read now, before anything moves.
         self.edited = node
         self.edited_extent = (item.start, item.end)

@@ -207,3 +207,56 @@ def test_quick_fixes_never_end_clean_on_a_guess() -> None:
                 break
             text = apply_edits(text, d.fixes[0].edits)
         assert _errors(text), name
+
+
+MORE: list[tuple[str, str, str]] = [
+    (
+        "a label that ends in a space is not spaced again by print(a, b)",
+        prog(
+            '    {"id": "label", "op": "const", "value": "Total: "},\n'
+            + A5
+            + '    {"id": "out", "op": "print", "inputs": ["label", "a"]}'
+        ),
+        "Total: 5",
+    ),
+    (
+        "reduce with std:mul and no initial value",
+        prog(
+            '    {"id": "xs", "op": "const", "value": [2, 3, 4]},\n'
+            '    {"id": "s", "op": "reduce", "inputs": ["xs"], "value": "std:mul"},\n' + OUT
+        ),
+        "24",
+    ),
+    (
+        "a subgraph reading a constant of the main graph, a callback with an unused index port, "
+        "and no output port",
+        prog(
+            '    {"id": "k", "op": "const", "value": 10},\n'
+            '    {"id": "xs", "op": "const", "value": [1, 2]},\n'
+            '    {"id": "s", "op": "map", "inputs": ["xs"], "value": "times_k"},\n' + OUT,
+            ',\n  "subgraphs": {"times_k": {"nodes": [\n'
+            '    {"id": "x", "op": "input_port", "value": 0},\n'
+            '    {"id": "i", "op": "input_port", "value": 1},\n'
+            '    {"id": "r", "op": "mul", "inputs": ["x", "k"]}\n'
+            "  ]}}",
+        ),
+        "[10,20]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "broken", "output"), MORE, ids=[c[0] for c in MORE])
+def test_fix_all_repairs_and_runs(name: str, broken: str, output: str) -> None:
+    assert _errors(broken)
+    # The first quick fix applied repeatedly gets there too.
+    text = broken
+    for _ in range(20):
+        d = next((d for d in analyze(text).diagnostics if d.fixes), None)
+        if d is None:
+            break
+        text = apply_edits(text, d.fixes[0].edits)
+    assert _errors(text) == [], name
+    assert run_text(text).output.rstrip("\n") == output
+    fixed = fix_all(broken).text
+    if not _errors(fixed):
+        assert run_text(fixed).output.rstrip("\n") == output

@@ -30,7 +30,14 @@ from ..stdlib import STD_PREFIX
 from ..suggest import did_you_mean, suggestions
 from ..syntax import INVALID, JArray, JMember, JObject, contains_invalid
 from ..text import Span
-from .base import Context, insert_before_element, json_text, line_indent, node_text
+from .base import (
+    Context,
+    insert_before_element,
+    json_text,
+    line_indent,
+    node_text,
+    remove_element,
+)
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
 
@@ -322,6 +329,11 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
         )
 
 
+# The identity of a reduce's subgraph: the result of starting from it is the result of folding
+# from the first element (for a non-empty list; for an empty one, a value instead of an error).
+_REDUCE_IDENTITY: dict[str, Any] = {"std:add": 0, "std:mul": 1}
+
+
 def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[Fix]:
     """Function-call arity: `add(a, b, c)` as a chain; `print(a, b)` through `format`."""
     op = node.op or ""
@@ -351,6 +363,30 @@ def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[
                 safe=True,  # associative: one grouping is as good as another
             )
         ]
+    if (
+        op == "reduce"
+        and count == 1
+        and isinstance(node.value, str)
+        and node.value in _REDUCE_IDENTITY
+    ):
+        # `reduce(xs)` without an initial value, as JavaScript writes it: for a sum or a product
+        # the identity gives the same result as starting from the first element.
+        init = _REDUCE_IDENTITY[node.value]
+        init_id = ctx.fresh_id(graph, f"{nid}_init")
+        return [
+            Fix(
+                f"Start `reduce` from {json_text(init)} (`{init_id}`)",
+                (
+                    insert_before_element(
+                        ctx.text,
+                        node.syntax,
+                        node_text({"id": init_id, "op": "const", "value": init}),
+                    ),
+                    TextEdit(array.start, array.end, json_text([node.inputs[0], init_id])),
+                ),
+                safe=True,
+            )
+        ]
     if op == "print" and count > 1:
         text_id = ctx.fresh_id(graph, f"{nid}_text")
         new = node_text(
@@ -358,7 +394,16 @@ def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[
                 "id": text_id,
                 "op": "format",
                 "inputs": list(node.inputs),
-                "value": print_template(count),
+                "value": print_template(
+                    [
+                        src.value
+                        if (src := graph.by_id.get(i)) is not None
+                        and src.op == "const"
+                        and isinstance(src.value, str)
+                        else None
+                        for i in node.inputs
+                    ]
+                ),
             }
         )
         return [
@@ -485,6 +530,31 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
                         ctx.text, node.syntax, node_text({"id": nid, "op": "const", "value": name})
                     ),
                     TextEdit(span.start, span.end, json_text(nid)),
+                ),
+                safe=True,
+            )
+        )
+    outer = ctx.program.main.by_id.get(name) if graph.is_subgraph else None
+    if (
+        not fixes
+        and outer is not None
+        and outer.op == "const"
+        and not outer.inputs
+        and outer.value is not MISSING
+        and outer.value is not INVALID
+        and graph.array is not None
+    ):
+        # A subgraph reading a constant of the main graph: ids are local, but a constant
+        # means the same anywhere, so the subgraph gets its own copy.
+        fixes.append(
+            Fix(
+                f"Copy the constant `{name}` into {graph.label}",
+                (
+                    insert_before_element(
+                        ctx.text,
+                        node.syntax,
+                        node_text({"id": name, "op": "const", "value": outer.value}),
+                    ),
                 ),
                 safe=True,
             )
@@ -880,13 +950,36 @@ def _resolve_reference(ctx: Context, node: Node, value: str) -> Resolution:
     return resolve_subgraph_ref(value, local, needed_ports(node.op or "", len(node.inputs)))
 
 
+_REFERENCE_KEYS = frozenset(
+    {"subgraph", "ref", "name", "fn", "func", "function", "callee", "graph", "call", "use"}
+)
+
+
 def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None:
     name = node.op or ""
     if type(value) is not str:
+        wrapped: tuple[Fix, ...] = ()
+        span = node.value_span("value")
+        inner = next(iter(value.values())) if isinstance(value, dict) and len(value) == 1 else None
+        if (
+            isinstance(inner, str)
+            and span is not None
+            and str(next(iter(value))).lower() in _REFERENCE_KEYS
+            and ctx.resolve(inner) is not None
+        ):
+            # `{"subgraph": "std:square"}`: the reference wrapped in an object.
+            wrapped = (
+                Fix(
+                    f"Replace with `{inner}`",
+                    (TextEdit(span.start, span.end, json_text(inner)),),
+                    safe=True,
+                ),
+            )
         _value_problem(
             ctx,
             node,
             f"the `value` of `{name}` must be a subgraph reference (a name, `std:NAME` or a hash), not {json_text(value)[:40]}",
+            fixes=wrapped,
         )
         return
     target = ctx.resolve(value)
@@ -954,7 +1047,7 @@ def _check_reference(ctx: Context, graph: Graph, node: Node, value: Any) -> None
                 span.end,
                 f"`{name}` needs a subgraph with {needed} input port{'s' if needed != 1 else ''}; {json_text(value)} has {ports}",
                 "`reduce` folds (acc, item) with 2 ports; map, filter, iterate and retry call 1",
-                fixes=_params_as_ports(target, needed),
+                fixes=_params_as_ports(target, needed) or _unused_ports_fix(target, needed),
             )
         )
 
@@ -974,6 +1067,33 @@ def _port_number_fix(ctx: Context, graph: Graph, node: Node) -> tuple[Fix, ...]:
             if kind
             else "Number the port",
             (_append_member(ctx.text, node.syntax, "value", number),),
+            safe=True,
+        ),
+    )
+
+
+def _unused_ports_fix(target: Graph, needed: int) -> tuple[Fix, ...]:
+    """`map` over a subgraph written as a JavaScript callback `(x, i)`: the input ports past
+    the ones the op passes are never read, so removing them changes nothing."""
+    if target.name is None or target.array is None:
+        return ()
+    ports = sorted(
+        (n for n in target.nodes if n.op == "input_port" and type(n.value) is int),
+        key=lambda n: n.value,
+    )
+    if len(ports) <= needed or [p.value for p in ports] != list(range(len(ports))):
+        return ()
+    surplus = ports[needed:]
+    if any(p.id is None or p.id in target.consumers for p in surplus):
+        return ()
+    array = target.array
+    edits = [remove_element(array, p.index) for p in sorted(surplus, key=lambda p: -p.index)]
+    names = ", ".join(f"`{p.id}`" for p in surplus)
+    return (
+        Fix(
+            f"Remove the unused input port{'s' if len(surplus) > 1 else ''} {names} of "
+            f"`{target.name}`",
+            tuple(edits),
             safe=True,
         ),
     )
@@ -1140,8 +1260,37 @@ def _check_ports(ctx: Context, graph: Graph) -> None:
                 graph.key.end,
                 f"{graph.label} has no `output_port`: it can return nothing",
                 'add {"id": "out", "op": "output_port", "inputs": ["result"], "value": 0}',
+                fixes=_output_port_fix(ctx, graph),
             )
         )
+
+
+def _output_port_fix(ctx: Context, graph: Graph) -> tuple[Fix, ...]:
+    """A subgraph with no output port whose nodes end in exactly one value nobody uses: that
+    value is its result."""
+    if graph.array is None or not graph.array.items or ctx.graph_uncertain(graph):
+        return ()
+    ends = [
+        n
+        for n in graph.nodes
+        if n.id is not None and n.id not in graph.consumers and n.op not in ("input_port",)
+    ]
+    if len(ends) != 1 or ends[0].op not in OPCODES or ctx.node_impurity(ends[0])[0]:
+        return ()
+    end = ends[0]
+    assert end.id is not None
+    oid = ctx.fresh_id(graph, "out")
+    last = graph.array.items[-1]
+    indent = line_indent(ctx.text, last.start)
+    sep = f",\n{indent}" if indent is not None else ", "
+    new = node_text({"id": oid, "op": "output_port", "inputs": [end.id], "value": 0})
+    return (
+        Fix(
+            f"Return `{end.id}` through an `output_port`",
+            (TextEdit(last.end, last.end, sep + new),),
+            safe=True,
+        ),
+    )
 
 
 # --- FUNC inputs -------------------------------------------------------------------------

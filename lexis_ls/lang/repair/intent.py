@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..diagnostics import Evidence
 from ..suggest import distance
@@ -222,6 +223,15 @@ def positional_template(template: str, inputs: list[str]) -> TemplateRepair | No
     return None
 
 
-def print_template(count: int) -> str:
-    """The `format` template that prints ``count`` values as Python's print does."""
-    return " ".join(["{}"] * count)
+def print_template(texts: list[str | None]) -> str:
+    """The `format` template that prints the values as Python's print does, separated by a
+    space — except where a constant text already ends (or the next begins) with whitespace:
+    `print("Total: ", n)` was written to read `Total: 42`. ``texts`` holds each input's
+    constant text, or None when it is not a constant string."""
+    out = "{}"
+    for before, after in pairwise(texts):
+        joined = (before is not None and before[-1:].isspace()) or (
+            after is not None and after[:1].isspace()
+        )
+        out += "{}" if joined else " {}"
+    return out
