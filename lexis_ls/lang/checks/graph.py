@@ -19,12 +19,14 @@ from ..opcodes import (
 )
 from ..repair.intent import (
     ASSOCIATIVE_OPS,
+    PORT_LIST_KEYS,
     is_literal_text,
     positional_template,
     print_template,
     reference_candidate,
     undecorated,
 )
+from ..repair.keys import normalise
 from ..repair.names import Resolution, needed_ports, resolve_op, resolve_subgraph_ref
 from ..stdlib import STD_PREFIX
 from ..suggest import did_you_mean, suggestions
@@ -1270,6 +1272,9 @@ def _output_port_fix(ctx: Context, graph: Graph) -> tuple[Fix, ...]:
     value is its result."""
     if graph.array is None or not graph.array.items or ctx.graph_uncertain(graph):
         return ()
+    declared = graph.syntax.value if isinstance(graph.syntax, JObject) else {}
+    if isinstance(declared, dict) and any(normalise(k) in PORT_LIST_KEYS for k in declared):
+        return ()  # a signature (`"outputs": [...]`) says what it returns: LX0005's fix
     ends = [
         n
         for n in graph.nodes
