@@ -329,7 +329,13 @@ _NEXT_OBJECT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
 _LITERALS = {"true": True, "false": False, "null": None}
 _SQUOTE_ESCAPE = re.compile(r"\\'|\\.|\"")
 # A line holding the root object after prose or a Markdown fence (section "LX0001").
-_ROOT_LINE = re.compile(r"^[ \t]*\{", re.M)
+# The line may begin with a JavaScript or Python assignment of it (`const program = {`).
+ROOT_LINE = re.compile(
+    r"^[ \t]*(?:(?:export[ \t]+default|module\.exports[ \t]*=|(?:const|let|var)[ \t]+[\w$]+[ \t]*="
+    r"|[A-Za-z_][\w]*[ \t]*=|return)[ \t]*)?\{",
+    re.M,
+)
+_ROOT_LINE = ROOT_LINE
 # Leading text that is JSON content, not prose: a key and its colon.
 _LOOKS_LIKE_MEMBERS = re.compile(r'"[ \t]*:|^[ \t]*[A-Za-z_][\w-]*[ \t]*:[ \t]*["\[{0-9]', re.M)
 _BLANK_OR_COMMENTS = re.compile(r"(?:[ \t\r\n]|//[^\r\n]*|#[^\r\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")

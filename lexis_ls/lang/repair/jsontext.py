@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Evidence, Fix, TextEdit
-from ..syntax import SyntaxIssue, parse
+from ..syntax import ROOT_LINE, SyntaxIssue, parse
 
 REPAIR_ALL_TITLE = "Repair JSON syntax"
 
@@ -237,9 +237,16 @@ def _missing_comma(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue])
 
 def _prose(text: str, issue: SyntaxIssue, issues: Sequence[SyntaxIssue]) -> Repair | None:
     """Text before the root object: from the start of its line to the line of the root."""
-    m = re.compile(r"^[ \t]*\{", re.M).search(text, issue.end)
+    m = ROOT_LINE.search(text, _line_start(text, issue.end))
     if m is None:
         return None
+    root = m.end() - 1
+    if root > issue.end and text[m.start() : root].strip():
+        # `const program = {`: the assignment on the root's own line goes too.
+        return Repair(
+            "Delete the text before the program",
+            (TextEdit(_line_start(text, issue.start), root, ""),),
+        )
     lead = text[issue.start : issue.end]
     fence_only = lead.startswith("```") and "\n" not in lead
     if fence_only:
