@@ -260,3 +260,49 @@ def test_fix_all_repairs_and_runs(name: str, broken: str, output: str) -> None:
     fixed = fix_all(broken).text
     if not _errors(fixed):
         assert run_text(fixed).output.rstrip("\n") == output
+
+
+OFFERED: list[tuple[str, str, str]] = [
+    (
+        "a copied node left with the old id while its intended id is named elsewhere",
+        prog(
+            '    {"id": "n", "op": "const", "value": 8},\n'
+            '    {"id": "n", "op": "const", "value": 3},\n'
+            '    {"id": "s", "op": "sub", "inputs": ["n", "m"]},\n' + OUT
+        ),
+        "5",
+    ),
+    (
+        "select without its else: the one value nothing uses",
+        prog(
+            '    {"id": "c", "op": "const", "value": false},\n'
+            '    {"id": "yes", "op": "const", "value": "yes"},\n'
+            '    {"id": "no", "op": "const", "value": "no"},\n'
+            '    {"id": "s", "op": "select", "inputs": ["c", "yes"]},\n' + OUT
+        ),
+        "no",
+    ),
+    (
+        "keyword inputs named like the op's parameters",
+        prog(
+            '    {"id": "t", "op": "const", "value": "a-b"},\n'
+            '    {"id": "o", "op": "const", "value": "-"},\n'
+            '    {"id": "w", "op": "const", "value": "+"},\n'
+            '    {"id": "s", "op": "replace", "inputs": {"new": "w", "s": "t", "old": "o"}},\n'
+            + OUT
+        ),
+        "a+b",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "broken", "output"), OFFERED, ids=[c[0] for c in OFFERED])
+def test_first_quick_fixes_recover_the_intent(name: str, broken: str, output: str) -> None:
+    text = broken
+    for _ in range(20):
+        d = next((d for d in analyze(text).diagnostics if d.fixes), None)
+        if d is None:
+            break
+        text = apply_edits(text, d.fixes[0].edits)
+    assert _errors(text) == [], name
+    assert run_text(text).output.rstrip("\n") == output

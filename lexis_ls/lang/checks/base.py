@@ -33,6 +33,8 @@ class Context:
 
     # Nodes a dangling reference evidently meant (LX1003): not reported as unused (LX3001).
     meant: set[int] = field(default_factory=set)
+    # Per-graph results a check computes once and reads for several findings.
+    memo: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     _impure_graphs: dict[int, tuple[bool, bool]] = field(default_factory=dict)
     _refs: dict[str, Graph | None] = field(default_factory=dict)

@@ -150,7 +150,12 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
             continue
         span = node.id_span()
         if nid not in chains:
-            chains[nid] = _rebind_fix(ctx, graph, nid, taken)
+            pasted = _copy_paste_fix(ctx, graph)
+            chains[nid] = (
+                pasted[1]
+                if pasted is not None and pasted[0] == nid
+                else _rebind_fix(ctx, graph, nid, taken)
+            )
         fix = chains[nid]
         prev_span = previous.id_span()
         ctx.add(
@@ -166,6 +171,44 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 fixes=[fix] if fix is not None else [],
             )
         )
+
+
+def _copy_paste_fix(ctx: Context, graph: Graph) -> tuple[str, Fix] | None:
+    """A node copied and not renamed: an id defined twice (not a re-assignment) while the
+    graph names exactly one id that nothing defines — the name the copy was meant to get.
+    Offered: (the duplicated id, the fix renaming its second definition)."""
+    key = ("copy_paste", id(graph))
+    if key in ctx.memo:
+        found: tuple[str, Fix] | None = ctx.memo[key]
+        return found
+    ctx.memo[key] = None
+    seen: dict[str, int] = {}
+    for n in graph.nodes:
+        if n.id is not None:
+            seen[n.id] = seen.get(n.id, 0) + 1
+    dups = [i for i, c in seen.items() if c > 1]
+    if len(dups) != 1 or seen[dups[0]] != 2:
+        return None
+    dangling = {
+        i
+        for n in graph.nodes
+        for i in n.inputs
+        if type(i) is str and i not in graph.by_id and ID_PATTERN.fullmatch(i)
+    }
+    if len(dangling) != 1:
+        return None
+    nid, (missing,) = dups[0], tuple(dangling)
+    second = [n for n in graph.nodes if n.id == nid][1]
+    if nid in second.inputs:
+        return None  # `x = f(x)`: a re-assignment, not a copy
+    span = second.id_span()
+    fix = Fix(
+        f"Rename this `{nid}` to `{missing}` (named, but defined nowhere)",
+        (TextEdit(span.start, span.end, json_text(missing)),),
+        evidence=Evidence.LIKELY,
+    )
+    ctx.memo[key] = (nid, fix)
+    return nid, fix
 
 
 def _rebind_fix(ctx: Context, graph: Graph, nid: str, taken: set[str]) -> Fix | None:
@@ -389,6 +432,27 @@ def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[
                 safe=True,
             )
         ]
+    spec = OPCODES.get(op)
+    if spec is not None and spec.arity.fixed and count == spec.arity.min - 1 and count > 0:
+        # One input short, and exactly one node whose value nobody uses: evidently the input
+        # the author forgot to list (the last one: `select(cond, then)` without its else).
+        unused = [
+            n.id
+            for n in graph.nodes
+            if n.id is not None
+            and n is not node
+            and n.index < node.index
+            and _unused(ctx, graph, n.id)
+        ]
+        if len(unused) == 1 and unused[0] not in node.inputs:
+            param = spec.params[count] if count < len(spec.params) else "the last input"
+            return [
+                Fix(
+                    f"Add `{unused[0]}` as `{param}` (the one value nothing uses)",
+                    (TextEdit(array.start, array.end, json_text([*node.inputs, unused[0]])),),
+                    evidence=Evidence.LIKELY,
+                )
+            ]
     if op == "print" and count > 1:
         text_id = ctx.fresh_id(graph, f"{nid}_text")
         new = node_text(
@@ -561,6 +625,10 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
                 safe=True,
             )
         )
+    if not fixes:
+        pasted = _copy_paste_fix(ctx, graph)
+        if pasted is not None:
+            fixes.append(pasted[1])
     if not fixes:
         call = _call_of_inner_node(ctx, graph, name)
         if call is not None:

@@ -555,6 +555,29 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
     node = _node_for_path(ctx, path) if graph is not None else None
     if graph is None or node is None:
         return []
+    if last == "inputs" and isinstance(value, dict) and value:
+        # `"inputs": {"s": "x", "old": "y"}`, keyword arguments: by the op's parameter names
+        # when they are exactly those (safe), else in the order written (offered).
+        spec = OPCODES.get(node.op or "")
+        ids = list(value.values())
+        if spec is None or not all(isinstance(i, str) and i in graph.by_id for i in ids):
+            return []
+        names = [str(k).lower() for k in value]
+        params = [p.lower() for p in spec.params]
+        by_param = sorted(set(names)) == sorted(params) and len(names) == len(params)
+        ordered = (
+            [value[k] for k in sorted(value, key=lambda k: params.index(str(k).lower()))]
+            if by_param
+            else ids
+        )
+        return [
+            Fix(
+                "Make `inputs` a list" + (" in the op's parameter order" if by_param else ""),
+                (TextEdit(target.start, target.end, json_text(ordered)),),
+                safe=by_param,
+                evidence=Evidence.LIKELY,
+            )
+        ]
     if last == "inputs" and isinstance(value, str):
         names = _split_names(value)
         if names and all(n in graph.by_id and n != node.id for n in names):
