@@ -7,6 +7,7 @@ edits over the same offsets.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from importlib import resources
@@ -110,6 +111,21 @@ class Fix:
     @property
     def rank(self) -> Evidence:
         return Evidence.CERTAIN if self.safe else min(self.evidence, Evidence.LIKELY)
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+    """Apply non-overlapping edits (insertions at one offset keep their given order)."""
+    ordered = sorted(enumerate(edits), key=lambda p: (p[1].start, p[1].end, p[0]))
+    out: list[str] = []
+    pos = 0
+    for _, e in ordered:
+        if e.start < pos:
+            raise ValueError(f"overlapping edits at offset {e.start}")
+        out.append(text[pos : e.start])
+        out.append(e.new_text)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -13,25 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .analysis import Analysis, Options, analyze
-from .diagnostics import Diagnostic, Fix, Scope, TextEdit
+from .diagnostics import Diagnostic, Fix, Scope, TextEdit, apply_edits
+
+__all__ = ["FixAllResult", "apply_edits", "fix_all", "safe_fixes", "select_compatible"]
 from .repair.policy import self_consistent
 
 MAX_ROUNDS = 50
-
-
-def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
-    """Apply non-overlapping edits (insertions at one offset keep their given order)."""
-    ordered = sorted(enumerate(edits), key=lambda p: (p[1].start, p[1].end, p[0]))
-    out: list[str] = []
-    pos = 0
-    for _, e in ordered:
-        if e.start < pos:
-            raise ValueError(f"overlapping edits at offset {e.start}")
-        out.append(text[pos : e.start])
-        out.append(e.new_text)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def _conflicts(edit: TextEdit, taken: list[TextEdit]) -> bool:

@@ -178,6 +178,16 @@ CASES: list[tuple[str, str, str | None, str]] = [
 ]
 
 
+def first_quick_fixes(text: str) -> str:
+    """What the editor's first quick fix, applied until none is left, makes of ``text``."""
+    for _ in range(20):
+        d = next((d for d in analyze(text).diagnostics if d.fixes), None)
+        if d is None:
+            break
+        text = apply_edits(text, d.fixes[0].edits)
+    return text
+
+
 def _errors(text: str) -> list[str]:
     return [d.code for d in analyze(text).diagnostics if d.severity.value == "error"]
 
@@ -200,12 +210,7 @@ def test_quick_fixes_never_end_clean_on_a_guess() -> None:
     for name, broken, fixed, _ in CASES:
         if fixed is not None or "edges" in name:
             continue
-        text = broken
-        for _ in range(20):
-            d = next((d for d in analyze(text).diagnostics if d.fixes), None)
-            if d is None:
-                break
-            text = apply_edits(text, d.fixes[0].edits)
+        text = first_quick_fixes(broken)
         assert _errors(text), name
 
 
@@ -249,12 +254,7 @@ MORE: list[tuple[str, str, str]] = [
 def test_fix_all_repairs_and_runs(name: str, broken: str, output: str) -> None:
     assert _errors(broken)
     # The first quick fix applied repeatedly gets there too.
-    text = broken
-    for _ in range(20):
-        d = next((d for d in analyze(text).diagnostics if d.fixes), None)
-        if d is None:
-            break
-        text = apply_edits(text, d.fixes[0].edits)
+    text = first_quick_fixes(broken)
     assert _errors(text) == [], name
     assert run_text(text).output.rstrip("\n") == output
     fixed = fix_all(broken).text
@@ -298,11 +298,6 @@ OFFERED: list[tuple[str, str, str]] = [
 
 @pytest.mark.parametrize(("name", "broken", "output"), OFFERED, ids=[c[0] for c in OFFERED])
 def test_first_quick_fixes_recover_the_intent(name: str, broken: str, output: str) -> None:
-    text = broken
-    for _ in range(20):
-        d = next((d for d in analyze(text).diagnostics if d.fixes), None)
-        if d is None:
-            break
-        text = apply_edits(text, d.fixes[0].edits)
+    text = first_quick_fixes(broken)
     assert _errors(text) == [], name
     assert run_text(text).output.rstrip("\n") == output

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import Evidence, Fix, TextEdit
+from ..diagnostics import Evidence, Fix, TextEdit, apply_edits
 from ..syntax import ROOT_LINE, SyntaxIssue, parse
 
 REPAIR_ALL_TITLE = "Repair JSON syntax"
@@ -75,16 +75,7 @@ def combine(found: Iterable[Repair | None]) -> tuple[TextEdit, ...]:
 
 def apply(text: str, edits: Iterable[TextEdit]) -> str:
     """``text`` with non-overlapping ``edits`` applied (insertions at one offset keep order)."""
-    out: list[str] = []
-    pos = 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if e.start < pos:
-            raise ValueError(f"overlapping edits at offset {e.start}")
-        out.append(text[pos : e.start])
-        out.append(e.new_text)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
+    return apply_edits(text, edits)
 
 
 def _reject_constant(name: str) -> Any:
