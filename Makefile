@@ -33,8 +33,11 @@ bench: $(BIN)/lexis
 
 # How well the fixes repair the model-written programs of tests/repair/corpus (fix, quick fix,
 # fix-all); exit 1 when any case ends clean-but-wrong.
+# The repair score: the corpus, then the three held-out corpora (exit 1 on any clean-but-wrong).
 repair-score: $(BIN)/lexis
 	$(BIN)/python benchmarks/repair_score.py
+	@for c in heldout heldout2 heldout3; do echo; echo "tests/repair/$$c:"; \
+		$(BIN)/python benchmarks/repair_score.py --corpus tests/repair/$$c || exit 1; done
 
 # The VS Code extension package: vscode-extension/lexis-ls-<version>.vsix (needs Node 20 + npm).
 vsix:
