@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..diagnostics import Evidence, Fix, Related, TextEdit, make
+from ..diagnostics import Evidence, Fix, Related, Scope, TextEdit, make
 from ..model import ID_PATTERN, MISSING, Graph, Node
 from ..opcodes import (
     DELAY_MAX_SECONDS,
@@ -154,7 +154,7 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
             chains[nid] = (
                 pasted[1]
                 if pasted is not None and pasted[0] == nid
-                else _rebind_fix(ctx, graph, nid, taken)
+                else _repeated_fix(graph, nid) or _rebind_fix(ctx, graph, nid, taken)
             )
         fix = chains[nid]
         prev_span = previous.id_span()
@@ -171,6 +171,24 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 fixes=[fix] if fix is not None else [],
             )
         )
+
+
+def _repeated_fix(graph: Graph, nid: str) -> Fix | None:
+    """The same node written twice, word for word (`{"id": "b", ...}` pasted again): the
+    copies compute one value under one name, so deleting the later ones changes nothing."""
+    defs = [n for n in graph.nodes if n.id == nid]
+    if graph.array is None or len(defs) < 2:
+        return None
+    first = defs[0]
+    if any(n.raw != first.raw or nid in n.inputs for n in defs[1:]):
+        return None
+    edits = tuple(remove_element(graph.array, n.index) for n in reversed(defs[1:]))
+    return Fix(
+        f"Delete the repeated `{nid}` (the same node as the first)",
+        edits,
+        safe=True,
+        scope=Scope.LOCAL,
+    )
 
 
 def _copy_paste_fix(ctx: Context, graph: Graph) -> tuple[str, Fix] | None:
