@@ -17,10 +17,12 @@ _FIRST_KEY = re.compile(r'\A\s*\{\s*"spec"\s*:\s*"lexis-')
 
 
 def is_lexis(uri: str, language_id: str | None, text: str) -> bool:
-    """Lexis documents: languageId `lexis`, or JSON that is Lexis by name or by its first key."""
+    """Lexis documents: languageId `lexis`, or JSON that is Lexis by name or by its first key.
+    An empty languageId (a client with no filetype detection) says nothing: the name and the
+    content decide, as for JSON."""
     if language_id == "lexis":
         return True
-    if language_id not in (None, "json", "jsonc"):
+    if language_id not in (None, "", "json", "jsonc"):
         return False
     return uri.endswith(LEXIS_SUFFIX) or bool(_FIRST_KEY.match(text[:4096]))
 

@@ -108,6 +108,23 @@ async def test_json_documents_are_served_only_when_lexis(
         assert other not in client.diagnostics
 
 
+async def test_an_empty_language_id_is_judged_by_name_and_content(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Neovim without filetype detection and some generic clients send `languageId: ""`."""
+    by_name = open_doc(
+        client, tmp_path / "named.lexis.json", SECTION1.replace('["a", "b"]', '["b", "b"]'), ""
+    )
+    assert "LX3001" in codes(await diagnostics(client, by_name, 1))
+    by_content = open_doc(
+        client,
+        tmp_path / "prog.json",
+        SECTION1.replace('IO_STDOUT"]', 'IO_STDOUT", "FS_READ"]'),
+        "",
+    )
+    assert codes(await diagnostics(client, by_content, 1)) == ["LX2002"]
+
+
 async def test_utf16_and_utf8_positions(client: LanguageClient, tmp_path: Path) -> None:
     text = SECTION1.replace('"value": 5}', '"value": 5, "doc": "😀é"}, {"id": "x", "op": "nope"}')
     uri = open_doc(client, tmp_path / "enc.lexis.json", text)
