@@ -64,6 +64,31 @@ for _types, _ops in (
 
 _NUMERIC = frozenset({"add", "sub", "mul", "div", "mod", "power", "floor", "ceil", "round", "sqrt"})
 _ORDERING = frozenset({"gt", "lt", "gte", "lte"})
+# Ops whose inputs have type rules (`_typed`): a certain type error is found even when not
+# every input is a known constant.
+_TYPED = frozenset(
+    [
+        "take",
+        "drop",
+        "slice",
+        "reverse",
+        "zip",
+        "flatten",
+        "unique",
+        "enumerate",
+        "merge",
+        "set",
+        "delete_key",
+        "contains",
+        "dict",
+        "map",
+        "filter",
+        "reduce",
+        "iterate",
+        "retry",
+    ]
+)
+
 # Ops with a rule below that can find an error or follow a value even with unknown inputs;
 # any other op with not-all-constant inputs just gets its result type.
 _EVALUATED = (
@@ -86,25 +111,8 @@ _EVALUATED = (
         "comment",
         "delay",
         "try_or",
-        "take",
-        "drop",
-        "slice",
-        "reverse",
-        "zip",
-        "flatten",
-        "unique",
-        "enumerate",
-        "merge",
-        "set",
-        "delete_key",
-        "contains",
-        "dict",
-        "map",
-        "filter",
-        "reduce",
-        "iterate",
-        "retry",
     }
+    | _TYPED
 )
 _MAX_FOLD_LEN = 10_000
 
@@ -856,28 +864,6 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
     return Abs(types) if types is not None else UNKNOWN
 
 
-_TYPED = frozenset(
-    [
-        "take",
-        "drop",
-        "slice",
-        "reverse",
-        "zip",
-        "flatten",
-        "unique",
-        "enumerate",
-        "merge",
-        "set",
-        "delete_key",
-        "contains",
-        "dict",
-        "map",
-        "filter",
-        "reduce",
-        "iterate",
-        "retry",
-    ]
-)
 _MAX_APPLY = 50  # elements a constant `map`/`filter`/`reduce` is followed through
 _SEQ_ABS = Abs(_SINGLE[SEQ])
 _DICT_ABS = Abs(_SINGLE[DICT])
