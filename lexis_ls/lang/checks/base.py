@@ -134,6 +134,14 @@ def insert_before_element(text: str, element: JNode, new_text: str) -> TextEdit:
     return TextEdit(element.start, element.start, new_text + sep)
 
 
+def insert_const(text: str, before: Node, nid: str, value: Any) -> TextEdit:
+    """Insert the node `{"id": nid, "op": "const", "value": value}` just before node ``before``
+    (a literal, a text or a value made a node of its own)."""
+    return insert_before_element(
+        text, before.syntax, node_text({"id": nid, "op": "const", "value": value})
+    )
+
+
 def append_to_array(array: JArray, new_text: str, text: str | None = None) -> TextEdit:
     """Append an element to ``array``, following its layout: ``["A", "B"]`` -> ``["A", "B",
     "C"]``; an array with one element per line gets the new one on a line of its own, at the

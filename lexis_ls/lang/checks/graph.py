@@ -35,6 +35,7 @@ from ..text import Span
 from .base import (
     Context,
     insert_before_element,
+    insert_const,
     json_text,
     line_indent,
     node_text,
@@ -440,11 +441,7 @@ def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[
             Fix(
                 f"Start `reduce` from {json_text(init)} (`{init_id}`)",
                 (
-                    insert_before_element(
-                        ctx.text,
-                        node.syntax,
-                        node_text({"id": init_id, "op": "const", "value": init}),
-                    ),
+                    insert_const(ctx.text, node, init_id, init),
                     TextEdit(array.start, array.end, json_text([node.inputs[0], init_id])),
                 ),
                 safe=True,
@@ -541,11 +538,7 @@ def _value_as_input_fixes(
         Fix(
             f"Move the value to a `const` node `{nid}` and take it as input",
             (
-                insert_before_element(
-                    ctx.text,
-                    node.syntax,
-                    node_text({"id": nid, "op": "const", "value": node.value}),
-                ),
+                insert_const(ctx.text, node, nid, node.value),
                 TextEdit(
                     value_member.key.start,
                     value_member.value.end,
@@ -610,9 +603,7 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
             Fix(
                 f"Move the text to a `const` node `{nid}`",
                 (
-                    insert_before_element(
-                        ctx.text, node.syntax, node_text({"id": nid, "op": "const", "value": name})
-                    ),
+                    insert_const(ctx.text, node, nid, name),
                     TextEdit(span.start, span.end, json_text(nid)),
                 ),
                 safe=True,
@@ -633,13 +624,7 @@ def _unknown_input(ctx: Context, graph: Graph, node: Node, index: int, name: str
         fixes.append(
             Fix(
                 f"Copy the constant `{name}` into {graph.label}",
-                (
-                    insert_before_element(
-                        ctx.text,
-                        node.syntax,
-                        node_text({"id": name, "op": "const", "value": outer.value}),
-                    ),
-                ),
+                (insert_const(ctx.text, node, name, outer.value),),
                 safe=True,
             )
         )

@@ -34,7 +34,7 @@ from ..syntax import (
     SyntaxIssue,
     contains_invalid,
 )
-from .base import Context, insert_before_element, json_text, line_indent, node_text
+from .base import Context, insert_before_element, insert_const, json_text, line_indent, node_text
 
 _NODE_KEY_SET = frozenset(NODE_KEYS)
 
@@ -622,12 +622,11 @@ def _shape_fixes(ctx: Context, path: list[str | int], target: JNode) -> list[Fix
             return []
         # A literal where a node id belongs: it becomes a `const` node, as LX1012 does.
         nid = ctx.fresh_id(graph, f"{node.id or 'node'}_in{last}")
-        new = node_text({"id": nid, "op": "const", "value": value})
         return [
             Fix(
                 f"Move the literal to a `const` node `{nid}`",
                 (
-                    insert_before_element(ctx.text, node.syntax, new),
+                    insert_const(ctx.text, node, nid, value),
                     TextEdit(target.start, target.end, json_text(nid)),
                 ),
                 safe=True,
