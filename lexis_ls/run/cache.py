@@ -17,6 +17,7 @@ from typing import Any
 import blake3
 
 from ..lang.values import ErrorValue
+from .files import write_atomic
 
 MISS: Any = object()
 DEFAULT_DISK_LIMIT = 64 * 1024 * 1024
@@ -94,11 +95,9 @@ class CallCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(value, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        except OSError:
+            # atomic (a reader sees a whole entry or none); no fsync: a lost entry is a miss
+            write_atomic(path, json.dumps(value, ensure_ascii=False), fsync=False)
+        except OSError:  # WriteError included: the cache is best effort
             return
         self._puts += 1
         if self._puts % 64 == 1:  # walking the whole cache on every write would cost too much

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from ..lang.values import ErrorValue, to_str
 from .core import Call, LimitReached
+from .files import write_atomic
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_OUTPUT = 1_000_000  # characters a run may print
@@ -153,8 +154,7 @@ class Host:
         if isinstance(path, ErrorValue):
             return path
         try:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                fh.write(to_str(content))
+            write_atomic(path, to_str(content))  # never a half-written file
         except OSError as exc:
             return call.error(f"cannot write `{raw}`: {exc.strerror or exc}")
         return raw
