@@ -1,8 +1,9 @@
 """The ``lexis`` command line: check, fix, fmt, hash, explain, stdlib, schema.
 
 Exit codes: 0 success; 1 findings (an error-severity diagnostic, a file that would change, a
-program that cannot be hashed); 2 usage errors and unreadable files. Never a traceback for bad
-input: every failure is one clear line on stderr.
+program that cannot be hashed); 2 usage errors and files that cannot be read or written. Never a
+traceback for bad input: every failure is one clear line on stderr. Files are rewritten
+atomically (lexis_ls/run/files.py), keeping their BOM and line endings.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .lang.hashing import Hasher, std_graph
 from .lang.schema import schema_text
 from .lang.suggest import did_you_mean, suggestions
 from .lang.text import Encoding
+from .run.files import TextFile, WriteError, read_text_file, write_atomic, write_text_like
 
 LEXIS_SUFFIX = ".lexis.json"
 FRAME_WIDTH = 160  # longest source line shown whole in a code frame
@@ -65,15 +67,14 @@ def collect(paths: Sequence[str]) -> Inputs:
 
 def read_text(path: Path) -> str:
     """The file's text (UTF-8, a BOM dropped); raises OSError or UnicodeDecodeError."""
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8")
+    return read_text_file(path).text
 
 
-def _read(path: Path) -> tuple[str | None, str | None]:
+def _read(path: Path) -> tuple[TextFile | None, str | None]:
+    """The file's text with its BOM and line-ending style, or the one-line reason it cannot be
+    read."""
     try:
-        return read_text(path), None
+        return read_text_file(path), None
     except UnicodeDecodeError as exc:
         return (
             None,
@@ -239,12 +240,27 @@ class _Files:
         self.status = 2
 
     def __iter__(self) -> Iterator[tuple[Path, str]]:
+        for path, source in self.sources():
+            yield path, source.text
+
+    def sources(self) -> Iterator[tuple[Path, TextFile]]:
+        """Each readable file with its BOM and line-ending style (for a rewrite)."""
         for path in self.inputs.files:
-            text, problem = _read(path)
-            if text is None:
+            source, problem = _read(path)
+            if source is None:
                 self.fail(problem or f"{path}: cannot read")
                 continue
-            yield path, text
+            yield path, source
+
+    def write(self, path: Path, new_text: str, source: TextFile) -> bool:
+        """Rewrite ``path`` atomically, keeping its BOM and line endings. A failure is one line
+        on stderr (exit status 2; the file is left as it was) and False."""
+        try:
+            write_text_like(path, new_text, source)
+        except WriteError as exc:
+            self.fail(f"{path}: cannot write: {exc.reason}")
+            return False
+        return True
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -287,16 +303,17 @@ def cmd_fix(args: argparse.Namespace) -> int:
     files = _Files(args.paths)
     remaining_errors = False
     total = 0
-    for path, text in files:
+    for path, source in files.sources():
+        text = source.text
         result = fix_all(text, _options(args))
         remaining_errors = remaining_errors or result.analysis.has_errors
         if result.text == text:
             continue
-        total += len(result.applied)
         if args.diff:
-            sys.stdout.write(_unified(path, text, result.text))
-        else:
-            _write(path, result.text)
+            total += len(result.applied)
+            sys.stdout.write(_unified(path, text, source.restyle(result.text)))
+        elif files.write(path, result.text, source):
+            total += len(result.applied)
             for code, title in result.applied:
                 print(f"{path}: fixed {code}: {title}", file=sys.stderr)
     verb = "Would apply" if args.diff else "Applied"
@@ -304,38 +321,33 @@ def cmd_fix(args: argparse.Namespace) -> int:
     return files.status or (1 if remaining_errors else 0)
 
 
-def _write(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-
-
 def cmd_fmt(args: argparse.Namespace) -> int:
     from .lang.format import format_text
 
     files = _Files(args.paths)
     changed = 0
-    for path, text in files:
-        result = format_text(text)
+    for path, source in files.sources():
+        result = format_text(source.text)
         if result.text is None:
             files.fail(f"cannot format {path}: {result.reason}")
             continue
-        if result.text == text:
+        if source.restyle(result.text) == source.text:  # CRLF and a BOM are kept, not changes
             continue
         changed += 1
         if args.check:
             print(f"Would reformat: {path}")
-        else:
-            _write(path, result.text)
+        elif files.write(path, result.text, source):
             print(f"Reformatted: {path}", file=sys.stderr)
     return files.status or (1 if args.check and changed else 0)
 
 
 def cmd_hash(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    text, problem = _read(path)
-    if text is None:
+    source, problem = _read(path)
+    if source is None:
         print(f"lexis: {problem}", file=sys.stderr)
         return 2
+    text = source.text
     analysis = analyze(text)
     hasher = analysis.hasher
     program = analysis.program
@@ -446,10 +458,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .run.host import HostOptions
 
     path = Path(args.file)
-    text, problem = _read(path)
-    if text is None:
+    source, problem = _read(path)
+    if source is None:
         print(f"lexis: {problem}", file=sys.stderr)
         return 2
+    text = source.text
     try:
         params = _parse_params(args.param)
     except UsageError as exc:
@@ -508,11 +521,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             ],
         }
         try:
-            with open(args.trace_json, "w", encoding="utf-8") as fh:
-                json.dump(trace, fh, ensure_ascii=False, indent=2)
-                fh.write("\n")
-        except OSError as exc:
-            print(f"lexis: cannot write {args.trace_json}: {exc.strerror or exc}", file=sys.stderr)
+            write_atomic(args.trace_json, json.dumps(trace, ensure_ascii=False, indent=2) + "\n")
+        except WriteError as exc:
+            print(f"lexis: {args.trace_json}: cannot write: {exc.reason}", file=sys.stderr)
             return 2
     if result.status == "stopped":
         where = f" at node `{result.stopped_at}`" if result.stopped_at else ""
