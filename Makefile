@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint bench repair-score vsix
+.PHONY: setup test lint bench repair-score vsix fuzz
 
 $(BIN)/lexis: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ repair-score: $(BIN)/lexis
 	$(BIN)/python benchmarks/repair_score.py
 	@for c in heldout heldout2 heldout3; do echo; echo "tests/repair/$$c:"; \
 		$(BIN)/python benchmarks/repair_score.py --corpus tests/repair/$$c || exit 1; done
+
+# The fuzzer of the language server, debug adapter and interpreter (tests/fuzz): 10 minutes by
+# default; `make fuzz FUZZ_BUDGET=60 FUZZ_SEED=7`. Exit 1 on any finding (tests/fuzz/findings/).
+FUZZ_BUDGET ?= 600
+FUZZ_SEED ?=
+fuzz: $(BIN)/lexis
+	FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m tests.fuzz
 
 # The VS Code extension package: vscode-extension/lexis-ls-<version>.vsix (needs Node 20 + npm).
 vsix:
