@@ -25,8 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.tcp:
         from .server.early import serve_stdio
 
-        serve_stdio()
-        return 0
+        return serve_stdio()
     host, sep, port = args.tcp.rpartition(":")
     if not sep or not port.isdigit():
         print("lexis-ls: --tcp takes HOST:PORT", file=sys.stderr)

@@ -4,16 +4,22 @@ feature; run results (LX4xxx, inlay values) live until the next edit."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..lang.analysis import Analysis, Options, analyze
 from ..lang.diagnostics import Diagnostic
 from ..lang.incremental import reanalyze
-from ..lang.text import LineIndex
+from ..lang.text import Encoding, LineIndex
 
 LEXIS_SUFFIX = ".lexis.json"
 _FIRST_KEY = re.compile(r'\A\s*\{\s*"spec"\s*:\s*"lexis-')
+
+
+def may_become_lexis(language_id: str | None) -> bool:
+    """A document of this language may turn into Lexis as it is typed (JSON, or unknown)."""
+    return language_id in (None, "", "json", "jsonc", "lexis")
 
 
 def is_lexis(uri: str, language_id: str | None, text: str) -> bool:
@@ -22,7 +28,7 @@ def is_lexis(uri: str, language_id: str | None, text: str) -> bool:
     content decide, as for JSON."""
     if language_id == "lexis":
         return True
-    if language_id not in (None, "", "json", "jsonc"):
+    if not may_become_lexis(language_id):
         return False
     return uri.endswith(LEXIS_SUFFIX) or bool(_FIRST_KEY.match(text[:4096]))
 
@@ -37,6 +43,31 @@ class RunState:
 
 
 Edit = tuple[int, int, str]  # replace [start, end) (code points of the old text) with a text
+# A change as the client sends it: a range (start line, start character, end line, end
+# character, in the negotiated encoding) and its new text, or no range: a whole new text.
+Change = tuple[tuple[int, int, int, int] | None, str]
+
+
+def apply_changes(
+    text: str, lines: LineIndex, changes: Sequence[Change], enc: Encoding
+) -> tuple[str, LineIndex]:
+    """The text after the client's changes, one after the other, and its line index.
+
+    Lines are LSP's (broken by \\n, \\r\\n and \\r only); a position past the end of its
+    line means the line's end and one past the last line the end of the text; a range whose
+    end comes before its start is taken from the earlier position to the later one, as
+    VS Code's own text documents do."""
+    for rng, new in changes:
+        if rng is None:
+            text, lines = new, LineIndex(new)
+            continue
+        a = lines.offset(rng[0], rng[1], enc)
+        b = lines.offset(rng[2], rng[3], enc)
+        start, end = min(a, b), max(a, b)
+        text = text[:start] + new + text[end:]
+        lines = lines.edited(start, end, text)
+    return text, lines
+
 
 _CHUNK = 1 << 16
 
@@ -83,10 +114,25 @@ class Document:
     # The last analysis, of an older text: the next one is computed from it and the edit that
     # covers every change since (incremental when that edit allows it).
     _base: Analysis | None = None
+    _index: LineIndex | None = None  # the line index of `text` while it is not analysed yet
 
     @property
     def lines(self) -> LineIndex:
         return self.analysis().lines
+
+    def line_index(self) -> LineIndex:
+        """The line index of the current text, without analysing it."""
+        if self._analysis is not None:
+            return self._analysis.lines
+        if self._index is None or self._index.text is not self.text:
+            self._index = LineIndex(self.text)
+        return self._index
+
+    def change(self, changes: Sequence[Change], enc: Encoding, version: int | None) -> None:
+        """Apply the client's changes (see :func:`apply_changes`)."""
+        text, index = apply_changes(self.text, self.line_index(), changes, enc)
+        self.update(text, version)
+        self._index = index
 
     def analysis(self, options: Options | None = None) -> Analysis:
         """The analysis of the current text, computed once per version (and options).
@@ -104,6 +150,7 @@ class Document:
             else:
                 self._analysis = analyze(self.text, opts)
             self._analysis_options = opts
+            self._index = None
             self.result_id += 1
         return self._analysis
 
@@ -118,21 +165,45 @@ class Document:
 
 
 class DocumentStore:
+    """The open documents' text: the Lexis ones in `docs`, with their analyses; JSON ones that
+    are not Lexis yet (but may become Lexis as they are typed) aside, text only."""
+
     def __init__(self) -> None:
         self.docs: dict[str, Document] = {}
+        self._plain: dict[str, Document] = {}
 
     def open(
         self, uri: str, language_id: str | None, version: int | None, text: str
     ) -> Document | None:
-        if not is_lexis(uri, language_id, text):
-            self.docs.pop(uri, None)
-            return None
         doc = Document(uri, language_id, version, text)
-        self.docs[uri] = doc
-        return doc
+        self.docs.pop(uri, None)
+        self._plain.pop(uri, None)
+        if is_lexis(uri, language_id, text):
+            self.docs[uri] = doc
+            return doc
+        if may_become_lexis(language_id):
+            self._plain[uri] = doc
+        return None
+
+    def change(
+        self, uri: str, changes: Sequence[Change], enc: Encoding, version: int | None
+    ) -> Document | None:
+        """Apply a client's changes to an open document: the Lexis document after them (None
+        for another document, or one never opened)."""
+        doc = self.docs.get(uri)
+        if doc is not None:
+            doc.change(changes, enc, version)
+            return doc
+        plain = self._plain.get(uri)
+        if plain is None:
+            return None
+        text, _ = apply_changes(plain.text, plain.line_index(), changes, enc)
+        # A JSON document may become Lexis while its first key is typed.
+        return self.open(uri, plain.language_id, version, text)
 
     def get(self, uri: str) -> Document | None:
         return self.docs.get(uri)
 
     def close(self, uri: str) -> Document | None:
+        self._plain.pop(uri, None)
         return self.docs.pop(uri, None)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -117,11 +118,11 @@ class Replay:
         self._first = io.BytesIO(first)
         self._rest = rest
 
-    def readline(self) -> bytes:
-        line = self._first.readline()
-        if line.endswith(b"\n"):
+    def readline(self, limit: int = -1) -> bytes:
+        line = self._first.readline(limit)
+        if line.endswith(b"\n") or 0 <= limit <= len(line):
             return line
-        return line + self._rest.readline()
+        return line + self._rest.readline(limit - len(line) if limit >= 0 else -1)
 
     def read(self, n: int = -1) -> bytes:
         data = self._first.read(n)
@@ -185,7 +186,9 @@ def answer_early(
     return replay, DropAnswer(stdout, message["id"], result)
 
 
-def serve_stdio() -> None:
+def serve_stdio() -> int:
+    """Serve on stdin/stdout; the process's exit status (after `exit`: 0 when `shutdown` came
+    first, 1 otherwise)."""
     stdin, stdout = answer_early(sys.stdin.buffer, sys.stdout.buffer)
     from .server import create_server
 
@@ -193,6 +196,13 @@ def serve_stdio() -> None:
     if isinstance(stdout, DropAnswer):
         server.early_answer = stdout
     server.start_io(stdin, stdout)  # type: ignore[arg-type]
+    if server.exit_code is None:
+        return 0  # the client closed the input
+    # `exit`: end now, even if the client keeps its end of stdin open (the reader thread is
+    # blocked in a read that would otherwise hold the interpreter's shutdown).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(server.exit_code)
 
 
 class _Capture:

@@ -13,13 +13,16 @@ import hashlib
 import importlib
 import logging
 import pkgutil
+import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -29,13 +32,13 @@ from ..lang.text import Encoding
 from . import features
 from .config import Settings
 from .convert import diagnostic, encoding_of
-from .documents import LEXIS_SUFFIX, Document, DocumentStore
-from .early import MISMATCH, DropAnswer
+from .documents import LEXIS_SUFFIX, Change, Document, DocumentStore
+from .early import MISMATCH, DropAnswer, frame
 from .memory import HeapKeeper
+from .wire import FrameReader, Gate, LexisProtocol, quiet_pygls, serve
 
 __version__ = "0.1.0"
 log = logging.getLogger("lexis_ls.server")
-REQUEST_FAILED = lsp.LSPErrorCodes.RequestFailed.value
 
 WATCH_GLOB = f"**/*{LEXIS_SUFFIX}"
 
@@ -68,7 +71,10 @@ WARM_PROGRAM = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "va
 class LexisServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "lexis-ls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental
+            "lexis-ls",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            protocol_cls=LexisProtocol,
         )
         self.store = DocumentStore()
         self.settings = Settings()
@@ -78,6 +84,7 @@ class LexisServer(LanguageServer):
         self.heap = HeapKeeper()
         self._init_options: Any = None
         self.early_answer: DropAnswer | None = None  # set when `initialize` was answered early
+        self.exit_code: int | None = None  # set by `exit`: 0 after `shutdown`, 1 otherwise
 
     # --- negotiated facts ---
 
@@ -131,13 +138,41 @@ class LexisServer(LanguageServer):
         except Exception:  # no client yet (tests of the server object alone)
             log.info(message)
 
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve on a byte stream pair through the wire's reader and gate (``wire.py``) in
+        place of pygls's loop; returns when the input ends or `exit` arrives (then
+        :attr:`exit_code` is set)."""
+        quiet_pygls()
+        stopped = threading.Event()
+        self._stop_event = stopped
+        writer = StdoutWriter(stdout or sys.stdout.buffer)
+        self.protocol.set_writer(writer)
+
+        def stop(code: int) -> None:
+            self.exit_code = code
+            stopped.set()
+
+        gate = Gate(
+            self.protocol,
+            send=lambda message: writer.write(frame(message)),
+            warn=lambda message: self.log(message, lsp.MessageType.Warning),
+            stop=stop,
+        )
+        try:
+            asyncio.run(serve(FrameReader(stdin or sys.stdin.buffer), gate, stopped))
+        except BrokenPipeError:
+            log.info("the client closed the connection")
+        finally:
+            self.stop_watching()
+            self.shutdown()  # type: ignore[no-untyped-call]
+
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Every failure is logged to the client; requests are also answered with an LSP error
         # by pygls. Nothing reaches a notification popup, nothing kills the server.
-        if isinstance(error, JsonRpcException) and error.code == REQUEST_FAILED:
-            # a refusal the user asked for (an impossible rename): the answer says why; it is
-            # not a fault of the server, so no traceback in the log
-            self.log(f"lexis-ls: {error.message}", lsp.MessageType.Info)
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            # a deliberate answer (a refused rename, an invalid command argument, content
+            # modified): the answer says why; it is not a fault of the server
+            self.log(f"lexis-ls: {error.message}", lsp.MessageType.Log)
             return
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         self.log(
@@ -355,18 +390,18 @@ def register_core(server: LexisServer) -> None:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LexisServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        text = ls.workspace.get_text_document(uri).source  # pygls applied the changes
-        doc = ls.store.get(uri)
-        if doc is None:
-            # A JSON document may become Lexis while typing its first key.
-            lang = ls.workspace.get_text_document(uri).language_id
-            doc = ls.store.open(uri, lang, params.text_document.version, text)
-            if doc is None:
-                return
-        else:
-            doc.update(text, params.text_document.version)
-        ls.schedule_publish(doc)
+        changes: list[Change] = []
+        for change in params.content_changes:
+            if isinstance(change, lsp.TextDocumentContentChangePartial):
+                r = change.range
+                span = (r.start.line, r.start.character, r.end.line, r.end.character)
+                changes.append((span, change.text))
+            else:
+                changes.append((None, change.text))
+        td = params.text_document
+        doc = ls.store.change(td.uri, changes, ls.encoding, td.version)
+        if doc is not None:
+            ls.schedule_publish(doc)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LexisServer, params: lsp.DidCloseTextDocumentParams) -> None:

@@ -1,0 +1,301 @@
+"""The wire in front of pygls: framing, the JSON-RPC envelope and the LSP lifecycle.
+
+pygls's own stdio loop trusts its client: a frame with a non-numeric or short
+`Content-Length` makes it lose the framing for good; params of the wrong type fail inside
+`json.loads` and the request is never answered; requests before `initialize` and after
+`shutdown` get no error (or no answer at all); and `exit` always ends the process with status 0.
+This module replaces that loop (not pygls: the protocol object still dispatches every message):
+
+* :class:`FrameReader` reads one frame at a time, finds the next `Content-Length` header again
+  after garbage, and says what was wrong with a malformed frame instead of stalling;
+* :class:`Gate` checks each message before it reaches pygls and answers with the JSON-RPC
+  error LSP specifies: -32700 (not JSON), -32600 (not a request; a second `initialize`; a
+  request after `shutdown`), -32601 (unknown method), -32602 (params of the wrong shape),
+  -32002 (a request before `initialize`); it ends the process on `exit` with 0 after
+  `shutdown` and 1 otherwise, and drops cancellations of requests already answered;
+* :class:`LexisProtocol` keeps document text out of pygls's workspace: the server's own store
+  applies changes with LSP's line breaks (`\\n`, `\\r\\n`, `\\r`), where pygls splits lines as
+  Python's `str.splitlines` does (which also breaks at U+000B, U+000C, U+001C-U+001E, U+0085,
+  U+2028 and U+2029).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Generator
+from typing import Any, BinaryIO
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
+from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
+
+log = logging.getLogger("lexis_ls.server.wire")
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+SERVER_NOT_INITIALIZED = -32002
+
+MAX_BODY = 1 << 30  # a larger Content-Length is a broken header, not a document
+MAX_LINE = 1 << 16  # header lines are short: longer ones are garbage, read in pieces
+_CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:", re.IGNORECASE)
+
+
+class FrameReader:
+    """Reads `Content-Length` framed messages from a byte stream (blocking; run in a thread).
+
+    :meth:`read` returns ``(body, problem)``: the body of the next well-formed frame, or None
+    with a description of the malformed frame that was skipped; ``(None, None)`` at the end of
+    the stream. After garbage (a body longer than its `Content-Length` said, a frame without a
+    usable length) reading resumes at the next `Content-Length` header, wherever it starts."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.eof = False
+
+    def read(self) -> tuple[bytes | None, str | None]:
+        length: int | None = None
+        problem: str | None = None
+        headers = 0
+        while True:
+            line = self.stream.readline(MAX_LINE)
+            if not line:
+                self.eof = True
+                return None, None
+            found = _CONTENT_LENGTH.search(line)
+            if found is not None and found.start() > 0:
+                # garbage before a header: the rest of a body longer than its length said
+                problem = problem or f"skipped {found.start()} bytes that were not a header"
+                line = line[found.start() :]
+                length, headers = None, 0
+            if not line.strip():
+                if headers:
+                    break
+                continue  # blank lines between frames
+            if not line.endswith(b"\n") or b":" not in line:
+                problem = problem or "skipped a line that is not a header"
+                length, headers = None, 0
+                continue
+            headers += 1
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                text = value.strip()
+                if text.isdigit() and int(text) <= MAX_BODY:
+                    length = int(text)
+                else:
+                    length = None
+                    problem = f"a frame with Content-Length {text[:40]!r}, not a byte count"
+        if length is None:
+            return None, problem or "a frame without a Content-Length header"
+        body = self.stream.read(length)
+        if len(body) < length:
+            self.eof = True
+            return None, None
+        return body, problem
+
+
+class Gate:
+    """Checks each message before pygls dispatches it; owns the lifecycle state."""
+
+    def __init__(
+        self,
+        protocol: LanguageServerProtocol,
+        send: Callable[[dict[str, Any]], None],
+        warn: Callable[[str], None],
+        stop: Callable[[int], None],
+    ) -> None:
+        self.protocol = protocol
+        self.send = send
+        self.warn = warn
+        self.stop = stop
+        self.initialized = False  # `initialize` received (answered or being answered)
+        self.shut_down = False
+
+    def error(self, msg_id: Any, code: int, message: str) -> None:
+        self.send({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+
+    def receive(self, body: bytes) -> None:
+        try:
+            data = json.loads(body)
+        except ValueError as exc:  # also a UnicodeDecodeError
+            self.error(None, PARSE_ERROR, f"Parse error: the message is not JSON ({exc})")
+            return
+        if isinstance(data, list):
+            self.error(None, INVALID_REQUEST, "Invalid request: LSP does not take batches")
+            return
+        if not isinstance(data, dict):
+            self.error(None, INVALID_REQUEST, "Invalid request: a message is a JSON object")
+            return
+        self.message(data)
+
+    def message(self, data: dict[str, Any]) -> None:
+        has_id = "id" in data
+        msg_id = data.get("id")
+        if has_id and (isinstance(msg_id, bool) or not isinstance(msg_id, int | str | None)):
+            self.error(None, INVALID_REQUEST, "Invalid request: an id is a number or a string")
+            return
+        reply_id = msg_id if has_id else None
+        if data.get("jsonrpc") != "2.0":
+            if has_id:
+                self.error(reply_id, INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0"')
+            return
+        if "method" not in data:
+            self.response(data)
+            return
+        method = data["method"]
+        if not isinstance(method, str):
+            if has_id:
+                self.error(reply_id, INVALID_REQUEST, "Invalid request: a method is a string")
+            return
+        request = has_id
+        if method == lsp.EXIT:
+            self.stop(0 if self.shut_down else 1)
+            return
+        if self.shut_down:
+            if request:
+                self.error(msg_id, INVALID_REQUEST, f"the server is shut down: {method} refused")
+            return
+        if method == lsp.INITIALIZE:
+            if not request:
+                return
+            if self.initialized:
+                self.error(msg_id, INVALID_REQUEST, "initialize was already received")
+                return
+        elif not self.initialized:
+            if request:
+                self.error(msg_id, SERVER_NOT_INITIALIZED, f"{method} before initialize")
+            return
+        if method == lsp.CANCEL_REQUEST:
+            params = data.get("params")
+            target = params.get("id") if isinstance(params, dict) else None
+            if target not in self.protocol._request_futures:
+                return  # answered already (or never asked): nothing to cancel
+        known = self.protocol.fm.builtin_features.keys() | self.protocol.fm.features.keys()
+        if method not in known and method != lsp.CANCEL_REQUEST:
+            if request:
+                self.error(msg_id, METHOD_NOT_FOUND, f"Method not found: {method}")
+            return  # unknown notifications, `$/` ones above all, are ignored
+        kind = self.protocol.get_message_type(method)
+        if kind is None:
+            kind = JsonRPCRequestMessage if request else JsonRPCNotification
+        try:
+            message = self.protocol._converter.structure(data, kind)
+        except Exception as exc:
+            detail = _shape_error(exc)
+            if request:
+                self.error(msg_id, INVALID_PARAMS, f"Invalid params for {method}: {detail}")
+            else:
+                self.warn(f"lexis-ls: ignored {method}: invalid params ({detail})")
+            return
+        if method == lsp.INITIALIZE:
+            self.initialized = True
+        elif method == lsp.SHUTDOWN:
+            self.shut_down = True
+        self.protocol.handle_message(message)
+
+    def response(self, data: dict[str, Any]) -> None:
+        """A response to a request of the server (configuration, registrations, ...)."""
+        try:
+            message = self.protocol.structure_message(data)
+        except Exception as exc:
+            self.warn(f"lexis-ls: ignored a malformed response: {_shape_error(exc)}")
+            return
+        if not hasattr(message, "jsonrpc"):
+            self.warn("lexis-ls: ignored a message that is neither a request nor a response")
+            return
+        self.protocol.handle_message(message)
+
+
+def _shape_error(exc: BaseException) -> str:
+    """One line on what did not fit the expected shape (cattrs nests its causes)."""
+    parts: list[str] = []
+    stack: list[BaseException] = [exc]
+    while stack and len(parts) < 3:
+        current = stack.pop()
+        inner = getattr(current, "exceptions", None)
+        if inner:
+            stack.extend(reversed(inner))
+            continue
+        notes = getattr(current, "__notes__", None) or []
+        text = str(current).splitlines()[0] if str(current) else type(current).__name__
+        parts.append(f"{notes[-1]}: {text}" if notes else text)
+    return "; ".join(parts) or type(exc).__name__
+
+
+async def serve(reader: FrameReader, gate: Gate, stopped: threading.Event) -> None:
+    """Hand each frame to the gate until the stream ends or `exit` stops the server.
+
+    Frames are read by a daemon thread, so that a client that keeps its end open after
+    `exit` cannot keep the process alive."""
+    loop = asyncio.get_running_loop()
+    frames: asyncio.Queue[tuple[bytes | None, str | None]] = asyncio.Queue()
+
+    def pump() -> None:
+        while True:
+            try:
+                body, problem = reader.read()
+            except (OSError, ValueError):  # the stream was closed under the reader
+                body, problem, reader.eof = None, None, True
+            loop.call_soon_threadsafe(frames.put_nowait, (body, problem))
+            if reader.eof:
+                return
+
+    threading.Thread(target=pump, name="lexis-ls-reader", daemon=True).start()
+    while not stopped.is_set():
+        body, problem = await frames.get()
+        if problem is not None:
+            gate.warn(f"lexis-ls: malformed input: {problem}")
+        if body is not None:
+            gate.receive(body)
+        elif reader.eof:
+            break
+        await asyncio.sleep(0)  # let the handlers this message started run
+
+
+class LexisProtocol(LanguageServerProtocol):
+    """pygls's protocol without its own copy of the documents' text (see the module text)."""
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: lsp.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: lsp.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: lsp.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class _Quiet(logging.Filter):
+    """pygls logs deliberate error answers (a refused rename, an invalid command argument)
+    with a traceback, and cancellations that come after the answer as warnings: neither is
+    a fault. Real faults (internal errors) still pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+                return False
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not message.startswith("Cancel notification for unknown message id")
+
+
+def quiet_pygls() -> None:
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_Quiet())
