@@ -3,7 +3,8 @@
 Exit codes: 0 success; 1 findings (an error-severity diagnostic, a file that would change, a
 program that cannot be hashed); 2 usage errors and files that cannot be read or written. Never a
 traceback for bad input: every failure is one clear line on stderr. Files are rewritten
-atomically (lexis_ls/run/files.py), keeping their BOM and line endings.
+atomically (lexis_ls/run/files.py), keeping their BOM and line endings. A reader that goes away
+(``lexis check | head``) changes no exit status and prints no traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from .lang import stdlib
 from .lang.analysis import Analysis, Options, analyze
@@ -620,19 +621,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _PipeSafe:
+    """stdout (or stderr) that survives its reader going away (``lexis check | head -1``).
+
+    The first broken pipe points the file descriptor at the null device, as the Python docs
+    advise for SIGPIPE, and the command carries on writing nowhere, so that its exit status is
+    still the one its findings call for (not 0, not 120, and no traceback)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._to_devnull()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._to_devnull()
+
+    def _to_devnull(self) -> None:
+        self.broken = True
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)  # what is still buffered goes there at exit, without an error
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno, ...
+        return getattr(self.stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:  # a terminal that cannot show a character gets an escape
             reconfigure(errors="backslashreplace")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    real = sys.stdout, sys.stderr
+    guards = [_PipeSafe(s) for s in real if s is not None]  # None: no stream (pythonw)
+    if real[0] is not None:
+        sys.stdout = cast(TextIO, guards[0])
+    if real[1] is not None:
+        sys.stderr = cast(TextIO, guards[-1])
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
+    finally:
+        for guard in guards:
+            guard.flush()
+        sys.stdout, sys.stderr = real
 
 
 if __name__ == "__main__":

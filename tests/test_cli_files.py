@@ -4,7 +4,8 @@ Failures are forced for real: a file-size limit (RLIMIT_FSIZE in the child), an 
 or folder (``chattr +i``: these tests may run as root, which permission bits do not stop). A
 failed write is one line on stderr, leaves the file byte for byte, the other files are still
 processed and the exit status is 2. Bytes nobody asked to change (a BOM, CRLF) stay; symlinks are
-written through, permission bits kept.
+written through, permission bits kept. A broken pipe on stdout keeps the exit status the
+findings call for, without a traceback.
 """
 
 from __future__ import annotations
@@ -319,3 +320,105 @@ def test_a_symlink_is_written_through_and_modes_kept(tmp_path: Path, command: st
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
     assert stat.S_IMODE(plain.stat().st_mode) == 0o755
     assert leftovers(tmp_path) == []
+
+
+# --- stdout going away -------------------------------------------------------------------
+
+
+def broken_files(folder: Path, count: int = 300) -> Path:
+    """``count`` programs with an error each: far more than a pipe buffer of report."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = FIXABLE.replace('"IO_STDOUT"', '"PURE_COMPUTE"')  # LX2009 and LX1001
+    for i in range(count):
+        (folder / f"p{i:03}.lexis.json").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_check_piped_into_head_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    broken_files(tmp_path / "proj")
+    shell = f"{sys.executable} -m lexis_ls.cli check proj | head -c 10 >/dev/null"
+    proc = subprocess.Popen(
+        ["bash", "-o", "pipefail", "-c", shell],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    _, err = proc.communicate(timeout=300)
+    assert "Traceback" not in err.decode("utf-8", errors="replace")
+    assert "BrokenPipe" not in err.decode("utf-8", errors="replace")
+    assert proc.returncode == 1
+
+
+def _with_closed_stdout(
+    args: list[str], cwd: Path, *, close_stderr: bool = False
+) -> tuple[int, str]:
+    """Run ``lexis ARGS`` with stdout a pipe whose reader is already gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write the child makes gets EPIPE
+    err_read, err_write = os.pipe()
+    if close_stderr:
+        os.close(err_read)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lexis_ls.cli", *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=err_write,
+            env=_env(),
+        )
+    finally:
+        os.close(write_end)
+        os.close(err_write)
+    err = b""
+    if not close_stderr:
+        with os.fdopen(err_read, "rb") as fh:
+            err = fh.read()
+    return proc.wait(timeout=300), err.decode("utf-8", errors="replace")
+
+
+def _setup(tmp_path: Path) -> None:
+    broken_files(tmp_path / "proj", count=20)
+    (tmp_path / "messy.lexis.json").write_bytes((FIXTURES / "messy.lexis.json").read_bytes())
+    (tmp_path / "fixable.lexis.json").write_text(FIXABLE, encoding="utf-8")
+    (tmp_path / "good.lexis.json").write_bytes((FIXTURES / "section1.lexis.json").read_bytes())
+    arity = (FIXTURES / "arity.lexis.json").read_text(encoding="utf-8")
+    # `sub` with three inputs: only an unsafe fix, so `lexis fix` leaves an error (exit 1)
+    (tmp_path / "unfixable.lexis.json").write_text(arity.replace('"add"', '"sub"'), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        pytest.param(["check", "proj"], 1, id="check-errors"),
+        pytest.param(["check", "--format", "json", "proj"], 1, id="check-json-errors"),
+        pytest.param(["check", "good.lexis.json"], 0, id="check-clean"),
+        pytest.param(["check", "proj", "missing.lexis.json"], 2, id="check-missing"),
+        pytest.param(["fix", "--diff", "fixable.lexis.json"], 0, id="fix-diff"),
+        pytest.param(
+            ["fix", "--diff", "proj", "unfixable.lexis.json"], 1, id="fix-diff-errors-left"
+        ),
+        pytest.param(["fmt", "--check", "messy.lexis.json"], 1, id="fmt-check"),
+        pytest.param(["hash", "good.lexis.json"], 0, id="hash"),
+        pytest.param(["explain", "LX1001"], 0, id="explain"),
+        pytest.param(["stdlib"], 0, id="stdlib"),
+        pytest.param(["schema"], 0, id="schema"),
+        pytest.param(["run", str(EXAMPLES / "hello.lexis.json")], 0, id="run"),
+        pytest.param(["--help"], 0, id="help"),
+    ],
+)
+def test_a_broken_pipe_keeps_the_exit_status(tmp_path: Path, args: list[str], status: int) -> None:
+    _setup(tmp_path)
+    expected = lexis(*args, cwd=tmp_path).code  # the same command, stdout read
+    assert expected == status
+    code, err = _with_closed_stdout(args, tmp_path)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert code == status
+
+
+def test_a_broken_stderr_too_still_writes_and_exits_0(tmp_path: Path) -> None:
+    _setup(tmp_path)
+    code, _ = _with_closed_stdout(["fix", "fixable.lexis.json"], tmp_path, close_stderr=True)
+    assert code == 0
+    assert (tmp_path / "fixable.lexis.json").read_text(encoding="utf-8") == FIXED
