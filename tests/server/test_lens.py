@@ -57,7 +57,7 @@ async def test_a_program_with_errors_keeps_run_but_has_no_hash(
     change(client, uri, 2, (6, 24), (6, 29), '"nope"')
     assert commands(await lenses(client, uri)) == [
         ("▶ Run", "lexis.run", [uri]),
-        ("Program hash: undefined (the program has errors)", "lexis.hash", [uri]),
+        ("No program hash while the program has errors", "lexis.hash", [uri]),
     ]
     change(client, uri, 3, (6, 24), (6, 30), '"add"')  # fixed again
     assert commands(await lenses(client, uri))[1][0] == "Program hash: 3ccd3d1f…"
@@ -81,7 +81,7 @@ async def test_partially_typed_document(client: LanguageClient, tmp_path: Path) 
     uri = open_doc(client, tmp_path / "p.lexis.json", '{"spec": "lexis-0.1.0", "nodes": [{"id": ')
     assert commands(await lenses(client, uri)) == [
         ("▶ Run", "lexis.run", [uri]),
-        ("Program hash: undefined (the program has errors)", "lexis.hash", [uri]),
+        ("No program hash while the program has errors", "lexis.hash", [uri]),
     ]
 
 

@@ -482,7 +482,7 @@ function renderStatus(): void {
     } else {
       statusItem.text = "$(check) Lexis";
       statusItem.tooltip = current?.note
-        ? `Lexis: server ready; program hash ${current.note}`
+        ? `Lexis: server ready; ${current.note}`
         : "Lexis: server ready";
     }
     statusItem.command = "lexis.showHashes";
@@ -515,10 +515,10 @@ async function updateHash(): Promise<void> {
     hashState = {
       uri,
       hash: report?.program ?? null,
-      note: report?.program ? undefined : "undefined (the program has errors)",
+      note: report?.program ? undefined : "no program hash while the program has errors",
     };
   } catch (err) {
-    hashState = { uri, hash: null, note: `unavailable: ${err instanceof Error ? err.message : String(err)}` };
+    hashState = { uri, hash: null, note: `program hash unavailable: ${err instanceof Error ? err.message : String(err)}` };
   }
   renderStatus();
 }
@@ -913,7 +913,7 @@ async function showHashes(arg?: unknown): Promise<HashReport | undefined> {
   const items: Item[] = [];
   items.push({
     label: "$(symbol-namespace) program",
-    description: report.program ?? "undefined (the program has errors)",
+    description: report.program ?? "none while the program has errors",
     hash: report.program ?? undefined,
   });
   const nodes = Object.entries(report.nodes ?? {});

@@ -16,14 +16,13 @@ from ..server import LexisServer
 RUN_COMMAND = "lexis.run"
 HASH_COMMAND = "lexis.hash"
 SHORT_HASH = 8
+NO_HASH = "No program hash while the program has errors"
 
 
 def hash_title(analysis: Analysis) -> str:
-    if analysis.has_errors:
-        return "Program hash: undefined (the program has errors)"
-    digest = analysis.program_hash()
-    if digest is None:
-        return "Program hash: undefined"
+    digest = None if analysis.has_errors else analysis.program_hash()
+    if digest is None:  # a program without errors always has one (LEXIS.md section 5)
+        return NO_HASH
     return f"Program hash: {digest[:SHORT_HASH]}…"
 
 

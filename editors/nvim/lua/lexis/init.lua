@@ -372,8 +372,10 @@ local function define_commands()
     command(0, "lexis.hash", { vim.uri_from_bufnr(0) }, function(err, result)
       if err then
         notify(err.message, vim.log.levels.ERROR)
+      elseif type(result.program) ~= "string" then
+        notify("no program hash while the program has errors")
       else
-        notify("program hash " .. tostring(result.program))
+        notify("program hash " .. result.program)
       end
     end)
   end, { desc = "Show the program hash" })
