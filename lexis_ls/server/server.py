@@ -29,6 +29,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from ..lang.analysis import Analysis, Options, analyze
 from ..lang.complete import completions
 from ..lang.text import Encoding
+from ..run.files import read_text_file
 from . import features
 from .config import Settings
 from .convert import diagnostic, encoding_of
@@ -266,7 +267,7 @@ class LexisServer(LanguageServer):
             )
             return
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text_file(path).text
         except (OSError, UnicodeDecodeError) as exc:
             self.log(f"cannot read {path}: {exc}")
             return
@@ -488,7 +489,7 @@ def register_core(server: LexisServer) -> None:
                     )
             else:
                 try:
-                    text = path.read_text(encoding="utf-8")
+                    text = read_text_file(path).text
                 except (OSError, UnicodeDecodeError) as exc:
                     ls.log(f"cannot read {path}: {exc}")
                     continue

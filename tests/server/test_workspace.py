@@ -43,6 +43,20 @@ async def test_workspace_diagnostics_cover_every_lexis_file(
     assert client.progress_reports.get("wd-1")  # type: ignore[attr-defined]
 
 
+async def test_workspace_diagnostics_read_files_as_the_cli_does(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A byte-order mark and CRLF line breaks are not errors (as for `lexis check`)."""
+    text = SECTION1.replace('"PURE_COMPUTE", ', "").replace("\n", "\r\n")
+    (tmp_path / "bom.lexis.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    report = await client.workspace_diagnostic_async(
+        lsp.WorkspaceDiagnosticParams(previous_result_ids=[])
+    )
+    (item,) = report.items
+    assert isinstance(item, lsp.WorkspaceFullDocumentDiagnosticReport)
+    assert codes(list(item.items)) == ["LX2001"]
+
+
 async def test_watching_closed_files(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "watched.lexis.json"
     path.write_text(SECTION1)

@@ -37,6 +37,7 @@ from ...lang.syntax import JString
 from ...lang.values import ErrorValue, to_str
 from ...run.diagnostics import runtime_diagnostics
 from ...run.evaluator import RunResult
+from ...run.files import WriteError, read_text_file, write_text_like
 from ...run.worker import decode_result, truncate
 from ..convert import workspace_edit
 from ..documents import Document, RunState, is_lexis
@@ -387,7 +388,7 @@ def _hash_analysis(ls: LexisServer, uri: str) -> Analysis:
     text: str | None = None
     if path:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_text_file(path).text
         except (OSError, UnicodeDecodeError):
             text = None
     if text is None or not is_lexis(uri, None, text):
@@ -458,21 +459,17 @@ async def _format_open(ls: LexisServer, doc: Document) -> tuple[bool, str | None
 def _format_file(path: Path) -> tuple[bool, str | None]:
     """Format a file on disk: (whether it was rewritten, why it was refused)."""
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        source = read_text_file(path)
     except (OSError, UnicodeDecodeError) as exc:
         return False, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
-    formatted = format_text(text)
+    formatted = format_text(source.text)
     if formatted.text is None:
         return False, formatted.reason or "cannot be formatted"
-    if formatted.text == text:
-        return False, None
+    # atomic, in the file's own style (its BOM and line breaks are kept)
     try:
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(formatted.text)
-    except OSError as exc:
-        return False, f"cannot write the file: {exc.strerror or exc}"
-    return True, None
+        return write_text_like(path, formatted.text, source), None
+    except WriteError as exc:
+        return False, f"cannot write the file: {exc.reason}"
 
 
 async def format_all(ls: LexisServer) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from ...lang.opcodes import EFFECT_OPS, OPCODES
 from ...lang.outline import Symbol, document_symbols, folds, selection_spans, symbol_match
 from ...lang.syntax import parse
 from ...lang.text import Encoding, LineIndex
+from ...run.files import read_text_file
 from ..convert import to_offset, to_range
 from ..server import LexisServer
 
@@ -112,7 +113,7 @@ def register(server: LexisServer) -> None:
             cached = disk.get(path)
             if cached is not None and cached[0] == stamp:
                 return cached[1], cached[2]
-            text = path.read_text(encoding="utf-8")
+            text = read_text_file(path).text
         except (OSError, UnicodeDecodeError):
             disk.pop(path, None)
             return None
