@@ -180,13 +180,25 @@ MUTATORS = [
     line_breaks,
     node_soup,
 ]
-RARE_MUTATORS = [long_line, deep_nesting]
+
+
+def huge_number(rng: random.Random, text: str) -> str:
+    digits = rng.choice([400, 4301, 10000, 100000])
+    piece = rng.choice(["1" * digits, "-" + "9" * digits, "1." + "5" * digits, "1e" + "9" * 30])
+    at = [m.end() for m in re.finditer(r'"value"\s*:\s*', text)]
+    if at and rng.random() < 0.7:
+        i = rng.choice(at)
+        return text[:i] + piece + text[i:]
+    return insert(rng, text, piece)
+
+
+RARE_MUTATORS = [long_line, deep_nesting, huge_number]
 
 
 def mutate(rng: random.Random, text: str, rounds: int | None = None) -> str:
     for _ in range(rounds if rounds is not None else rng.choice([1, 1, 2, 3, 5, 10])):
         text = rng.choice(MUTATORS)(rng, text)
-    if rng.random() < 0.04:
+    if rng.random() < 0.08:
         text = rng.choice(RARE_MUTATORS)(rng, text)
     return text
 

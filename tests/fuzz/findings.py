@@ -43,7 +43,7 @@ _EXC = re.compile(
 class Findings:
     """Counts of everything the fuzzer did and found; the distinct findings, on disk."""
 
-    def __init__(self, part: str, out_dir: Path = FINDINGS_DIR) -> None:
+    def __init__(self, part: str, out_dir: Path | None = FINDINGS_DIR) -> None:
         self.part = part
         self.out_dir = out_dir
         self.counts: Counter[str] = Counter({c: 0 for c in CLASSES})
@@ -62,6 +62,10 @@ class Findings:
         new = key not in self.seen
         if not new and size >= self.sizes[key]:
             return False
+        if self.out_dir is None:  # counting only
+            self.seen[key] = Path(signature)
+            self.sizes[key] = size
+            return new
         self.out_dir.mkdir(parents=True, exist_ok=True)
         if new:
             n = 1 + sum(1 for k in self.seen if k[0] == cls)

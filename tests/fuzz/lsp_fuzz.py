@@ -16,6 +16,7 @@ from . import documents as D
 from .findings import Findings, traceback_signature
 from .judge import Judge, short
 from .lsp_client import Hang, ServerDied, Session
+from .minimize import minimize
 
 CODES = ["LX0001", "LX1001", "LX2001", "lx1001", "nope", "", "LX9999"]
 NAMES = ["b", "renamed", "a b", "", "$x", "😀", "id", "x" * 300, "\u2028", "nodes", "1"]
@@ -398,7 +399,8 @@ class LspFuzzer:
 def run(budget: float, seed: int) -> dict[str, int]:
     findings = Findings("lsp")
     rng = random.Random(seed)
-    deadline = time.monotonic() + budget
+    end = time.monotonic() + budget
+    deadline = time.monotonic() + budget * 0.85  # the rest: shrinking the documents found
     workspace = make_workspace()
     fuzzer = LspFuzzer(findings, rng, workspace)
     try:
@@ -410,6 +412,10 @@ def run(budget: float, seed: int) -> dict[str, int]:
     finally:
         with contextlib.suppress(Hang, ServerDied):
             fuzzer.stop()
+    try:
+        shrunk = minimize(findings, workspace, max(0.0, end - time.monotonic()))
+        findings.count("minimized", shrunk)
+    finally:
         shutil.rmtree(workspace, ignore_errors=True)
     print(f"  [lsp] requests by method: {dict(sorted(fuzzer.coverage.items()))}", flush=True)
     return findings.result()

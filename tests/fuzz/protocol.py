@@ -315,6 +315,7 @@ class Protocol:
 
     def send_body(self, body: bytes) -> None:
         session, _ = self.current()
+        session.unexpected.clear()  # errors for earlier abuses (all answered before the hover)
         session.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
     def expect_null_id_error(self, case: str, code: int, repro: dict[str, Any]) -> None:
