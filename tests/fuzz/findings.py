@@ -16,6 +16,7 @@ CLASSES = (
     "internal_errors",
     "mismatches",
     "out_of_range_edits",
+    "invalid_ranges",
     "wrong_error_codes",
 )
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')

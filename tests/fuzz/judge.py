@@ -66,6 +66,39 @@ class Judge:
             return
         result = answer.get("result")
         self.edits_in(method, params, result, uri)
+        self.ranges_in(method, params, result, uri)
+
+    def ranges_in(self, method: str, params: Any, result: Any, uri: str | None) -> None:
+        """Ranges and positions of a result (diagnostics, symbols, highlights, locations,
+        folding and selection ranges, inlay hints) must lie in their document."""
+        for where, rng_uri, node in ranges(result, uri):
+            text = self.docs.get(rng_uri) if rng_uri else None
+            if text is None:
+                continue
+            lines = lsp_lines(text)
+            if where == "position":
+                p = _pos(node)
+                problem = check_position(lines, p, self.session.encoding) if p else "malformed"
+            elif where == "folding":
+                problem = None
+                start, end = node.get("startLine"), node.get("endLine")
+                if not isinstance(start, int) or not isinstance(end, int):
+                    problem = "malformed folding range"
+                elif not 0 <= start <= end < len(lines):
+                    problem = f"folding lines {start}-{end} outside 0-{len(lines) - 1}"
+            else:
+                problem = check_edits(text, [{"range": node, "newText": ""}], self.session.encoding)
+            if problem:
+                self.findings.add(
+                    "invalid_ranges",
+                    f"{method}: {where} {problem.split(':')[0].split(' ')[0]}",
+                    {
+                        **self.repro(method, params, rng_uri),
+                        "problem": f"{where}: {problem}",
+                        "result": short(result, 4000),
+                    },
+                )
+                return
 
     def edits_in(self, method: str, params: Any, result: Any, uri: str | None) -> None:
         for edit_uri, edits in text_edits(result, uri):
@@ -153,6 +186,45 @@ def text_edits(result: Any, uri: str | None) -> list[tuple[str, list[dict[str, A
             for key, value in node.items():
                 if key not in ("changes", "documentChanges", "data"):
                     walk(value, current)
+
+    walk(result, uri)
+    return found
+
+
+RANGE_KEYS = ("range", "selectionRange", "targetRange", "targetSelectionRange", "fullRange")
+
+
+def ranges(result: Any, uri: str | None) -> list[tuple[str, str | None, Any]]:
+    """(kind, uri, node) for every range, position and folding range in a result (text edits
+    are checked by `text_edits`)."""
+    found: list[tuple[str, str | None, Any]] = []
+
+    def walk(node: Any, current: str | None) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, current)
+        elif isinstance(node, dict):
+            if "newText" in node or "changes" in node or "documentChanges" in node:
+                return  # edits: checked on their own
+            here = node.get("uri") if isinstance(node.get("uri"), str) else current
+            if isinstance(node.get("start"), dict) and isinstance(node.get("end"), dict):
+                found.append(("range", here, node))  # a bare Range (prepareRename)
+                return
+            if isinstance(node.get("targetUri"), str):
+                here = node["targetUri"]
+            for key in RANGE_KEYS:
+                if isinstance(node.get(key), dict) and "start" in node[key]:
+                    found.append((key, here, node[key]))
+            if "startLine" in node and "endLine" in node:
+                found.append(("folding", here, node))
+            if isinstance(node.get("position"), dict) and "label" in node:
+                found.append(("position", here, node["position"]))
+            for key, value in node.items():
+                if key not in RANGE_KEYS and key not in ("data", "edit", "command", "location"):
+                    walk(value, here)
+            if isinstance(node.get("location"), dict):
+                loc = node["location"]
+                walk(loc, loc.get("uri") if isinstance(loc.get("uri"), str) else here)
 
     walk(result, uri)
     return found

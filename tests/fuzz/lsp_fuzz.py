@@ -298,6 +298,10 @@ class LspFuzzer:
             rng.shuffle(order)
             order.sort(key=lambda m: m.endswith("/resolve"))
             order += [rng.choice(methods) for _ in range(rng.randrange(0, 10))]
+            if rng.random() < 0.15:
+                self.burst(uri, text, st)
+                if self.session is None:
+                    return
             for method in order:
                 if time.monotonic() > deadline:
                     break
@@ -328,9 +332,20 @@ class LspFuzzer:
         self.coverage[method] = self.coverage.get(method, 0) + 1
         judge.sent({"method": wire, "params": params})
         timeout = RUN_TIMEOUT if "lexis.run" in method else REQUEST_TIMEOUT
+        seen = len(session.stderr_lines)
         try:
-            answer = session.request(wire, params, timeout=timeout)
+            rid = session.send_request(wire, params)
+            answer = self.wait_watching(session, rid, timeout, seen)
         except Hang as exc:
+            err = "".join(session.stderr_lines[seen:])
+            if "Traceback" in err:  # unanswered because of an exception: the server lives on
+                self.f.add(
+                    "hangs",
+                    f"{wire}: never answered after {traceback_signature(err)}",
+                    {**judge.repro(wire, params, uri), "why": str(exc), "stderr": err[-4000:]},
+                )
+                session.new_stderr()
+                return
             self.lost("hangs", method, params, uri, str(exc))
             return
         except ServerDied as exc:
@@ -364,6 +379,53 @@ class LspFuzzer:
             items = result.get("items") if isinstance(result, dict) else result
             if isinstance(items, list) and items:
                 st.items = items[:20]
+
+    @staticmethod
+    def wait_watching(session: Session, rid: int, timeout: float, seen: int) -> dict[str, Any]:
+        """The answer; a Hang early when a traceback reached stderr and 2 s passed without it."""
+        deadline = time.monotonic() + timeout
+        traced: float | None = None
+        while True:
+            try:
+                return session.wait(rid, 0.25)
+            except Hang:
+                now = time.monotonic()
+                if traced is None and any("Traceback" in x for x in session.stderr_lines[seen:]):
+                    traced = now
+                if now >= deadline or (traced is not None and now - traced > 2.0):
+                    raise Hang(f"no answer within {now - deadline + timeout:.1f} s") from None
+
+    def burst(self, uri: str, text: str, st: State) -> None:
+        """Requests sent without waiting, some cancelled at once: each gets exactly one answer
+        (a result or -32800), and a cancelled one no internal error."""
+        session, judge = self.session, self.judge
+        assert session is not None and judge is not None
+        rng = self.rng
+        caps = session.capabilities
+        sent = []
+        for _ in range(rng.randrange(3, 15)):
+            reqs = requests_for(caps, rng, uri, text, session.encoding, st)
+            method = rng.choice([m for m in reqs if "lexis.run" not in m and "formatAll" not in m])
+            wire = method.split(" ")[0]
+            rid = session.send_request(wire, reqs[method])
+            judge.sent({"method": wire, "params": reqs[method], "id": rid})
+            self.f.count("requests")
+            sent.append((rid, wire, reqs[method]))
+            if rng.random() < 0.3:
+                session.notify("$/cancelRequest", {"id": rng.choice(sent)[0]})
+        deadline = time.monotonic() + REQUEST_TIMEOUT
+        for rid, wire, params in sent:
+            try:
+                answer = session.wait(rid, max(0.1, deadline - time.monotonic()))
+            except Hang as exc:
+                self.lost("hangs", f"{wire} (in a burst of {len(sent)})", params, uri, str(exc))
+                return
+            except ServerDied as exc:
+                self.lost("crashes", wire, params, uri, str(exc))
+                return
+            judge.response(wire, params, answer, uri)
+        time.sleep(0.02)
+        judge.logs("burst", None, uri)
 
     def check_tokens(self, method: str, params: Any, uri: str, data: Any) -> None:
         judge = self.judge

@@ -32,6 +32,7 @@ FINDING_KEYS = set(CLASSES) | {
     "internal_errors",
     "mismatches",
     "out_of_range_edits",
+    "invalid_ranges",
     "wrong_error_codes",
 }
 
