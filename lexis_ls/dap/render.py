@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..lang.values import ErrorValue, _json_compatible, type_name
+from ..run.core import head
 
 MAX_TEXT = 300
 
@@ -36,7 +37,15 @@ def _clip(text: str, limit: int) -> str:
 
 
 def short(value: Any, limit: int = MAX_TEXT) -> str:
-    """One line: strings quoted as JSON, lists and dicts as compact JSON (clipped)."""
+    """One line: strings quoted as JSON, lists and dicts as compact JSON (clipped). Only the
+    head of a big value is rendered (the text is clipped anyway)."""
+    try:
+        return _short(head(value, limit), limit)
+    except RecursionError:
+        return "<a value nested too deeply to show>"
+
+
+def _short(value: Any, limit: int) -> str:
     if isinstance(value, ErrorValue):
         return _clip(error_text(value), limit)
     if value is None:

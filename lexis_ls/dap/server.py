@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import stat
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -70,8 +71,50 @@ class DapError(Exception):
 Provider = Callable[[], Sequence[tuple[str, Any, str | None]]]
 
 
+MAX_PROGRAM_BYTES = 64 * 1024 * 1024
+
+
 def _norm(path: str | Path) -> str:
     return os.path.normcase(os.path.realpath(str(path)))
+
+
+def check_path(raw: str, what: str) -> str:
+    """``raw`` when the file system can take it as a path; a NUL character or a lone surrogate
+    (which the file system encoding cannot hold) is refused with a :class:`DapError`."""
+    if "\x00" in raw:
+        raise DapError(f"{what}: a path may not contain NUL characters")
+    try:
+        os.fsencode(raw)
+    except UnicodeEncodeError:
+        raise DapError(f"{what}: the path {raw!r} cannot be encoded for the file system") from None
+    return raw
+
+
+def read_program(path: Path) -> str:
+    """The text of a program file (a regular file of UTF-8 text, at most MAX_PROGRAM_BYTES);
+    a :class:`DapError` saying why otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):  # a device or a pipe could block or never end
+            raise DapError(f"cannot read program {path}: it is not a regular file")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PROGRAM_BYTES + 1)
+    except FileNotFoundError:
+        raise DapError(f"cannot read program {path}: no such file") from None
+    except IsADirectoryError:
+        raise DapError(f"cannot read program {path}: it is a directory") from None
+    except OSError as exc:
+        raise DapError(f"cannot read program {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a path the OS refuses outright
+        raise DapError(f"cannot read program {path}: {exc}") from None
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise DapError(f"cannot read program {path}: it is larger than {MAX_PROGRAM_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DapError(f"cannot read program {path}: it is not UTF-8 text") from None
 
 
 class DapServer:
@@ -137,7 +180,9 @@ class DapServer:
             if handler is None:
                 raise DapError(f"unknown request `{command}`")
             if not isinstance(args, dict):
-                raise DapError(f"`{command}`: the arguments must be an object")
+                if command != "disconnect":  # a disconnect always ends the session
+                    raise DapError(f"`{command}`: the arguments must be an object")
+                args = {}
             body = handler(args)
         except DapError as exc:
             self.out.error(message, str(exc))
@@ -226,20 +271,14 @@ class DapServer:
         raw = args.get("program")
         if not isinstance(raw, str) or not raw.strip():
             raise DapError("launch: `program` (the path of a .lexis.json file) is required")
-        path = Path(raw).expanduser()
+        path = Path(check_path(raw, "launch: `program`")).expanduser()
         if not path.is_absolute():
             cwd = args.get("cwd")
-            path = (Path(cwd) if isinstance(cwd, str) and cwd else Path.cwd()) / path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise DapError(f"cannot read program {path}: no such file") from None
-        except IsADirectoryError:
-            raise DapError(f"cannot read program {path}: it is a directory") from None
-        except UnicodeDecodeError:
-            raise DapError(f"cannot read program {path}: it is not UTF-8 text") from None
-        except OSError as exc:
-            raise DapError(f"cannot read program {path}: {exc.strerror or exc}") from None
+            if isinstance(cwd, str) and cwd:
+                path = Path(check_path(cwd, "launch: `cwd`")) / path
+            else:
+                path = Path.cwd() / path
+        text = read_program(path)
         params_arg = args.get("params", {})
         if params_arg is None:
             params_arg = {}
@@ -269,7 +308,7 @@ class DapServer:
         if fs_root_arg is not None:
             if not isinstance(fs_root_arg, str) or not fs_root_arg:
                 raise DapError("launch: `fsRoot` must be a folder path")
-            fs_root = Path(fs_root_arg).expanduser().resolve()
+            fs_root = Path(check_path(fs_root_arg, "launch: `fsRoot`")).expanduser().resolve()
         analysis = analyze(text, Options(trust_ceiling=ceiling))
         errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
         if errors:
@@ -353,7 +392,7 @@ class DapServer:
             for bp in bps:
                 bp.message = "breakpoints can only be set in program files"
             return {"breakpoints": [self._bp_json(bp, source) for bp in bps]}
-        key = _norm(path)
+        key = _norm(check_path(path, "setBreakpoints: `source.path`"))
         self.source_bps[key] = bps
         analysis, problem = self._analysis_for(key, path)
         for bp in bps:
@@ -372,9 +411,9 @@ class DapServer:
                 return session.config.analysis, ""
             return None, "this file is not the program being debugged"
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return None, f"cannot read {path}: {exc}"
+            text = read_program(Path(path))
+        except DapError as exc:
+            return None, str(exc)
         return analyze(text), ""
 
     def _rebind_all(self) -> None:
@@ -501,8 +540,13 @@ class DapServer:
     def req_stackTrace(self, args: dict[str, Any]) -> dict[str, Any]:
         session = self._stopped()
         frames = session.frames()
-        start = args.get("startFrame") or 0
-        levels = args.get("levels") or len(frames)
+        start = args.get("startFrame")
+        levels = args.get("levels")
+        for name, n in (("startFrame", start), ("levels", levels)):
+            if n is not None and (type(n) is not int or n < 0):
+                raise DapError(f"stackTrace: `{name}` must be a non-negative integer")
+        start = start or 0
+        levels = levels or len(frames)
         out = []
         for k, frame in enumerate(frames):
             ref = self._ref()

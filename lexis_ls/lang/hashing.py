@@ -9,6 +9,7 @@ finite JSON) gets ``None``, and so does everything that depends on it.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,60 @@ SUBGRAPH_REF_OPS = frozenset(n for n, op in OPCODES.items() if op.value is Value
 
 
 _encode_string = json.encoder.encode_basestring
+
+# A `\ud800`-`\udfff` escape, and a surrogate code point in a decoded text (an editor may send
+# one), as the LX0008 check finds them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_STRING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def _lone(text: str) -> bool:
+    """``text`` (a decoded string) holds a lone surrogate: it has no UTF-8 encoding."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def text_has_lone_surrogate(text: str) -> bool:
+    """The program text holds a string with a lone surrogate (LX0008): as a code point, or as
+    a ``\\uXXXX`` escape that is not half of a pair."""
+    if _lone(text):
+        return True
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return False
+    for m in _STRING_TOKEN.finditer(text):
+        token = m.group()
+        if _SURROGATE_ESCAPE.search(token) is None:
+            continue
+        try:
+            decoded = json.loads(token)
+        except ValueError:
+            continue
+        if isinstance(decoded, str) and _lone(decoded):
+            return True
+    return False
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Some string in ``value`` (keys of dicts included, at any depth) holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is str:
+            if _lone(v):
+                return True
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                if isinstance(k, str) and _lone(k):
+                    return True
+                stack.append(item)
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+    return False
 
 
 def _encode_value(value: Any) -> str | None:
@@ -47,7 +102,8 @@ def _encode_value(value: Any) -> str | None:
 
 
 def canonical(value: Any) -> bytes:
-    """``C(x)`` of LEXIS.md §5."""
+    """``C(x)`` of LEXIS.md §5 (raises UnicodeEncodeError for a lone surrogate, ValueError for
+    NaN or Infinity: such values have no ``C(x)``)."""
     return _encode(value).encode("utf-8")
 
 
@@ -86,6 +142,9 @@ class Hasher:
         self._graph: dict[int, str | None] = {}
         self._in_progress: set[int] = set()
         self._user_by_hash: dict[str, Graph] | None = None
+        # A lone surrogate anywhere in the program (LX0008): the program has no hash, nor has a
+        # node holding one (in any of its keys or values, its id and doc included).
+        self._lone = program is not None and text_has_lone_surrogate(program.parse.text)
 
     # --- references ---
 
@@ -128,7 +187,38 @@ class Hasher:
         self._hash_graph_nodes(graph)
         return {n.id: self._node.get(id(n)) for n in graph.nodes if n.id is not None}
 
+    def _references(self, graph: Graph) -> list[Graph]:
+        out = []
+        for n in graph.nodes:
+            if n.op in SUBGRAPH_REF_OPS:
+                target = self.resolve(n.value)
+                if target is not None:
+                    out.append(target)
+        return out
+
+    def _hash_references_first(self, graph: Graph) -> None:
+        """Hashes the subgraphs ``graph`` reaches, the deepest first: hashing ``graph`` then
+        finds them done, and a long chain of calls does not exhaust Python's stack."""
+        done = self._graph
+        seen = {id(graph)}
+        order: list[Graph] = []
+        stack: list[tuple[Graph, list[Graph]]] = [(graph, self._references(graph))]
+        while stack:
+            g, pending = stack[-1]
+            if pending:
+                target = pending.pop()
+                if id(target) not in seen and id(target) not in done:
+                    seen.add(id(target))
+                    stack.append((target, self._references(target)))
+            else:
+                stack.pop()
+                if g is not graph:
+                    order.append(g)
+        for g in order:
+            self.subgraph_hash(g)
+
     def _hash_graph_nodes(self, graph: Graph) -> None:
+        self._hash_references_first(graph)
         order, stuck = schedule(graph)
         memo = self._node
         by_id = graph.by_id
@@ -142,6 +232,8 @@ class Hasher:
     ) -> str | None:
         op = node.op
         if op is None:
+            return None
+        if self._lone and has_lone_surrogate(node.raw):
             return None
         input_hashes = []
         for i in node.inputs:
@@ -227,7 +319,7 @@ class Hasher:
 
     def program_hash(self) -> str | None:
         program = self.program
-        if program is None or program.root is None:
+        if program is None or program.root is None or self._lone:
             return None
         node_hashes = [self.node_hash(n) for n in program.main.nodes]
         if any(h is None for h in node_hashes) or not program.capabilities_ok:
@@ -235,11 +327,14 @@ class Hasher:
         if program.spec is not MISSING and not isinstance(program.spec, str):
             return None  # a broken `spec` (not a string, or not even JSON): no hash
         caps = program.declared_capabilities()
-        return blake(
-            {
-                "spec": program.spec if program.spec is not MISSING else None,
-                "capabilities": sorted(caps),
-                "allowed_domains": sorted(set(program.allowed_domains or [])),
-                "nodes": sorted(set(h for h in node_hashes if h is not None)),
-            }
-        )
+        try:
+            return blake(
+                {
+                    "spec": program.spec if program.spec is not MISSING else None,
+                    "capabilities": sorted(caps),
+                    "allowed_domains": sorted(set(program.allowed_domains or [])),
+                    "nodes": sorted(set(h for h in node_hashes if h is not None)),
+                }
+            )
+        except (UnicodeEncodeError, ValueError, TypeError):
+            return None  # a lone surrogate (LX0008) or a value with no C(x): no hash

@@ -636,7 +636,8 @@ def _assert(call: Call, args: list[Any]) -> Any:
     cond, x = args
     if truthy(cond):
         return x
-    message = call.value if isinstance(call.value, str) else "assertion failed"
+    label = call.value
+    message = label if isinstance(label, str) and label.strip() else "assertion failed"
     return call.error(message)
 
 

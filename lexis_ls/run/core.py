@@ -56,6 +56,25 @@ class Func:
         return f"<func {self.hash[:12]}>"
 
 
+def head(value: Any, limit: int) -> Any:
+    """``value`` with every list and dict cut to its first ``limit`` items and every string to
+    ``limit + 1`` characters, at any depth: its ``to_str`` (or JSON) text starts with the same
+    ``limit`` characters as the whole value's, and costs O(limit) to make, however big the value
+    is. For previews that are clipped to ``limit`` characters anyway."""
+    if isinstance(value, str):
+        return value if len(value) <= limit + 1 else value[: limit + 1]
+    if isinstance(value, list):
+        return [head(v, limit) for v in value[: limit + 1]]
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if len(out) > limit:
+                break
+            out[k] = head(v, limit)
+        return out
+    return value
+
+
 class Call(Protocol):
     """What a builtin knows about the node it runs for."""
 

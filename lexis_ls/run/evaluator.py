@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,10 +50,10 @@ class Frame:
     args: list[Any] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # node id -> value computed so far
     current: Node | None = None
+    depth: int = field(init=False)  # 0 for the main graph (kept: walking up is O(depth))
 
-    @property
-    def depth(self) -> int:
-        return 0 if self.parent is None else self.parent.depth + 1
+    def __post_init__(self) -> None:
+        self.depth = 0 if self.parent is None else self.parent.depth + 1
 
 
 class Tracer(Protocol):
@@ -179,6 +180,12 @@ class Evaluator:
         except (LimitReached, SandboxRefusal) as stop:
             status, reason, stopped_at = "stopped", stop.message, stop.node
             stopped_main = self._main_node
+        except RecursionError:
+            # Calls nested within MAX_CALL_DEPTH, with values nested deeply, can still exhaust
+            # Python's stack: the run stops there, as at a limit.
+            status, reason = "stopped", "the program nests calls or values too deeply to run"
+            stopped_main = self._main_node
+            stopped_at = stopped_main.id if stopped_main is not None else None
         duration = (time.perf_counter() - started) * 1000
         program_hash = self.analysis.hasher.program_hash()
         for rec in records:
@@ -274,7 +281,10 @@ class Evaluator:
         method = getattr(self, f"op_{op}", None)
         if method is None:
             return call.error(f"`{op}` is not supported here")
-        return method(frame, node, call, args)
+        try:
+            return method(frame, node, call, args)
+        except RecursionError:  # as the builtins do: a value or a call chain too deep
+            return call.error(f"{op}: the value or the calls are nested too deeply")
 
     # --- subgraph calls ---
 
@@ -296,11 +306,40 @@ class Evaluator:
 
     def _pure(self, graph: Graph) -> bool:
         """No effect and no randomness, through nested calls: calls may be cached."""
-        key = id(graph)
-        if key in self._purity:
-            return self._purity[key]
-        self._purity[key] = False  # provisional (recursion is refused statically)
-        pure = True
+        memo = self._purity
+        if id(graph) in memo:
+            return memo[id(graph)]
+        # Depth first without recursion (a chain of calls may be long); the graphs being
+        # looked at count as pure meanwhile (recursion is refused statically).
+        own, calls = self._own_purity(graph)
+        memo[id(graph)] = own
+        stack: list[tuple[Graph, list[Graph]]] = [(graph, calls)] if own else []
+        while stack:
+            g, pending = stack[-1]
+            if not memo[id(g)]:
+                stack.pop()
+                continue
+            if not pending:
+                stack.pop()
+                continue
+            target = pending.pop()
+            if id(target) in memo:
+                if not memo[id(target)]:
+                    for h, _ in stack:
+                        memo[id(h)] = False
+                continue
+            own, calls = self._own_purity(target)
+            memo[id(target)] = own
+            if own:
+                stack.append((target, calls))
+            else:
+                for h, _ in stack:
+                    memo[id(h)] = False
+        return memo[id(graph)]
+
+    def _own_purity(self, graph: Graph) -> tuple[bool, list[Graph]]:
+        """Whether ``graph``'s own nodes are pure, and the subgraphs it calls."""
+        calls: list[Graph] = []
         for n in graph.nodes:
             info = OPCODES.get(n.op or "")
             if (
@@ -309,15 +348,13 @@ class Evaluator:
                 or not info.deterministic
                 or n.op in ("apply", "match", "eval")
             ):
-                pure = False
-                break
+                return False, []
             if info.value is ValueRule.SUBGRAPH_REF and n.op != "subgraph_def":
                 target = self.hasher.resolve(n.value)
-                if target is None or not self._pure(target):
-                    pure = False
-                    break
-        self._purity[key] = pure
-        return pure
+                if target is None:
+                    return False, []
+                calls.append(target)
+        return True, calls
 
     def call_func(
         self, frame: Frame, call_node: Node, func: Func, args: list[Any], label: str
@@ -572,12 +609,16 @@ class Evaluator:
         return self.host.read_stdin(call)
 
     def op_read_file(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
-        return self.host.read_file(call, args[0] if args else None)
+        path = args[0] if args else None
+        bad = _unencodable_path(call, path)
+        return bad if bad is not None else self.host.read_file(call, path)
 
     def op_write_file(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
-        return self.host.write_file(
-            call, args[0] if args else None, args[1] if len(args) > 1 else None
-        )
+        path = args[0] if args else None
+        bad = _unencodable_path(call, path)
+        if bad is not None:
+            return bad
+        return self.host.write_file(call, path, args[1] if len(args) > 1 else None)
 
     def _client(self) -> Any:
         if self._network is None:
@@ -703,6 +744,17 @@ class Evaluator:
         if lines and lines[-1] == "":
             lines.pop()
         return {"output": lines, "values": result.values}
+
+
+def _unencodable_path(call: _NodeCall, path: Any) -> ErrorValue | None:
+    """An error value for a path string the file system cannot take (a lone surrogate, from a
+    parameter or standard input, has no encoding)."""
+    if isinstance(path, str):
+        try:
+            os.fsencode(path)
+        except UnicodeEncodeError:
+            return call.error(f"the file path {path!r} holds a lone surrogate: it names no file")
+    return None
 
 
 def run_text(text: str, options: RunOptions | None = None) -> RunResult:

@@ -55,6 +55,7 @@ from typing import Any
 from ..lang.analysis import Options, analyze
 from ..lang.model import Program
 from ..lang.values import ErrorValue, to_str
+from .core import head
 from .evaluator import Evaluator, RunOptions, RunResult
 from .host import HostOptions
 
@@ -72,6 +73,15 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 1)] + "…"
+
+
+def value_text(value: Any, limit: int = VALUE_LIMIT) -> str:
+    """``to_str`` of a value cut to ``limit`` characters, in time bounded by ``limit`` (not by
+    the size of the value: a run may leave lists of millions of elements)."""
+    try:
+        return truncate(to_str(head(value, limit)), limit)
+    except RecursionError:
+        return "<a value nested too deeply to show>"
 
 
 # --- error values ------------------------------------------------------------------------
@@ -113,7 +123,7 @@ def encode_result(result: RunResult) -> dict[str, Any]:
     return {
         "status": result.status,
         "output": result.output,
-        "values": {nid: truncate(to_str(v), VALUE_LIMIT) for nid, v in result.values.items()},
+        "values": {nid: value_text(v) for nid, v in result.values.items()},
         "errors": {
             nid: encode_error(v) for nid, v in result.values.items() if isinstance(v, ErrorValue)
         },
