@@ -32,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from .server.server import create_server
 
-    create_server().start_tcp(host or "127.0.0.1", int(port))
-    return 0
+    server = create_server()
+    server.start_tcp(host or "127.0.0.1", int(port))
+    return server.finish()
 
 
 if __name__ == "__main__":

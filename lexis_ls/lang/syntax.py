@@ -553,8 +553,18 @@ class _Parser:
         if kind == "number":
             self.take()
             t = tok.text
-            number: Any = float(t) if ("." in t or "e" in t or "E" in t) else int(t)
-            return JScalar(tok.start, tok.end, number)
+            if "." in t or "e" in t or "E" in t:
+                return JScalar(tok.start, tok.end, float(t))
+            try:
+                return JScalar(tok.start, tok.end, int(t))
+            except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+                self.error(
+                    tok.start,
+                    tok.end,
+                    f"an integer of {len(t.lstrip('-'))} digits: no JSON reader converts it "
+                    "(at most 4300 digits)",
+                )
+                return JScalar(tok.start, tok.end, 0)
         if kind == "literal":
             self.take()
             return JScalar(tok.start, tok.end, _LITERALS[tok.text])

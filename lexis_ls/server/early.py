@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -196,13 +195,7 @@ def serve_stdio() -> int:
     if isinstance(stdout, DropAnswer):
         server.early_answer = stdout
     server.start_io(stdin, stdout)  # type: ignore[arg-type]
-    if server.exit_code is None:
-        return 0  # the client closed the input
-    # `exit`: end now, even if the client keeps its end of stdin open (the reader thread is
-    # blocked in a read that would otherwise hold the interpreter's shutdown).
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(server.exit_code)
+    return server.finish()
 
 
 class _Capture:

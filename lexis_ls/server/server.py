@@ -12,7 +12,9 @@ import asyncio
 import hashlib
 import importlib
 import logging
+import os
 import pkgutil
+import socket
 import sys
 import threading
 import traceback
@@ -166,6 +168,24 @@ class LexisServer(LanguageServer):
         finally:
             self.stop_watching()
             self.shutdown()  # type: ignore[no-untyped-call]
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one client on a TCP socket, through the same reader and gate as stdio."""
+        with socket.create_server((host, port)) as listener:
+            log.info("listening on %s:%s", host, port)
+            conn, _ = listener.accept()
+        self.start_io(conn.makefile("rb"), conn.makefile("wb"))  # see `finish` on closing
+
+    def finish(self) -> int:
+        """The process's exit status once serving has ended: 0 when the client closed the
+        connection. After `exit` (0 when `shutdown` came first, 1 otherwise) the process ends
+        here and now, even if the client keeps its end open: the reader thread is blocked in a
+        read that would hold the interpreter's shutdown."""
+        if self.exit_code is None:
+            return 0
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(self.exit_code)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Every failure is logged to the client; requests are also answered with an LSP error

@@ -146,7 +146,10 @@ class Gate:
                 self.error(reply_id, INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0"')
             return
         if "method" not in data:
-            self.response(data)
+            if "result" in data or "error" in data:
+                self.response(data)
+            elif has_id:
+                self.error(reply_id, INVALID_REQUEST, "Invalid request: no method, no result")
             return
         method = data["method"]
         if not isinstance(method, str):
@@ -258,8 +261,33 @@ async def serve(reader: FrameReader, gate: Gate, stopped: threading.Event) -> No
         await asyncio.sleep(0)  # let the handlers this message started run
 
 
+def _strict(kind: type, accepted: tuple[type, ...]) -> Callable[[Any, type], Any]:
+    """A structure hook for `kind` and its subclasses (int and str enums) that takes only
+    values of the `accepted` JSON types, then builds the target as cattrs does (`t(value)`)."""
+
+    def structure(value: Any, target: type) -> Any:
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, accepted):
+            name = target.__name__
+            raise TypeError(f"expected {name}, got {type(value).__name__} {value!r:.40}")
+        return target(value)
+
+    return structure
+
+
 class LexisProtocol(LanguageServerProtocol):
-    """pygls's protocol without its own copy of the documents' text (see the module text)."""
+    """pygls's protocol without its own copy of the documents' text (see the module text),
+    and with params of the wrong scalar type refused (-32602) instead of coerced: cattrs would
+    take `"40"` or `true` for the integer 40 or 1, and `5` for the URI `"5"`."""
+
+    def __init__(self, server: Any, converter: Any) -> None:
+        super().__init__(server, converter)
+        for kind, accepted in (
+            (int, (int,)),
+            (float, (int, float)),
+            (str, (str,)),
+            (bool, (bool,)),
+        ):
+            converter.register_structure_hook(kind, _strict(kind, accepted))
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(

@@ -193,3 +193,14 @@ def test_missing_comma_between_lines_records_where_it_goes() -> None:
         ("missing_comma", text.index('"a"') + 3),
         ("missing_comma", text.index('"b"') + 3),
     ]
+
+
+def test_an_integer_too_long_for_any_json_reader_is_an_error_not_a_crash() -> None:
+    from lexis_ls.lang.analysis import analyze
+
+    digits = "5" + "1" * 10000
+    text = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": ' + digits + "}]}"
+    found = [d for d in analyze(text).diagnostics if d.code == "LX0001"]
+    assert len(found) == 1
+    assert (found[0].start, found[0].end) == (text.index(digits), text.index(digits) + len(digits))
+    assert "10001 digits" in found[0].message

@@ -223,6 +223,8 @@ def test_a_body_that_is_not_json_gets_a_parse_error(raw: Raw) -> None:
         ({"jsonrpc": "2.0", "id": 7, "method": 5}, -32600),
         ({"jsonrpc": "2.0", "id": 7, "method": "lexis/noSuchThing"}, -32601),
         ({"jsonrpc": "2.0", "id": 7, "method": "$/noSuchThing"}, -32601),
+        ({"jsonrpc": "2.0", "id": 7}, -32600),
+        ({"jsonrpc": "2.0", "id": 7, "method": None}, -32600),
     ],
 )
 def test_invalid_requests_get_the_json_rpc_error(raw: Raw, message: Any, code: int) -> None:
@@ -243,6 +245,20 @@ def test_invalid_requests_get_the_json_rpc_error(raw: Raw, message: Any, code: i
         ("textDocument/codeAction", {"textDocument": {"uri": URI}, "range": None}),
         ("workspace/diagnostic", {"previousResultIds": "none"}),
         ("textDocument/hover", "params"),
+        # scalars of the wrong type are refused, not coerced ("40" -> 40, true -> 1, 5 -> "5")
+        (
+            "textDocument/hover",
+            {"textDocument": {"uri": URI}, "position": {"line": 0, "character": "40"}},
+        ),
+        (
+            "textDocument/hover",
+            {"textDocument": {"uri": URI}, "position": {"line": True, "character": 0}},
+        ),
+        (
+            "textDocument/hover",
+            {"textDocument": {"uri": URI}, "position": {"line": 0.5, "character": 0}},
+        ),
+        ("textDocument/documentSymbol", {"textDocument": {"uri": 5}}),
     ],
 )
 def test_params_of_the_wrong_shape_get_32602(raw: Raw, method: str, params: Any) -> None:
@@ -367,3 +383,62 @@ def test_frame_reader_resynchronises() -> None:
         (json.dumps({"jsonrpc": "2.0", "method": "x"}).encode(), True),
         (json.dumps({"jsonrpc": "2.0", "method": "x"}).encode(), True),
     ]
+
+
+def test_tcp_is_served_through_the_same_wire() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lexis_ls", "--tcp", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never listened"
+                time.sleep(0.1)
+        with sock:
+            sock.sendall(b"Content-Length: nope\r\n\r\n{}")
+            sock.sendall(frame({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}))
+            data = b""
+            while b'"id": 1' not in data and b'"id":1' not in data:
+                chunk = sock.recv(1 << 16)
+                assert chunk, data
+                data += chunk
+            assert b"-32002" in data  # shutdown before initialize
+            sock.sendall(frame({"jsonrpc": "2.0", "method": "exit"}))
+            assert proc.wait(timeout=15) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_code_actions_take_the_diagnostics_as_clients_send_them(raw: Raw) -> None:
+    """Enums (severity, tags) arrive as numbers and are structured as enums, as before the
+    strict scalar hooks."""
+    raw.start()
+    text = '{"spec": "lexis-0.1.0", "capabilities": [], "nodes": [{"id": "a", "opp": "const", "value": 1}]}'
+    raw.open(text)
+    raw.request(2, "textDocument/diagnostic", {"textDocument": {"uri": URI}})
+    items = raw.answer(2)["result"]["items"]
+    assert items and all("severity" in d for d in items)
+    raw.request(
+        3,
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": URI},
+            "range": items[0]["range"],
+            "context": {"diagnostics": items, "only": ["quickfix", "source.custom"]},
+        },
+    )
+    actions = raw.answer(3)["result"]
+    assert actions and all(a["kind"].startswith("quickfix") for a in actions)
