@@ -127,6 +127,16 @@ def _width(text: str) -> int:
     return sum(_char_width(c) for c in text)
 
 
+# What a terminal would take for a line break or a control (a frame shows one line, as LSP
+# counts lines): shown as a visible picture of the same width, one code point for one.
+_PICTURES = {cp: chr(0x2400 + cp) for cp in range(0x20) if cp != 0x09}
+_PICTURES.update({0x7F: "\u2421", 0x85: "\u2424", 0x2028: "\u2424", 0x2029: "\u2424"})
+
+
+def _visible(line: str) -> str:
+    return line.translate(_PICTURES)
+
+
 def _caret_prefix(line: str) -> str:
     """Spaces (tabs kept) that line up with ``line`` when printed."""
     return "".join(c if c == "\t" else " " * _char_width(c) for c in line)
@@ -139,7 +149,7 @@ def render_diagnostic(path: str, analysis: Analysis, d: Diagnostic, style: Style
     colour = _SEVERITY_COLOUR[d.severity]
     head = f"{style(path, '1')}:{start.line + 1}:{start.character + 1}: {style(d.code, '1', colour)} {d.message}"
     out = [head]
-    text = lines.line_text(start.line)
+    text = _visible(lines.line_text(start.line))
     gutter = str(start.line + 1)
     pad = " " * len(gutter)
     end_char = end.character if end.line == start.line else len(text)

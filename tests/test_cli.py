@@ -459,6 +459,30 @@ def test_check_carets_line_up_after_non_ascii_text(tmp_path: Path, doc: str) -> 
     assert_carets_under(body, source, start, end)
 
 
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"])
+def test_check_counts_lsp_lines_and_shows_separators_as_pictures(tmp_path: Path, sep: str) -> None:
+    """U+2028, U+2029 and U+0085 break lines for Python's splitlines, not for LSP or JSON:
+    the position is LSP's, and the frame shows the one line with a visible mark."""
+    source = f'    {{"id": "s", "doc": "x{sep}y", "op": "add", "inputs": ["a", "b", "a"]}},'
+    text = program(
+        [
+            '{"id": "a", "op": "const", "value": 5}',
+            '{"id": "b", "op": "const", "value": 3}',
+            source.strip().rstrip(","),
+            '{"id": "out", "op": "print", "inputs": ["s"]}',
+        ]
+    )
+    assert text.split("\n")[6] == source
+    write(tmp_path / "prog.lexis.json", text)
+    r = lexis("check", "prog.lexis.json", cwd=tmp_path)
+    start = source.index('["a", "b", "a"]')
+    end = start + len('["a", "b", "a"]')
+    assert r.lines[0] == f"prog.lexis.json:7:{start + 1}: LX1002 `add` takes 2 inputs, got 3"
+    assert sep not in r.out
+    _, body = block(r.out, "LX1002")
+    assert_carets_under(body, source.replace(sep, "\u2424"), start, end)
+
+
 def test_check_carets_line_up_after_tab_indentation(tmp_path: Path) -> None:
     text = program(
         [

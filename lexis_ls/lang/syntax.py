@@ -486,8 +486,17 @@ class _Parser:
             end = m.end()
             if not m.group(1):
                 self.error(start, end, "unterminated string: a closing '\"' is missing")
+            elif exc.msg.startswith("Invalid control character"):
+                cp = ord(text[exc.pos])
+                self.error(
+                    exc.pos,
+                    exc.pos + 1,
+                    f"invalid string: a raw control character U+{cp:04X}: "
+                    f"write it as the escape \\u{cp:04x}",
+                )
             else:
-                self.error(exc.pos, exc.pos + 1, f"invalid string: {exc.msg.lower()}")
+                why = exc.msg.lower().removesuffix(" at")
+                self.error(exc.pos, exc.pos + 1, f"invalid string: {why}")
             raw = text[start + 1 : end - 1 if m.group(1) else end]
             try:
                 value = json.loads('"' + raw + '"', strict=False)
