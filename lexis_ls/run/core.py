@@ -57,22 +57,40 @@ class Func:
 
 
 def head(value: Any, limit: int) -> Any:
-    """``value`` with every list and dict cut to its first ``limit`` items and every string to
-    ``limit + 1`` characters, at any depth: its ``to_str`` (or JSON) text starts with the same
-    ``limit`` characters as the whole value's, and costs O(limit) to make, however big the value
-    is. For previews that are clipped to ``limit`` characters anyway."""
-    if isinstance(value, str):
-        return value if len(value) <= limit + 1 else value[: limit + 1]
-    if isinstance(value, list):
-        return [head(v, limit) for v in value[: limit + 1]]
-    if isinstance(value, dict):
-        out: dict[Any, Any] = {}
-        for k, v in value.items():
-            if len(out) > limit:
-                break
-            out[k] = head(v, limit)
-        return out
-    return value
+    """The start of ``value``: lists, dicts and strings cut once about ``limit`` characters of
+    text have been seen (every element, bracket and character counts for at least one), at any
+    depth. Its ``to_str`` (or JSON) text starts with the same ``limit`` characters as the whole
+    value's, and costs O(limit) to make, however big or wide the value is. For previews that
+    are clipped to ``limit`` characters anyway."""
+    left = limit + 1
+
+    def cut(v: Any) -> Any:
+        nonlocal left
+        if isinstance(v, str):
+            v = v[: max(left, 0) + 1]
+            left -= len(v) + 1
+            return v
+        if isinstance(v, list):
+            left -= 1
+            items = []
+            for x in v:
+                if left <= 0:
+                    break
+                items.append(cut(x))
+            return items
+        if isinstance(v, dict):
+            left -= 1
+            out: dict[Any, Any] = {}
+            for k, x in v.items():
+                if left <= 0:
+                    break
+                left -= len(k) if isinstance(k, str) else 1
+                out[k] = cut(x)
+            return out
+        left -= 1
+        return v
+
+    return cut(value)
 
 
 class Call(Protocol):

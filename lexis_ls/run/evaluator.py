@@ -35,6 +35,7 @@ from .host import Host, HostOptions
 
 MAX_EVAL_DEPTH = 3
 MAX_CALL_DEPTH = 200
+MAX_FUNC_NAME = 200  # characters of a composed function's name (longer: shown by its hash)
 # Ops that see error values on their inputs (the rest get the first error back unchanged).
 RAW_INPUT_OPS = NON_PROPAGATING | {"print"}
 
@@ -550,7 +551,10 @@ class Evaluator:
         h = self.hasher.subgraph_hash(graph)
         if h is None:
             return call.error("`compose` could not hash the composed function")
-        func = self.registry.get(h) or Func(graph, h, f"{self._name(g)}∘{self._name(f)}")
+        name: str | None = f"{self._name(g)}∘{self._name(f)}"
+        if name is not None and len(name) > MAX_FUNC_NAME:  # compose(h, h) doubles it each time
+            name = None  # shown by its hash
+        func = self.registry.get(h) or Func(graph, h, name)
         self.registry[h] = func
         return func
 

@@ -208,8 +208,9 @@ def test_printing_a_deeply_nested_value_is_an_error_value_not_a_crash() -> None:
     deep: Any = 1
     for _ in range(5000):
         deep = [deep]
+    # A preview looks at the start only: 300 characters are not too deep, 2000 are.
+    assert short(deep) == "[" * 299 + "…"
     assert value_text(deep) == "<a value nested too deeply to show>"
-    assert short(deep) == "<a value nested too deeply to show>"
 
 
 def test_previews_of_huge_values_cost_what_they_show() -> None:
@@ -228,3 +229,27 @@ def test_previews_of_huge_values_cost_what_they_show() -> None:
 def test_assert_with_an_empty_label_says_assertion_failed() -> None:
     result = BUILTINS["assert"](SimpleCall(value=""), [False, 1])
     assert result.message == "assertion failed"
+
+
+def test_previews_of_wide_nested_values_are_bounded_too() -> None:
+    wide: Any = "x"
+    for _ in range(5):
+        wide = [wide] * 40  # 40 ** 5 leaves
+    started = time.perf_counter()
+    assert short(wide).startswith('[[[[["x", "x"') and value_text(wide).startswith('[[[[["x","x"')
+    assert time.perf_counter() - started < 0.5
+    nested = [[1, 22, [333, "abcd", {"kk": [4444] * 50}]] * 20, "tail" * 100]
+    for limit in (1, 2, 5, 17, 60, 300, 2000):
+        assert value_text(head(nested, limit), limit) == value_text(nested, limit)
+        assert short(nested, limit) == short(head(nested, limit), limit)
+
+
+def test_composing_a_function_with_itself_keeps_its_name_short() -> None:
+    nodes: list[dict[str, Any]] = [{"id": "f0", "op": "subgraph_def", "value": "std:increment"}]
+    for k in range(1, 40):
+        nodes.append({"id": f"f{k}", "op": "compose", "inputs": [f"f{k - 1}", f"f{k - 1}"]})
+    result = run_text(program(nodes))
+    assert result.status == "ok"
+    assert result.values["f1"].name == "std:increment∘std:increment"
+    assert all(len(result.values[f"f{k}"].name or "") <= 200 for k in range(40))
+    assert short(result.values["f39"]).startswith("<func ")
