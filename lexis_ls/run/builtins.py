@@ -43,6 +43,7 @@ import json
 import math
 import random as _random
 import re
+import time
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
@@ -57,7 +58,7 @@ from ..lang.values import (
     truthy,
     type_name,
 )
-from .core import Call
+from .core import Call, LimitReached
 
 Builtin = Callable[[Call, list[Any]], Any]
 
@@ -803,6 +804,14 @@ def _flatten(call: Call, args: list[Any]) -> Any:
     return out
 
 
+def _check_time(call: Call, op: str) -> None:
+    """Long loops over big values call this now and then: past the run's deadline (when the
+    call has one) the run stops, rather than finishing a builtin that takes many seconds."""
+    deadline = getattr(call, "deadline", None)
+    if deadline is not None and time.monotonic() > deadline:
+        raise LimitReached(f"time limit reached during `{op}`", call.node_id)
+
+
 def _eq_key(v: Any) -> Any:
     """A hashable key such that ``_eq_key(a) == _eq_key(b)`` exactly when ``lexis_equal(a, b)``."""
     if v is True or v is False:
@@ -831,7 +840,9 @@ def _unique(call: Call, args: list[Any]) -> Any:
         return call.error(f"unique needs a list, got {_desc(seq)}")
     seen: set[Any] = set()
     out: list[Any] = []
-    for x in seq:
+    for k, x in enumerate(seq):
+        if not k & 0xFFF:
+            _check_time(call, "unique")
         key = _eq_key(x)
         if key not in seen:
             seen.add(key)

@@ -108,11 +108,12 @@ class RunOptions:
 class _NodeCall:
     """The Call a builtin receives."""
 
-    __slots__ = ("node_id", "value")
+    __slots__ = ("deadline", "node_id", "value")
 
-    def __init__(self, node_id: str, value: Any) -> None:
+    def __init__(self, node_id: str, value: Any, deadline: float | None = None) -> None:
         self.node_id = node_id
         self.value = value
+        self.deadline = deadline  # time.monotonic() when the run must stop (long builtins)
 
     def error(self, message: str, cause: ErrorValue | None = None) -> ErrorValue:
         return ErrorValue(message, self.node_id, cause)
@@ -275,7 +276,7 @@ class Evaluator:
                 if isinstance(a, ErrorValue):
                     return a
         value = node.value if node.value is not MISSING else None
-        call = _NodeCall(nid, value)
+        call = _NodeCall(nid, value, self.host.deadline)
         builtin = BUILTINS.get(op)  # type: ignore[arg-type]
         if builtin is not None:
             return builtin(call, args)

@@ -253,3 +253,15 @@ def test_composing_a_function_with_itself_keeps_its_name_short() -> None:
     assert result.values["f1"].name == "std:increment∘std:increment"
     assert all(len(result.values[f"f{k}"].name or "") <= 200 for k in range(40))
     assert short(result.values["f39"]).startswith("<func ")
+
+
+def test_unique_over_a_huge_list_stops_at_the_time_limit() -> None:
+    nodes: list[dict[str, Any]] = [{"id": "d0", "op": "const", "value": [{"k": "v"}, {"k": 1}]}]
+    for k in range(1, 23):
+        nodes.append({"id": f"s{k}", "op": "sequence", "inputs": [f"d{k - 1}", f"d{k - 1}"]})
+        nodes.append({"id": f"d{k}", "op": "flatten", "inputs": [f"s{k}"]})
+    nodes.append({"id": "u", "op": "unique", "inputs": ["d22"]})
+    started = time.monotonic()
+    result = run_text(program(nodes), RunOptions(host=HostOptions(timeout=0.5)))
+    assert time.monotonic() - started < 3.0
+    assert result.status == "stopped" and "time limit" in (result.reason or "")
