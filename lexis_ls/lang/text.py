@@ -16,6 +16,8 @@ from typing import Literal
 Encoding = Literal["utf-16", "utf-8", "utf-32"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,11 @@ def _units(segment: str, encoding: Encoding) -> int:
 class LineIndex:
     """Maps code-point offsets of ``text`` to (line, character) positions and back."""
 
-    __slots__ = ("line_starts", "text")
+    __slots__ = ("_wide", "line_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._wide: dict[tuple[int, Encoding], tuple[list[int], list[int]]] = {}
         self.line_starts = [0]
         self.line_starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
 
@@ -74,6 +77,7 @@ class LineIndex:
             middle.append(pos)
         out = LineIndex.__new__(LineIndex)
         out.text = new_text
+        out._wide = {}
         out.line_starts = starts[: first + 1] + middle + [s + delta for s in starts[keep:]]
         return out
 
@@ -94,7 +98,28 @@ class LineIndex:
         offset = max(0, min(offset, len(self.text)))
         line = self.line_of(offset)
         start = self.line_starts[line]
-        return Position(line, _units(self.text[start:offset], encoding))
+        if encoding == "utf-32" or offset - start < 256:
+            return Position(line, _units(self.text[start:offset], encoding))
+        # A long line (a minified program): the code points that take more than one unit
+        # are listed once per line, so a position costs a binary search, not a scan.
+        wide, extra = self._wide_chars(line, encoding)
+        return Position(line, offset - start + extra[bisect_left(wide, offset)])
+
+    def _wide_chars(self, line: int, encoding: Encoding) -> tuple[list[int], list[int]]:
+        """The offsets on ``line`` of the code points of more than one unit, and the extra
+        units before each (the last entry: all of the line's extra units)."""
+        found = self._wide.get((line, encoding))
+        if found is None:
+            start = self.line_starts[line]
+            end = self.line_starts[line + 1] if line + 1 < len(self.line_starts) else len(self.text)
+            wide: list[int] = []
+            extra = [0]
+            pattern = _ASTRAL if encoding == "utf-16" else _NON_ASCII
+            for m in pattern.finditer(self.text, start, end):
+                wide.append(m.start())
+                extra.append(extra[-1] + _units(m.group(), encoding) - 1)
+            found = self._wide[(line, encoding)] = (wide, extra)
+        return found
 
     def offset(self, line: int, character: int, encoding: Encoding = "utf-16") -> int:
         """The offset of a position; positions past a line's end clamp to the end of that line."""

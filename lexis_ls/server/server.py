@@ -18,7 +18,7 @@ import socket
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -30,7 +30,8 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from ..lang.analysis import Analysis, Options, analyze
 from ..lang.complete import completions
-from ..lang.text import Encoding
+from ..lang.diagnostics import Diagnostic, Severity
+from ..lang.text import Encoding, LineIndex
 from ..run.files import read_text_file
 from . import features
 from .config import Settings
@@ -209,7 +210,7 @@ class LexisServer(LanguageServer):
         found = list(analysis.diagnostics)
         if doc.run is not None and doc.run.version == doc.version:
             found += doc.run.diagnostics
-        return [diagnostic(doc.uri, analysis.lines, d, enc) for d in found]
+        return lsp_diagnostic_list(doc.uri, analysis.lines, found, enc)
 
     def schedule_publish(self, doc: Document, delay_ms: int | None = None) -> None:
         """Push diagnostics after the debounce delay, for the version current now only."""
@@ -296,7 +297,7 @@ class LexisServer(LanguageServer):
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(
                 uri=uri,
-                diagnostics=[diagnostic(uri, analysis.lines, d, enc) for d in analysis.diagnostics],
+                diagnostics=lsp_diagnostic_list(uri, analysis.lines, analysis.diagnostics, enc),
             )
         )
 
@@ -379,6 +380,39 @@ class LexisServer(LanguageServer):
             self.log(f"workspace/configuration failed: {exc}")
             return
         self.settings = Settings.from_json(result[0] if result else None)
+
+
+# A document can hold thousands of problems (a broken array of 20,000 empty objects); sending
+# them all costs seconds and helps nobody: the first ones, errors first, and a note.
+MAX_DIAGNOSTICS = 1000
+
+
+def shown_diagnostics(found: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
+    """The diagnostics sent to the client: all of them, or the first `MAX_DIAGNOSTICS` by
+    severity then position (in document order)."""
+    if len(found) <= MAX_DIAGNOSTICS:
+        return found
+    rank = {s: k for k, s in enumerate(Severity)}
+    first = sorted(found, key=lambda d: (rank[d.severity], d.start, d.end))[:MAX_DIAGNOSTICS]
+    return sorted(first, key=lambda d: (d.start, d.end))
+
+
+def lsp_diagnostic_list(
+    uri: str, lines: LineIndex, found: Sequence[Diagnostic], enc: Encoding
+) -> list[lsp.Diagnostic]:
+    """The LSP diagnostics of a document (at most `MAX_DIAGNOSTICS`, then a note)."""
+    shown = [diagnostic(uri, lines, d, enc) for d in shown_diagnostics(found)]
+    if len(found) > MAX_DIAGNOSTICS:
+        shown.append(
+            lsp.Diagnostic(
+                range=lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0)),
+                message=f"lexis-ls shows {MAX_DIAGNOSTICS} of the {len(found)} problems of this "
+                "document (errors first); `lexis check` lists them all",
+                severity=lsp.DiagnosticSeverity.Information,
+                source="lexis",
+            )
+        )
+    return shown
 
 
 def _result_id(doc: Document) -> str:
@@ -527,7 +561,7 @@ def register_core(server: LexisServer) -> None:
                         lsp.WorkspaceFullDocumentDiagnosticReport(
                             uri=uri,
                             version=None,
-                            items=[diagnostic(uri, lines, d, enc) for d in analysis.diagnostics],
+                            items=lsp_diagnostic_list(uri, lines, analysis.diagnostics, enc),
                             result_id=rid,
                         )
                     )

@@ -442,3 +442,25 @@ def test_code_actions_take_the_diagnostics_as_clients_send_them(raw: Raw) -> Non
     )
     actions = raw.answer(3)["result"]
     assert actions and all(a["kind"].startswith("quickfix") for a in actions)
+
+
+def test_a_document_with_thousands_of_problems_is_answered_with_the_first_thousand(
+    raw: Raw,
+) -> None:
+    """A nodes array of 20,000 objects that never close (found by the fuzzer: 80,000 findings
+    took over 10 s to convert and send): errors first, then a note on how many there are."""
+    text = PROGRAM.replace('{"id": "a"', "é" + "{" * 20000 + '{"id": "a"')
+    raw.start()
+    raw.open(text)
+    raw.request(2, "textDocument/diagnostic", {"textDocument": {"uri": URI}})
+    items = raw.answer(2)["result"]["items"]
+    assert len(items) == 1001
+    assert "lexis-ls shows 1000 of the" in items[-1]["message"]
+    assert all(d["severity"] == 1 for d in items[:-1])
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": len(text)}}
+    raw.request(
+        3,
+        "textDocument/codeAction",
+        {"textDocument": {"uri": URI}, "range": whole, "context": {"diagnostics": items[:5]}},
+    )
+    assert "result" in raw.answer(3)

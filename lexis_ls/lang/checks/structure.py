@@ -888,10 +888,14 @@ def _node_for_path(ctx: Context, path: list[str | int]) -> Node | None:
     index = path[1] if path and path[0] == "nodes" else (path[3] if len(path) >= 4 else None)
     if graph is None or not isinstance(index, int):
         return None
-    for n in graph.nodes:
-        if n.index == index:
-            return n
-    return None
+    key = ("nodes by index", id(graph))
+    by_index = ctx.memo.get(key)
+    if by_index is None:  # one map per graph: a broken array can hold thousands of nodes
+        by_index = ctx.memo[key] = {}
+        for n in graph.nodes:
+            by_index.setdefault(n.index, n)
+    node: Node | None = by_index.get(index)
+    return node
 
 
 def check_shape(ctx: Context) -> None:

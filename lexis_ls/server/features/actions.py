@@ -21,9 +21,9 @@ from ...lang.fixes import FixAllResult, fix_all
 from ...lang.refactor import Refactor, diff_edits, extract_subgraph, inline_call
 from ...lang.repair import policy
 from ...lang.text import LineIndex
-from ..convert import diagnostic, from_range, to_range, workspace_edit
+from ..convert import diagnostic, from_range, workspace_edit
 from ..documents import Document
-from ..server import LexisServer
+from ..server import MAX_DIAGNOSTICS, LexisServer
 
 QUICKFIX = lsp.CodeActionKind.QuickFix.value
 EXTRACT = lsp.CodeActionKind.RefactorExtract.value
@@ -72,10 +72,6 @@ def _edit(
     return workspace_edit(doc.uri, lines, edits, ls.encoding, doc.version, ls.document_changes)
 
 
-def _range_key(r: lsp.Range) -> tuple[int, int, int, int]:
-    return (r.start.line, r.start.character, r.end.line, r.end.character)
-
-
 # --- quick fixes ------------------------------------------------------------------------
 
 
@@ -90,15 +86,17 @@ def _fixable(
     seen: set[int] = set()
     sent = params.context.diagnostics
     if sent:
-        index: dict[tuple[str, tuple[int, int, int, int]], Diagnostic] = {}
+        # matched by offsets: converting every diagnostic's range would cost a conversion per
+        # problem of the document, not per problem the client names
+        index: dict[tuple[str, int, int], Diagnostic] = {}
         for d in analysis.diagnostics:
             if d.fixes:
-                key = (d.code, _range_key(to_range(lines, d.start, d.end, enc)))
-                index.setdefault(key, d)
+                index.setdefault((d.code, d.start, d.end), d)
         for client_diag in sent:
             if client_diag.source not in (None, "lexis") or client_diag.code is None:
                 continue
-            found = index.get((str(client_diag.code), _range_key(client_diag.range)))
+            start, end = from_range(lines, client_diag.range, enc)
+            found = index.get((str(client_diag.code), start, end))
             if found is not None and id(found) not in seen:
                 seen.add(id(found))
                 pairs.append((found, client_diag))
@@ -107,6 +105,8 @@ def _fixable(
     for d in analysis.diagnostics:
         if d.fixes and d.start <= end and start <= d.end:
             pairs.append((d, diagnostic(doc.uri, lines, d, enc)))
+            if len(pairs) == MAX_DIAGNOSTICS:
+                break  # as many as the client can be shown
     return pairs
 
 
