@@ -245,6 +245,7 @@ def test_invalid_requests_get_the_json_rpc_error(raw: Raw, message: Any, code: i
         ("textDocument/codeAction", {"textDocument": {"uri": URI}, "range": None}),
         ("workspace/diagnostic", {"previousResultIds": "none"}),
         ("textDocument/hover", "params"),
+        ("codeAction/resolve", {"title": "x", "data": {"uri": None}}),
         # scalars of the wrong type are refused, not coerced ("40" -> 40, true -> 1, 5 -> "5")
         (
             "textDocument/hover",

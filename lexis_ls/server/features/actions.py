@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcContentModified
+from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 
 from ...lang.analysis import Analysis
 from ...lang.diagnostics import Diagnostic, TextEdit
@@ -289,7 +289,11 @@ def resolve(ls: LexisServer, action: lsp.CodeAction) -> lsp.CodeAction:
     if action.edit is not None or not isinstance(data, dict):
         return action
     uri = data.get("uri")
-    doc = ls.document(uri) if isinstance(uri, str) else None
+    if not isinstance(uri, str):
+        raise JsonRpcInvalidParams(
+            f"codeAction/resolve: “{action.title}” was not made by this server (no uri in its data)"
+        )
+    doc = ls.document(uri)
     if doc is None:
         raise JsonRpcContentModified(
             f"cannot resolve “{action.title}”: {uri} is no longer open; ask for code actions again"
@@ -330,7 +334,7 @@ def register(server: LexisServer) -> None:
     def code_action_resolve(ls: LexisServer, params: lsp.CodeAction) -> lsp.CodeAction:
         try:
             return resolve(ls, params)
-        except JsonRpcContentModified:
+        except (JsonRpcContentModified, JsonRpcInvalidParams):
             raise
         except Exception as exc:
             ls.report_server_error(exc, code_action_resolve)
