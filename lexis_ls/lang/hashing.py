@@ -9,7 +9,6 @@ finite JSON) gets ``None``, and so does everything that depends on it.
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from typing import Any
 
@@ -18,6 +17,7 @@ import blake3
 from . import stdlib
 from .model import HASH_PATTERN, MISSING, Graph, Node, Program, _build_graph, schedule
 from .opcodes import OPCODES, ValueRule
+from .surrogates import has_lone_surrogate, text_has_lone_surrogate
 from .syntax import INVALID, parse
 
 _encode = json.JSONEncoder(
@@ -28,60 +28,6 @@ SUBGRAPH_REF_OPS = frozenset(n for n, op in OPCODES.items() if op.value is Value
 
 
 _encode_string = json.encoder.encode_basestring
-
-# A `\ud800`-`\udfff` escape, and a surrogate code point in a decoded text (an editor may send
-# one), as the LX0008 check finds them.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_STRING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-
-
-def _lone(text: str) -> bool:
-    """``text`` (a decoded string) holds a lone surrogate: it has no UTF-8 encoding."""
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def text_has_lone_surrogate(text: str) -> bool:
-    """The program text holds a string with a lone surrogate (LX0008): as a code point, or as
-    a ``\\uXXXX`` escape that is not half of a pair."""
-    if _lone(text):
-        return True
-    if _SURROGATE_ESCAPE.search(text) is None:
-        return False
-    for m in _STRING_TOKEN.finditer(text):
-        token = m.group()
-        if _SURROGATE_ESCAPE.search(token) is None:
-            continue
-        try:
-            decoded = json.loads(token)
-        except ValueError:
-            continue
-        if isinstance(decoded, str) and _lone(decoded):
-            return True
-    return False
-
-
-def has_lone_surrogate(value: Any) -> bool:
-    """Some string in ``value`` (keys of dicts included, at any depth) holds a lone surrogate."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if type(v) is str:
-            if _lone(v):
-                return True
-        elif isinstance(v, dict):
-            for k, item in v.items():
-                if isinstance(k, str) and _lone(k):
-                    return True
-                stack.append(item)
-        elif isinstance(v, (list, tuple)):
-            stack.extend(v)
-    return False
 
 
 def _encode_value(value: Any) -> str | None:

@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import gc
 import heapq
-import re
 import traceback
 from bisect import bisect_right, insort
 from collections.abc import Callable, Iterable
@@ -100,6 +99,7 @@ from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
 from .model import Graph, Node, node_fields
 from .opcodes import OPCODES, ValueRule
 from .repair.policy import apply_policy
+from .surrogates import SURROGATE
 from .syntax import JNode, JObject, replace_item, scan_element, shift_after
 from .text import Span
 
@@ -108,7 +108,6 @@ __all__ = ["reanalyze"]
 _WHITESPACE = frozenset(" \t\r\n")
 _URL_CODES = frozenset({"LX2005", "LX2006", "LX2007"})
 _VALUE_CODES = frozenset({"LX1007", "LX1013"})
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # as the LX0008 check finds them
 
 
 class _Fallback(Exception):
@@ -236,7 +235,7 @@ class _Reanalysis:
         new_obj = scan_element(parser, item.start, self.new_text)
         if new_obj is None or new_obj.end != item.end + self.delta:
             raise _Fallback("the edited node is no longer one valid JSON object")
-        if _SURROGATE_ESCAPE.search(old.text, item.start, item.end) or _SURROGATE_ESCAPE.search(
+        if SURROGATE.search(old.text, item.start, item.end) or SURROGATE.search(
             self.new_text, new_obj.start, new_obj.end
         ):
             raise _Fallback("the edited node has a surrogate escape (LX0008 reads the text)")

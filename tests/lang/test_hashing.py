@@ -113,3 +113,16 @@ def test_a_broken_spec_has_no_program_hash_and_does_not_raise() -> None:
     analysis = analyze(text)
     assert analysis.has_errors
     assert analysis.program_hash() is None
+
+
+def test_a_raw_surrogate_code_point_in_the_text_is_lx0008_and_leaves_no_hash() -> None:
+    """An editor can send the code point itself (not an escape): the check, the hashes and the
+    refusal to run agree on it as on an escape."""
+    from lexis_ls.lang.analysis import analyze
+
+    text = '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE"], "nodes": [{"id": "a", "op": "const", "value": "x\ud800"}]}'
+    analysis = analyze(text)
+    found = [(d.code, d.start, d.end) for d in analysis.diagnostics if d.code.startswith("LX0")]
+    start = text.index('"x\ud800"')
+    assert found == [("LX0008", start, start + 4)]
+    assert analysis.program_hash() is None

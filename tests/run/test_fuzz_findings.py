@@ -12,7 +12,7 @@ import pytest
 from lexis_ls.dap.protocol import encode
 from lexis_ls.dap.render import short
 from lexis_ls.lang.analysis import analyze
-from lexis_ls.lang.hashing import has_lone_surrogate, text_has_lone_surrogate
+from lexis_ls.lang.surrogates import has_lone_surrogate, text_has_lone_surrogate
 from lexis_ls.run.builtins import BUILTINS
 from lexis_ls.run.core import SimpleCall, head
 from lexis_ls.run.evaluator import RunOptions, run_text

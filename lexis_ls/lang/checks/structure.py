@@ -8,7 +8,6 @@ program costs one dictionary walk, not one schema validation per node.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from typing import Any
@@ -24,6 +23,7 @@ from ..repair.jsontext import REPAIR_ALL_TITLE, syntax_fixes
 from ..repair.keys import KeyRole, node_key_roles, normalise, program_key_role, wrapped_program
 from ..schema import node_shape, top_level_shape
 from ..suggest import did_you_mean, suggestions
+from ..surrogates import lone_surrogate_strings
 from ..syntax import (
     INVALID,
     JArray,
@@ -101,8 +101,6 @@ def check_syntax(ctx: Context) -> None:
 
 # A string token of JSON text (strings are the only tokens that hold backslashes), and the
 # escapes of a UTF-16 surrogate.
-_STRING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _report_group(
@@ -145,31 +143,19 @@ def _report_group(
 
 def _check_lone_surrogates(ctx: Context) -> None:
     """LX0008: a string whose escapes leave a lone surrogate, which has no UTF-8 encoding."""
-    text = ctx.text
-    if _SURROGATE_ESCAPE.search(text) is None:
-        return
-    for m in _STRING_TOKEN.finditer(text):
-        token = m.group()
-        if _SURROGATE_ESCAPE.search(token) is None:
-            continue
-        try:
-            decoded = json.loads(token)
-            decoded.encode("utf-8")
-        except UnicodeEncodeError:
-            ctx.add(
-                make(
-                    "LX0008",
-                    m.start(),
-                    m.end(),
-                    "this string holds a lone surrogate (a `\\ud800`-`\\udfff` escape not in a "
-                    "pair): it has no UTF-8 encoding, so the program has no content hash and "
-                    "cannot run",
-                    "remove the escape, or complete the pair (a high surrogate `\\ud800`-`\\udbff` "
-                    "followed by a low one `\\udc00`-`\\udfff`)",
-                )
+    for start, end in lone_surrogate_strings(ctx.text):
+        ctx.add(
+            make(
+                "LX0008",
+                start,
+                end,
+                "this string holds a lone surrogate (a `\\ud800`-`\\udfff` escape not in a "
+                "pair): it has no UTF-8 encoding, so the program has no content hash and "
+                "cannot run",
+                "remove the escape, or complete the pair (a high surrogate `\\ud800`-`\\udbff` "
+                "followed by a low one `\\udc00`-`\\udfff`)",
             )
-        except ValueError:
-            continue  # not a whole string token (the syntax error says so)
+        )
 
 
 def _child(node: JNode | None, step: str | int) -> JNode | None:
