@@ -6,6 +6,9 @@ Pure functions with no I/O and no DNS. They serve two callers:
 * the interpreter, which after DNS resolution re-checks every resolved address
   (:func:`is_blocked_address`, :func:`blocked_reason`, :func:`resolved_address_problem`).
 
+The rule is routability: only globally routable addresses may be contacted, in IPv4, IPv6 and
+every IPv6 form that embeds an IPv4 address; ``allowed_domains`` never lifts it.
+
 Host parsing follows what URL parsers (WHATWG) and ``inet_aton`` accept, so that an
 address cannot slip past the checks by being spelt differently: ``2130706433``,
 ``0177.0.0.1``, ``0x7f.1``, ``127.1``, ``%31%32%37.0.0.1``, full-width digits,
@@ -46,27 +49,50 @@ ProblemKind: TypeAlias = Literal["invalid_url", "scheme", "host_not_allowed", "s
 _V4 = ipaddress.IPv4Network
 _V6 = ipaddress.IPv6Network
 
-# Refused destinations, most specific first: (network, what it is).
+# SSRF by routability: a destination is allowed only when it is globally routable. The tables
+# below name the special-purpose ranges (IANA special-purpose address registries), most specific
+# first, so a refusal can say what the address is; anything Python's ``ipaddress`` does not call
+# global (``is_global``) is refused too, with a generic reason. A listed ``allowed_domains``
+# entry never lifts this: it allows names, never non-global addresses.
 _BLOCKED_V4: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
     (_V4("0.0.0.0/32"), "the unspecified address"),
+    (_V4("255.255.255.255/32"), "the limited broadcast address"),
     (_V4("0.0.0.0/8"), "a 'this network' address (0.0.0.0/8)"),
     (_V4("127.0.0.0/8"), "a loopback address (127.0.0.0/8)"),
     (_V4("10.0.0.0/8"), "a private address (10.0.0.0/8)"),
     (_V4("172.16.0.0/12"), "a private address (172.16.0.0/12)"),
     (_V4("192.168.0.0/16"), "a private address (192.168.0.0/16)"),
     (_V4("169.254.0.0/16"), "a link-local address (169.254.0.0/16)"),
+    (_V4("100.64.0.0/10"), "a shared (carrier-grade NAT) address (100.64.0.0/10)"),
+    (_V4("192.0.0.0/24"), "an IETF protocol assignment (192.0.0.0/24)"),
+    (_V4("192.0.2.0/24"), "a documentation address (192.0.2.0/24)"),
+    (_V4("198.51.100.0/24"), "a documentation address (198.51.100.0/24)"),
+    (_V4("203.0.113.0/24"), "a documentation address (203.0.113.0/24)"),
+    (_V4("198.18.0.0/15"), "a benchmarking address (198.18.0.0/15)"),
+    (_V4("192.88.99.0/24"), "a deprecated 6to4 relay anycast address (192.88.99.0/24)"),
+    (_V4("224.0.0.0/4"), "a multicast address (224.0.0.0/4)"),
+    (_V4("240.0.0.0/4"), "a reserved address (240.0.0.0/4)"),
 )
 _BLOCKED_V6: tuple[tuple[ipaddress.IPv6Network, str], ...] = (
     (_V6("::/128"), "the unspecified address"),
     (_V6("::1/128"), "the loopback address"),
+    (_V6("64:ff9b:1::/48"), "a local-use NAT64 address (64:ff9b:1::/48)"),
+    (_V6("100::/64"), "a discard-only address (100::/64)"),
+    (_V6("2001:db8::/32"), "a documentation address (2001:db8::/32)"),
+    (_V6("3fff::/20"), "a documentation address (3fff::/20)"),
     (_V6("fc00::/7"), "a unique local (private) address (fc00::/7)"),
     (_V6("fe80::/10"), "a link-local address (fe80::/10)"),
+    (_V6("fec0::/10"), "a deprecated site-local address (fec0::/10)"),
+    (_V6("ff00::/8"), "a multicast address (ff00::/8)"),
 )
+_GLOBAL_UNICAST = _V6("2000::/3")  # the only IPv6 space allocated for global unicast
 
-#: Every network refused outright. IPv6 addresses embedding a refused IPv4 address
-#: (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64, 6to4, Teredo) are refused too.
+#: Every network refused outright (the named special-purpose ranges). Anything else that is not
+#: globally routable (``ipaddress`` ``is_global`` false; for IPv6, outside 2000::/3) is refused
+#: too, and an IPv6 address embedding an IPv4 address (IPv4-mapped, IPv4-compatible,
+#: IPv4-translated, NAT64, 6to4, Teredo) gets the verdict of the IPv4 address it embeds.
 BLOCKED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
-    net for net, _ in _BLOCKED_V4 if net.prefixlen < 32
+    net for net, _ in _BLOCKED_V4 if net.prefixlen < 32 or net == _V4("255.255.255.255/32")
 ) + tuple(net for net, _ in _BLOCKED_V6)
 
 _MAPPED = _V6("::ffff:0:0/96")  # ::ffff:a.b.c.d
@@ -243,34 +269,53 @@ def _v4_reason(ip: ipaddress.IPv4Address) -> str | None:
     for network, what in _BLOCKED_V4:
         if ip in network:
             return what
+    if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_private:
+        return "not a globally routable address"
+    return None
+
+
+def _v6_reason(ip: ipaddress.IPv6Address) -> str | None:
+    """Why an unscoped IPv6 address that embeds no IPv4 address is refused, or None."""
+    for network, what in _BLOCKED_V6:
+        if ip in network:
+            return what
+    if ip not in _GLOBAL_UNICAST:
+        return "not a global unicast address (outside 2000::/3)"
+    if not ip.is_global or ip.is_multicast or ip.is_private or ip.is_site_local:
+        return "not a globally routable address"
     return None
 
 
 def blocked_reason(ip: IPAddress | str) -> str | None:
     """Why ``ip`` is refused as a destination (e.g. "127.0.0.1 is a loopback address
-    (127.0.0.0/8)"), or None if it may be contacted. Strings are parsed with
-    :func:`parse_ip_host`; a string that is not an address raises ValueError.
+    (127.0.0.0/8)"), or None if it may be contacted: only globally routable addresses may.
+    An IPv6 address embedding an IPv4 address is judged by the IPv4 address (and refused when
+    that one is). Strings are parsed with :func:`parse_ip_host`; a string that is not an
+    address raises ValueError.
     """
     address = _coerce_ip(ip)
     if isinstance(address, ipaddress.IPv4Address):
         what = _v4_reason(address)
         return None if what is None else f"{address} is {what}"
     unscoped = ipaddress.IPv6Address(int(address))
-    for network, what in _BLOCKED_V6:
-        if unscoped in network:
-            return f"{address} is {what}"
+    if unscoped in _V6("::/127"):  # :: and ::1, not IPv4-compatible forms
+        what6 = _v6_reason(unscoped)
+        return None if what6 is None else f"{address} is {what6}"
     embedded = _embedded_ipv4(unscoped)
     if embedded is not None:
         inner, mechanism = embedded
         what = _v4_reason(inner)
         if what is not None:
             return f"{address} embeds {inner} ({mechanism}), which is {what}"
-    return None
+        return None
+    what6 = _v6_reason(unscoped)
+    return None if what6 is None else f"{address} is {what6}"
 
 
 def is_blocked_address(ip: IPAddress | str) -> bool:
-    """True if connecting to ``ip`` is refused (loopback, private, link-local, unspecified,
-    or an IPv6 address embedding such an IPv4 address)."""
+    """True if connecting to ``ip`` is refused: it is not globally routable (loopback,
+    private, link-local, shared, reserved, multicast, documentation, ...) or is an IPv6
+    address embedding such an IPv4 address."""
     return blocked_reason(ip) is not None
 
 

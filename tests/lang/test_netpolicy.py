@@ -172,9 +172,8 @@ def test_names_merely_containing_localhost_are_not_ssrf(host: str) -> None:
         "https://169.255.0.0/",
         "https://93.184.216.34:443/",
         "https://[2606:4700:4700::1111]/",
-        "https://[2001:db8::1]/",
-        "https://[fbff:ffff::1]/",
-        "https://[fe00::1]/",
+        "https://[2a00:1450:4001:82a::200e]/",
+        "https://[3ffe:ffff::1]/",  # the end of 2000::/3 below 3fff::/20
         "https://[::ffff:8.8.8.8]/",
         "https://[::8.8.8.8]/",
         "https://[64:ff9b::808:808]/",
@@ -577,6 +576,31 @@ def test_parse_ip_host_rejects_non_addresses(host: str) -> None:
         ("64:ff9b::192.168.0.1", "embeds 192.168.0.1 (NAT64)"),
         ("2002:a00:1::", "embeds 10.0.0.1 (6to4)"),
         ("2001:0:4136:e378:8000:63bf:80ff:fffe", "embeds 127.0.0.1 (Teredo)"),
+        # not globally routable (issue 14): the whole special-purpose registry
+        ("100.64.0.1", "shared (carrier-grade NAT)"),
+        ("100.100.100.200", "shared (carrier-grade NAT)"),
+        ("198.18.0.1", "benchmarking"),
+        ("198.19.255.255", "benchmarking"),
+        ("240.0.0.1", "reserved"),
+        ("192.0.0.1", "IETF protocol assignment"),
+        ("192.0.2.45", "documentation"),
+        ("224.0.0.1", "multicast"),
+        ("239.255.255.250", "multicast"),
+        ("255.255.255.255", "the limited broadcast address"),
+        ("::ffff:100.100.100.200", "embeds 100.100.100.200 (IPv4-mapped), which is a shared"),
+        ("64:ff9b::c612:1", "embeds 198.18.0.1 (NAT64)"),
+        ("64:ff9b:1::a00:1", "local-use NAT64"),
+        ("2002:f000:1::", "embeds 240.0.0.1 (6to4)"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "embeds 192.0.2.45 (Teredo)"),
+        ("2001:db8::1", "documentation"),
+        ("3fff::1", "documentation"),
+        ("100::1", "discard-only"),
+        ("ff02::1", "multicast"),
+        ("fec0::1", "site-local"),
+        ("fbff:ffff::1", "outside 2000::/3"),
+        ("fe00::1", "outside 2000::/3"),
+        ("4000::1", "outside 2000::/3"),
+        ("2001:2::1", "not a globally routable address"),
     ],
 )
 def test_blocked_reason(ip: str, reason: str) -> None:
@@ -603,14 +627,12 @@ def test_blocked_reason(ip: str, reason: str) -> None:
         "169.253.255.255",
         "169.255.0.0",
         "2606:4700:4700::1111",
-        "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-        "fe00::1",
-        "fec0::1",
+        "2a00:1450:4001:82a::200e",
         "::ffff:8.8.8.8",
         "::8.8.8.8",
         "64:ff9b::8.8.8.8",
         "2002:808:808::",
-        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo client 192.0.2.45
+        "2001:0:4136:e378:8000:63bf:f7f7:f7f7",  # Teredo client 8.8.8.8
     ],
 )
 def test_public_addresses_are_not_blocked(ip: str) -> None:
@@ -632,10 +654,26 @@ def test_blocked_networks_constant() -> None:
         "172.16.0.0/12",
         "192.168.0.0/16",
         "169.254.0.0/16",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "198.18.0.0/15",
+        "192.88.99.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
         "::/128",
         "::1/128",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001:db8::/32",
+        "3fff::/20",
         "fc00::/7",
         "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
     }
     assert {str(n) for n in BLOCKED_NETWORKS} == expected
 
@@ -708,7 +746,7 @@ _BLOCKED_V4_NETS = [n for n in BLOCKED_NETWORKS if isinstance(n, ipaddress.IPv4N
 
 def _reference_blocked_v4(value: int) -> bool:
     address = ipaddress.IPv4Address(value)
-    return any(address in net for net in _BLOCKED_V4_NETS)
+    return any(address in net for net in _BLOCKED_V4_NETS) or not address.is_global
 
 
 def _spellings(value: int) -> list[str]:

@@ -235,7 +235,9 @@ def check_url_source(
             hints.append('use https, or set "allow_http": true in the node\'s value for plain http')
         else:
             hints.append(
-                "requests to loopback, private and link-local addresses are refused (SSRF)"
+                "only globally routable addresses may be contacted: loopback, private, "
+                "link-local, shared (100.64.0.0/10), reserved, multicast and documentation "
+                "addresses are refused (SSRF), even when listed in `allowed_domains`"
             )
         related = [Related(*_pair(node.op_span()), f"used by `{node.op}` {node.label}")]
         ctx.add(
