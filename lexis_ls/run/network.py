@@ -8,8 +8,10 @@ again:
    host itself or a sub-domain of a listed domain; a missing or empty list blocks everything);
 2. the host is resolved **first** (a literal IP in any spelling — ``2130706433``,
    ``0177.0.0.1``, ``0x7f.1``, ``[::ffff:127.0.0.1]`` — is its own single address), and if
-   *any* address is loopback, private, link-local or unspecified (or an IPv6 address embedding
-   one) the request is refused before any connection is attempted (SSRF);
+   *any* address is not globally routable (loopback, private, link-local, shared, reserved,
+   multicast, documentation, ...; or an IPv6 address embedding such an IPv4 address) the
+   request is refused before any connection is attempted (SSRF), whatever ``allowed_domains``
+   lists (:mod:`lexis_ls.lang.netpolicy` has the rule);
 3. the transport connects to the address that was checked — it never resolves the name again,
    so DNS rebinding cannot switch the target — sends ``Host``/SNI for the URL's host, verifies
    TLS against that name, never follows redirects itself, and reads at most ``max_bytes + 1``
@@ -24,8 +26,11 @@ Nothing here raises for bad input or network failures: problems become error val
 Decisions (beyond LEXIS.md):
 
 * config ``timeout`` must be a positive finite number of seconds (not a boolean); values above
-  :data:`MAX_TIMEOUT` (30 s) are clamped to it. The timeout bounds the whole request,
-  redirects included (each hop gets the time that is left).
+  :data:`MAX_TIMEOUT` (30 s) are clamped to it. The timeout is one total deadline for the
+  whole request — DNS, connect, TLS, headers and body of every redirect hop — enforced by a
+  watchdog that shuts the socket down when it passes (a server dripping one header line at a
+  time cannot stretch it), and it never reaches past the run's own deadline (the evaluator's
+  ``Call.deadline``).
 * ``http_request`` returns a 3xx response as data when redirects are not followed (it returns
   every status as data); ``http_get``/``http_post`` turn it into an error that names the
   ``follow_redirects`` option.
@@ -158,7 +163,9 @@ class SystemResolver:
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.timeout = timeout
 
-    def resolve(self, host: str, port: int) -> list[str]:
+    def resolve(self, host: str, port: int, *, timeout: float | None = None) -> list[str]:
+        """The addresses of ``host``; ``timeout`` (default: the resolver's) bounds the wait."""
+        limit = self.timeout if timeout is None else max(0.0, min(timeout, self.timeout))
         outcome: list[list[str] | BaseException] = []
         done = threading.Event()
 
@@ -177,8 +184,8 @@ class SystemResolver:
                 done.set()
 
         threading.Thread(target=work, name=f"resolve {host}", daemon=True).start()
-        if not done.wait(self.timeout):
-            raise TimeoutError(f"DNS lookup timed out after {_seconds(self.timeout)}")
+        if not done.wait(limit):
+            raise TimeoutError(f"DNS lookup timed out after {_seconds(limit)}")
         result = outcome[0]
         if isinstance(result, BaseException):
             raise result
@@ -226,9 +233,11 @@ class HttpTransport:
         if port != _DEFAULT_PORTS[scheme]:
             host_header += f":{port}"
         deadline = time.monotonic() + timeout
-
-        sock: socket.socket = socket.create_connection((connect_ip, port), timeout=timeout)
+        watchdog = _Watchdog(timeout)  # the whole exchange, however slowly the peer drips
+        sock: socket.socket | None = None
         try:
+            sock = socket.create_connection((connect_ip, port), timeout=max(timeout, 0.001))
+            watchdog.watch(sock.fileno())
             if scheme == "https":
                 _limit(sock, deadline)
                 sock = self._context().wrap_socket(sock, server_hostname=host.partition("%")[0])
@@ -255,13 +264,70 @@ class HttpTransport:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
+            if watchdog.expired:  # the read ended because the watchdog shut the socket
+                raise TimeoutError("the request took longer than its timeout")
             merged: dict[str, str] = {}
             for name, value in response.getheaders():
                 key = name.lower()
                 merged[key] = f"{merged[key]}, {value}" if key in merged else value
             return HttpResponse(response.status, merged, b"".join(chunks), url)
+        except Exception as exc:
+            if watchdog.expired and not isinstance(exc, TimeoutError):
+                raise TimeoutError("the request took longer than its timeout") from exc
+            raise
         finally:
-            sock.close()
+            watchdog.stop()  # before the close: the watchdog never touches a reused fd
+            if sock is not None:
+                sock.close()
+
+
+class _Watchdog:
+    """Shuts a socket down (both ways) when a request's time is up, so a read blocked on a
+    peer that sends one byte at a time returns at once: per-operation socket timeouts alone
+    let a slow-drip server hold a request for as long as it keeps dripping."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._fd = -1
+        self._stopped = False
+        self.expired = False
+        self._timer = threading.Timer(max(0.0, timeout), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, fd: int) -> None:
+        with self._lock:
+            self._fd = fd
+            if self.expired:
+                _shutdown(fd)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.expired = True
+            if self._fd >= 0:
+                _shutdown(self._fd)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+        self._timer.cancel()
+
+
+def _shutdown(fd: int) -> None:
+    """``shutdown(SHUT_RDWR)`` on a socket by its descriptor (TLS wrapping keeps the number,
+    not the Python object), without closing it: its owner does that."""
+    try:
+        probe = socket.socket(fileno=fd)
+    except OSError:
+        return
+    try:
+        probe.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        probe.detach()
 
 
 def _limit(sock: socket.socket, deadline: float) -> None:
@@ -400,6 +466,12 @@ class _Config:
     allow_http: bool
     follow_redirects: bool
     timeout: float
+    by_run: bool = False  # the timeout is what was left of the run's time limit
+
+
+def _budget(settings: _Config) -> str:
+    text = _seconds(round(settings.timeout, 3))
+    return f"{text} (what was left of the run's time limit)" if settings.by_run else text
 
 
 @dataclass(frozen=True)
@@ -487,8 +559,16 @@ class NetworkClient:
     ) -> HttpResponse | ErrorValue:
         """Check, send and (when allowed) follow redirects; the final raw response, or an
         error value. ``null_as_json`` sends a None body as JSON ``null`` (``http_post``)."""
+        run_deadline = getattr(call, "deadline", None)  # the run's, on the evaluator's calls
         try:
-            return self._fetch(method, url, body, config, null_as_json=null_as_json)
+            return self._fetch(
+                method,
+                url,
+                body,
+                config,
+                null_as_json=null_as_json,
+                run_deadline=run_deadline if isinstance(run_deadline, float) else None,
+            )
         except _Refused as refused:
             return call.error(refused.message)
         except Exception as exc:  # never let a builtin raise
@@ -497,7 +577,14 @@ class NetworkClient:
     # -- steps
 
     def _fetch(
-        self, method: Any, url: Any, body: Any, config: Any, *, null_as_json: bool
+        self,
+        method: Any,
+        url: Any,
+        body: Any,
+        config: Any,
+        *,
+        null_as_json: bool,
+        run_deadline: float | None = None,
     ) -> HttpResponse:
         if not isinstance(url, str):
             _refuse(f"the url must be a string, not {_describe(url)}")
@@ -506,22 +593,26 @@ class NetworkClient:
         data, content_type = _encode_body(body, null_as_json=null_as_json)
         self._require_allowlist()
 
+        # One total deadline: DNS, connect, headers and body of every hop, never past the run's.
         deadline = time.monotonic() + settings.timeout
+        budget = settings.timeout
+        if run_deadline is not None and run_deadline < deadline:
+            deadline = run_deadline
+            budget = max(0.0, run_deadline - time.monotonic())
+            settings = _Config(settings.allow_http, settings.follow_redirects, budget, True)
         target = self._target(url, settings)
         previous: str | None = None  # the URL that redirected to `target`
         hops = 0
         while True:
             try:
-                addresses = self._resolve(target)
+                addresses = self._resolve(target, deadline)
             except _Refused as refused:
                 if previous is None:
                     raise
                 _refuse(self._hop_refused(hops, previous, target.url, refused))
-            timeout = settings.timeout if hops == 0 else deadline - time.monotonic()
+            timeout = deadline - time.monotonic()
             if timeout <= 0:
-                _refuse(
-                    f"the request to `{_shown(url)}` timed out after {_seconds(settings.timeout)}"
-                )
+                _refuse(f"the request to `{_shown(url)}` timed out after {_budget(settings)}")
             headers = {"User-Agent": _USER_AGENT, "Accept": "*/*"}
             if data is not None and content_type is not None:
                 headers["Content-Type"] = content_type
@@ -649,14 +740,20 @@ class NetworkClient:
         canonical = f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
         return _Target(canonical, scheme, host, port, literal)
 
-    def _resolve(self, target: _Target) -> list[IPAddress]:
+    def _resolve(self, target: _Target, deadline: float | None = None) -> list[IPAddress]:
         """Every address the host has, each checked; refuses if any is blocked."""
         name = target.host.strip("[]")
         if target.literal is not None:
             addresses: list[IPAddress] = [target.literal]
         else:
             try:
-                raw = self.resolver.resolve(name, target.port)
+                if isinstance(self.resolver, SystemResolver) and deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("no time was left for the DNS lookup")
+                    raw = self.resolver.resolve(name, target.port, timeout=left)
+                else:
+                    raw = self.resolver.resolve(name, target.port)
             except Exception as exc:
                 _refuse(f"DNS lookup for `{_shown(name)}` failed: {exc or type(exc).__name__}")
             addresses = []
@@ -699,7 +796,7 @@ class NetworkClient:
                 max_bytes=self.max_bytes,
             )
         except TimeoutError:
-            _refuse(f"the request to {shown} timed out after {_seconds(settings.timeout)}")
+            _refuse(f"the request to {shown} timed out after {_budget(settings)}")
         except ssl.SSLCertVerificationError as exc:
             detail = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
             _refuse(f"TLS certificate verification failed for {shown}: {detail}")

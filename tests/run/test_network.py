@@ -782,13 +782,14 @@ def test_resolver_exceptions_become_error_values() -> None:
 def test_timeout_config(config: Any, seconds: float) -> None:
     client, _, transport = make()
     assert get(client, "https://example.com/", config) == "ok"
-    assert transport.calls[0].timeout == seconds
+    # one total deadline: what the checks and the DNS lookup took is already spent
+    assert seconds - 0.1 < transport.calls[0].timeout <= seconds
 
 
 def test_default_timeout_from_constructor() -> None:
     client, _, transport = make(default_timeout=7.0)
     get(client, "https://example.com/")
-    assert transport.calls[0].timeout == 7.0
+    assert 6.9 < transport.calls[0].timeout <= 7.0
 
 
 def test_redirect_hops_share_one_deadline() -> None:
@@ -800,7 +801,7 @@ def test_redirect_hops_share_one_deadline() -> None:
 
     client, _, transport = make(handler=handle)
     get(client, "https://example.com/a", {"follow_redirects": True, "timeout": 2})
-    assert transport.calls[0].timeout == 2.0
+    assert 1.9 < transport.calls[0].timeout <= 2.0
     assert 0 < transport.calls[1].timeout <= 1.96
 
 
