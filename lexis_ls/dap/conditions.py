@@ -166,9 +166,20 @@ class _Parser:
         raise ConditionError(f"unexpected `{tok.text}`", tok.offset)
 
 
+# Conditions and watch expressions are short; the tree is walked recursively, so its size is
+# bounded (a limit of the debugger, stated in the error, not a crash).
+MAX_TOKENS = 128
+
+
 def parse(text: str) -> Expr:
     """The syntax tree of ``text``; raises :class:`ConditionError`."""
-    parser = _Parser(tokenize(text))
+    tokens = tokenize(text)
+    if len(tokens) > MAX_TOKENS:
+        raise ConditionError(
+            f"the expression is too long ({len(tokens) - 1} tokens; at most {MAX_TOKENS})",
+            tokens[MAX_TOKENS].offset,
+        )
+    parser = _Parser(tokens)
     tree = parser.expr()
     tok = parser.peek()
     if tok.kind != "end":

@@ -62,3 +62,18 @@ def test_bad_conditions_raise_a_condition_error(text: str, message: str) -> None
 
 def test_ids_lists_the_node_ids_read() -> None:
     assert ids(parse('a == 1 and not (b-c > d.e or "x" == f)')) == ["a", "b-c", "d.e", "f"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(" * 2000 + "a" + ")" * 2000, "not " * 3000 + "a", " and ".join(["a"] * 3000)],
+)
+def test_huge_expressions_are_refused_not_a_recursion_error(text: str) -> None:
+    """Found by the fuzzer: `evaluate` with 2,000 nested parentheses was an internal error."""
+    with pytest.raises(ConditionError, match="too long"):
+        parse(text)
+
+
+def test_expressions_up_to_the_limit_still_work() -> None:
+    text = "(" * 40 + "a > 1" + ")" * 40 + " and not not b"
+    assert compile_condition(text).holds({"a": 2, "b": True})
