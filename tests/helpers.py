@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import stat
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -44,3 +50,32 @@ def apt_install(*packages: str) -> str:
         if attempt == "install" and proc.returncode == 0:
             break
     return log
+
+
+@contextlib.contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """``path`` (a file or a folder) made unwritable even for root: ``chattr +i`` as root (root
+    ignores permission bits), the write bits removed otherwise. Skips when neither works."""
+    if os.geteuid() == 0:
+        chattr = shutil.which("chattr")
+        if chattr is None:
+            pytest.skip("running as root without chattr: nothing here can refuse root a write")
+        proc = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"chattr +i is not supported here: {proc.stderr.strip()}")
+        try:
+            yield
+        finally:
+            subprocess.run([chattr, "-i", str(path)], check=True)
+    else:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        path.chmod(mode & ~0o222)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """The temporary files an atomic write left behind in ``folder`` (none, if it cleaned up)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))

@@ -10,21 +10,18 @@ findings call for, without a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import resource
-import shutil
 import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES
+from helpers import EXAMPLES, leftovers, unwritable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 BOM = b"\xef\xbb\xbf"
@@ -80,34 +77,6 @@ def lexis(*args: str | Path, cwd: Path, fsize: int | None = None) -> Result:
     err = proc.stderr.decode("utf-8", errors="replace")
     assert "Traceback" not in err, err
     return Result(proc.returncode, out, err)
-
-
-@contextlib.contextmanager
-def unwritable(path: Path) -> Iterator[None]:
-    """``path`` (a file or a folder) unwritable even for root: ``chattr +i`` as root, the write
-    bits removed otherwise. Skips when neither is possible."""
-    if os.geteuid() == 0:
-        chattr = shutil.which("chattr")
-        if chattr is None:
-            pytest.skip("running as root without chattr: nothing here can refuse root a write")
-        proc = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"chattr +i is not supported here: {proc.stderr.strip()}")
-        try:
-            yield
-        finally:
-            subprocess.run([chattr, "-i", str(path)], check=True)
-    else:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        path.chmod(mode & ~0o222)
-        try:
-            yield
-        finally:
-            path.chmod(mode)
-
-
-def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.rglob("*.tmp"))
 
 
 def big_program(op: str = "print") -> str:

@@ -4,20 +4,18 @@ file or folder), symlinks written through, permissions kept; BOM and line ending
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import leftovers, unwritable
 
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.run.cache import CallCache
@@ -34,34 +32,6 @@ from lexis_ls.run.files import (
 from lexis_ls.run.host import HostOptions
 
 ORIGINAL = b'{"spec": "lexis-0.1.0"}\n'
-
-
-@contextlib.contextmanager
-def unwritable(path: Path) -> Iterator[None]:
-    """``path`` (a file or a folder) made unwritable even for root: ``chattr +i`` as root (root
-    ignores permission bits), the write bits removed otherwise. Skips when neither works."""
-    if os.geteuid() == 0:
-        chattr = shutil.which("chattr")
-        if chattr is None:
-            pytest.skip("running as root without chattr: nothing here can refuse root a write")
-        proc = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"chattr +i is not supported here: {proc.stderr.strip()}")
-        try:
-            yield
-        finally:
-            subprocess.run([chattr, "-i", str(path)], check=True)
-    else:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        path.chmod(mode & ~0o222)
-        try:
-            yield
-        finally:
-            path.chmod(mode)
-
-
-def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
 # --- write_atomic ------------------------------------------------------------------------
