@@ -14,6 +14,7 @@ import difflib
 import json
 import os
 import sys
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -463,9 +464,9 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .lang.values import to_str
+    from .run import limits
     from .run.cache import CallCache, default_cache_dir
-    from .run.evaluator import Evaluator, RunOptions
+    from .run.evaluator import Evaluator, RunOptions, RunResult
     from .run.host import HostOptions
 
     path = Path(args.file)
@@ -479,10 +480,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"lexis: {exc}", file=sys.stderr)
         return 2
-    if args.timeout <= 0:
+    if not (args.timeout > 0 and args.timeout < float("inf")):
         print("lexis: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
-    analysis = analyze(text, Options(trust_ceiling=args.trust_ceiling))
+    try:
+        memory = limits.DEFAULT_MEMORY if args.memory is None else limits.parse_size(args.memory)
+    except ValueError as exc:
+        print(f"lexis: --memory: {exc}", file=sys.stderr)
+        return 2
     program_dir = path.resolve().parent
     fs_root = Path(args.fs_root).resolve() if args.fs_root else program_dir
 
@@ -502,7 +507,65 @@ def cmd_run(args: argparse.Namespace) -> int:
         trust_ceiling=args.trust_ceiling,
         cache=CallCache(default_cache_dir() if args.cache else None),
     )
-    result = Evaluator(analysis, options).run()
+
+    def run(status_fd: int | None) -> int:
+        """The check and the run (in the forked child when OS limits are supported: the
+        static analysis is under the limits too, and the time limit counts from here)."""
+        started = time.monotonic()
+        analysis = analyze(text, Options(trust_ceiling=args.trust_ceiling))
+        evaluator = Evaluator(analysis, options)
+        evaluator.host.started = started
+        evaluator.host.deadline = started + args.timeout
+
+        def running() -> str | None:
+            node = getattr(evaluator, "_main_node", None)
+            return getattr(node, "id", None)
+
+        result: RunResult | None = None
+        try:
+            grace = evaluator.host.deadline + limits.ALARM_GRACE - time.monotonic()
+            with limits.Alarm(grace, args.timeout, running):
+                result = evaluator.run()
+        except MemoryError:
+            pass  # reported below, once the run's values are freed with the traceback
+        if result is None:
+            if status_fd is not None:
+                limits.report(status_fd, "memory", running())
+                return limits.EXIT_MEMORY
+            result = RunResult(
+                "stopped", "", {}, [], 0.0, None, reason=limits.memory_reason(memory)
+            )
+            result.stopped_at = running()
+        return _run_finished(args, path, analysis, result)
+
+    if not limits.supported():  # no fork or setrlimit (Windows): the interpreter's checks only
+        return run(None)
+
+    def flush() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+    terminal = any(os.isatty(fd) for fd in (0, 1, 2))
+    outcome = limits.run_forked(
+        run, memory=memory, timeout=args.timeout, new_group=not terminal, flush=flush
+    )
+    if args.debug:
+        print(
+            f"[run] peak RSS {outcome.peak_rss / (1 << 20):.1f} MiB, "
+            f"CPU {outcome.cpu:.2f} s, wall {outcome.wall:.2f} s",
+            file=sys.stderr,
+        )
+    if outcome.kind == "exited":
+        return outcome.code
+    where = f" at node `{outcome.node}`" if outcome.node else ""
+    print(f"lexis: {path}: run stopped{where}: {outcome.reason}", file=sys.stderr)
+    return 3
+
+
+def _run_finished(args: argparse.Namespace, path: Path, analysis: Analysis, result: Any) -> int:
+    """Reports a finished run (refused, stopped or done); its exit code."""
+    from .lang.values import to_str
+
     if result.status == "refused":
         style = Style(_use_colour("auto", sys.stderr))
         for d in result.findings:
@@ -611,7 +674,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout", type=float, default=10.0, metavar="S", help="wall-clock limit (default 10 s)"
     )
-    p.add_argument("--debug", action="store_true", help="every node's id, op and value on stderr")
+    p.add_argument(
+        "--memory",
+        metavar="SIZE",
+        help="address-space limit of the run's process, e.g. 512M or 2G (default 1G)",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="every node's id, op and value, and the run's peak memory and time, on stderr",
+    )
     p.add_argument(
         "--trace-json", metavar="OUT", help="write every node's value, duration and hash"
     )
