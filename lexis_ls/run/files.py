@@ -6,6 +6,10 @@ file the user did not ask to change (a UTF-8 byte-order mark, the line-ending st
 sees the old bytes or the new ones, never a truncated mix. A failure raises :class:`WriteError`
 (an ``OSError``) after removing the temporary; the original is left byte for byte.
 
+:func:`write_atomic_at` does the same for a name inside a folder held open as a file
+descriptor (the sandbox's race-free writes): the temporary is created and renamed relative to
+that descriptor, so swapping a folder on the path for a symlink cannot redirect the write.
+
 :func:`read_text_file` reads text as the CLI always has (strict UTF-8, a leading BOM not part of
 the text) and remembers the BOM and the line-ending style; :meth:`TextFile.encode` puts them
 back on a new text. Standard library only.
@@ -21,7 +25,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TextFile", "WriteError", "read_text_file", "write_atomic", "write_text_like"]
+__all__ = [
+    "TextFile",
+    "WriteError",
+    "read_text_file",
+    "write_atomic",
+    "write_atomic_at",
+    "write_text_like",
+]
 
 BOM = b"\xef\xbb\xbf"
 
@@ -82,18 +93,7 @@ def write_atomic(path: StrPath, data: bytes | str, *, fsync: bool = True) -> Non
     fd, tmp = _create_temporary(shown, folder or ".", name)
     try:
         try:
-            view = memoryview(payload)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if st is not None:
-                os.fchmod(fd, stat.S_IMODE(st.st_mode))
-                if (st.st_uid, st.st_gid) != _owner(fd):
-                    # not allowed to give it away: the writer keeps it, as an editor's would
-                    with contextlib.suppress(OSError):
-                        os.fchown(fd, st.st_uid, st.st_gid)
-            if fsync:
-                os.fsync(fd)
+            _fill(fd, payload, st, fsync)
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -107,10 +107,77 @@ def write_atomic(path: StrPath, data: bytes | str, *, fsync: bool = True) -> Non
         _sync_folder(folder or ".")
 
 
-def _writable(target: str) -> bool:
+def write_atomic_at(
+    dir_fd: int,
+    name: str,
+    data: bytes | str,
+    *,
+    shown: StrPath | None = None,
+    existing: os.stat_result | None = None,
+    fsync: bool = True,
+) -> None:
+    """Replace the content of the file ``name`` in the folder open as ``dir_fd`` atomically.
+
+    ``name`` is one path component (no ``/``). Nothing is resolved by path: the temporary file
+    is created with ``O_EXCL | O_NOFOLLOW`` relative to ``dir_fd`` and renamed over ``name``
+    with ``os.replace(src_dir_fd=dir_fd, dst_dir_fd=dir_fd)``; a symlink at ``name`` is
+    replaced, not written through (the caller resolves links itself, safely). ``existing`` is
+    the caller's ``lstat`` of ``name`` (its mode and owner are kept; it must be a regular file
+    or None for a new one). ``shown`` names the file in errors (default ``name``).
+
+    Raises :class:`WriteError` on any failure, after removing the temporary file.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    label = os.fspath(shown) if shown is not None else name
+    if not name or name in (".", "..") or os.sep in name or (os.altsep and os.altsep in name):
+        raise WriteError(label, f"`{name}` is not a file name", _errno.EINVAL)
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise WriteError(label, "Is a directory", _errno.EISDIR)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise WriteError(label, "not a regular file", _errno.EINVAL)
+    if existing is not None and not _writable(name, dir_fd):
+        raise WriteError(label, "Permission denied (the file is not writable)", _errno.EACCES)
+    fd, tmp = _create_temporary(label, ".", name, dir_fd)
+    try:
+        try:
+            _fill(fd, payload, existing, fsync)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        if isinstance(exc, OSError):
+            raise WriteError(label, _reason(exc), exc.errno) from exc
+        raise
+    if fsync:
+        with contextlib.suppress(OSError):
+            os.fsync(dir_fd)
+
+
+def _fill(fd: int, payload: bytes, st: os.stat_result | None, fsync: bool) -> None:
+    """Write ``payload`` to the new file ``fd``, give it ``st``'s mode and owner, fsync it."""
+    view = memoryview(payload)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    if st is not None:
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
+        if (st.st_uid, st.st_gid) != _owner(fd):
+            # not allowed to give it away: the writer keeps it, as an editor's would
+            with contextlib.suppress(OSError):
+                os.fchown(fd, st.st_uid, st.st_gid)
+    if fsync:
+        os.fsync(fd)
+
+
+def _writable(target: str, dir_fd: int | None = None) -> bool:
+    kwargs: dict[str, object] = {}
+    if dir_fd is not None:
+        kwargs = {"dir_fd": dir_fd, "follow_symlinks": False}
     if os.access in os.supports_effective_ids:
-        return os.access(target, os.W_OK, effective_ids=True)
-    return os.access(target, os.W_OK)
+        return os.access(target, os.W_OK, effective_ids=True, **kwargs)  # type: ignore[arg-type]
+    return os.access(target, os.W_OK, **kwargs)  # type: ignore[arg-type]
 
 
 def _owner(fd: int) -> tuple[int, int]:
@@ -118,20 +185,26 @@ def _owner(fd: int) -> tuple[int, int]:
     return st.st_uid, st.st_gid
 
 
-def _create_temporary(shown: str, folder: str, name: str) -> tuple[int, str]:
+def _create_temporary(
+    shown: str, folder: str, name: str, dir_fd: int | None = None
+) -> tuple[int, str]:
+    """A new temporary file beside ``name`` (in ``folder``, or relative to ``dir_fd``)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    where = folder if dir_fd is None else "its folder"
     for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
+        base = f".{name}.{os.urandom(4).hex()}.tmp"
+        tmp = os.path.join(folder, base) if dir_fd is None else base
         try:
-            return os.open(tmp, flags, 0o666), tmp  # 0o666 less the umask, as open() gives
+            # 0o666 less the umask, as open() gives
+            return os.open(tmp, flags, 0o666, dir_fd=dir_fd), tmp
         except FileExistsError:
             continue
         except OSError as exc:
             raise WriteError(
-                shown, f"cannot create a temporary file in {folder}: {_reason(exc)}", exc.errno
+                shown, f"cannot create a temporary file in {where}: {_reason(exc)}", exc.errno
             ) from exc
-    raise WriteError(shown, f"cannot create a temporary file in {folder}", _errno.EEXIST)
+    raise WriteError(shown, f"cannot create a temporary file in {where}", _errno.EEXIST)
 
 
 def _write_in_place(shown: str, target: str, payload: bytes) -> None:

@@ -2,13 +2,18 @@
 
 Everything a program can touch outside pure computation goes through a :class:`Host`, so the
 sandbox rules live in one place: file paths resolve against the program's directory and may not
-leave the file-system root (``..``, absolute paths and symlinks are all resolved first), output is
-capped, and the wall clock is checked against one deadline.
+leave the file-system root — followed component by component from a descriptor of the root
+(``openat`` with ``O_NOFOLLOW``), symlinks resolved here by text and kept below the root, so a
+folder swapped for a symlink during the run cannot lead outside; only regular files are read
+or written (FIFOs, devices and sockets are refused), at most :data:`MAX_FILE_SIZE` bytes;
+output is capped, and the wall clock is checked against one deadline.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +22,12 @@ from typing import IO, Any
 
 from ..lang.values import ErrorValue, to_str
 from .core import Call, LimitReached
-from .files import write_atomic
+from .files import WriteError, write_atomic_at
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_OUTPUT = 1_000_000  # characters a run may print
 MAX_VALUE_SIZE = 20_000_000  # characters or elements in one value
+MAX_FILE_SIZE = MAX_VALUE_SIZE  # bytes read_file reads or write_file writes
 
 
 @dataclass
@@ -112,36 +118,47 @@ class Host:
 
     # --- files ---
 
-    def resolve_path(self, call: Call, raw: Any) -> Path | ErrorValue:
+    def resolve_path(self, call: Call, raw: Any) -> list[str] | ErrorValue:
+        """The components of ``raw`` below the file-system root, or an error value.
+
+        Only words: ``raw`` is joined to the program's folder and normalised by name (``..``
+        steps back by name, as ``os.path.normpath`` does); a path that leaves the root by name
+        is refused here. Nothing on disk is looked at: :func:`_walk` follows the components
+        from a descriptor of the root, so what is on disk cannot be swapped under the check.
+        """
         if not isinstance(raw, str) or raw == "":
             return call.error(f"a file path must be a non-empty string, not {to_str(raw)[:60]!r}")
         if "\x00" in raw:
             return call.error("a file path may not contain NUL characters")
-        candidate = Path(raw)
-        if not candidate.is_absolute():
-            candidate = self.program_dir / candidate
-        real = Path(os.path.realpath(candidate))  # resolves `..` and every symlink
-        if real != self.fs_root and self.fs_root not in real.parents:
-            return call.error(
-                f"`{raw}` is outside the allowed folder {self.fs_root} (file access is confined to it)"
-            )
-        return real
+        try:
+            raw.encode("utf-8")
+        except UnicodeError:
+            return call.error("a file path must be valid Unicode text (it has a lone surrogate)")
+        root = str(self.fs_root)
+        full = os.path.normpath(os.path.join(str(self.program_dir), raw))
+        inside = _below(root, full)
+        if inside is None:
+            return call.error(_outside_message(raw, self.fs_root))
+        return inside
 
     def read_file(self, call: Call, raw: Any) -> Any:
-        path = self.resolve_path(call, raw)
-        if isinstance(path, ErrorValue):
-            return path
+        parts = self.resolve_path(call, raw)
+        if isinstance(parts, ErrorValue):
+            return parts
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_VALUE_SIZE + 1)
+            data = _walk(str(self.fs_root), parts, _read_regular)
+        except _Refused as refused:
+            return call.error(refused.message.format(raw=raw, root=self.fs_root))
         except FileNotFoundError:
             return call.error(f"file `{raw}` does not exist")
         except IsADirectoryError:
             return call.error(f"`{raw}` is a directory, not a file")
+        except NotADirectoryError:
+            return call.error(f"`{raw}` is not a file: a part of its path is not a folder")
         except OSError as exc:
-            return call.error(f"cannot read `{raw}`: {exc.strerror or exc}")
-        if len(data) > MAX_VALUE_SIZE:
-            return call.error(f"file `{raw}` is larger than {MAX_VALUE_SIZE:,} bytes")
+            return call.error(f"cannot read `{raw}`: {_reason(exc)}")
+        if len(data) > MAX_FILE_SIZE:
+            return call.error(f"file `{raw}` is larger than {MAX_FILE_SIZE:,} bytes")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -150,11 +167,231 @@ class Host:
             )
 
     def write_file(self, call: Call, raw: Any, content: Any) -> Any:
-        path = self.resolve_path(call, raw)
-        if isinstance(path, ErrorValue):
-            return path
+        parts = self.resolve_path(call, raw)
+        if isinstance(parts, ErrorValue):
+            return parts
+        text = to_str(content)
         try:
-            write_atomic(path, to_str(content))  # never a half-written file
+            payload = text.encode("utf-8")
+        except UnicodeError:
+            return call.error(f"cannot write `{raw}`: the content has a lone surrogate")
+        if len(payload) > MAX_FILE_SIZE:
+            return call.error(
+                f"cannot write `{raw}`: {len(payload):,} bytes is more than the limit of "
+                f"{MAX_FILE_SIZE:,}"
+            )
+
+        def replace(dir_fd: int, name: str) -> _Link | None:
+            try:
+                st: os.stat_result | None = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                st = None
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                return _Link(_link_target(name, dir_fd))
+            if st is not None and not stat.S_ISDIR(st.st_mode) and not stat.S_ISREG(st.st_mode):
+                raise _Refused(_not_regular(st.st_mode))
+            write_atomic_at(dir_fd, name, payload, shown=raw, existing=st)  # never half written
+            return None
+
+        try:
+            _walk(str(self.fs_root), parts, replace)
+        except _Refused as refused:
+            return call.error(refused.message.format(raw=raw, root=self.fs_root))
+        except (IsADirectoryError, WriteError) as exc:
+            if exc.errno == errno.EISDIR:
+                return call.error(f"cannot write `{raw}`: it is a directory")
+            return call.error(f"cannot write `{raw}`: {_reason(exc)}")
+        except FileNotFoundError:
+            return call.error(f"cannot write `{raw}`: its folder does not exist")
+        except NotADirectoryError:
+            return call.error(f"cannot write `{raw}`: a part of its path is not a folder")
         except OSError as exc:
-            return call.error(f"cannot write `{raw}`: {exc.strerror or exc}")
+            return call.error(f"cannot write `{raw}`: {_reason(exc)}")
         return raw
+
+
+# --- race-free file access ---------------------------------------------------------------
+#
+# A path is followed one component at a time from a descriptor of the root, each folder opened
+# with O_NOFOLLOW | O_DIRECTORY relative to the one before (openat), never by its full path:
+# a folder swapped for a symlink while a run works (rename, renameat2 RENAME_EXCHANGE) is seen
+# as a symlink and resolved here, by text, against the root. Symlinks are followed only this
+# way: a relative target continues from the folder holding the link (its `..` steps back along
+# the folders actually walked, never above the root), an absolute one must name a place below
+# the root and continues from the root; at most MAX_SYMLINKS per path. The last component is
+# opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot block the open) and must be a regular
+# file (fstat on the open descriptor: no check-then-open). Writes go through write_atomic_at
+# relative to the folder's descriptor. Every OSError becomes an error value.
+
+MAX_SYMLINKS = 40
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+_READ_FLAGS = (
+    os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | _CLOEXEC
+)
+# errors of an O_NOFOLLOW open on a symlink: ELOOP (Linux, macOS), EMLINK (FreeBSD), ENOTDIR
+# (Linux with O_DIRECTORY)
+_LINK_ERRNOS = frozenset({errno.ELOOP, errno.EMLINK, errno.ENOTDIR})
+
+
+class _Refused(Exception):
+    """The path cannot be used; ``message`` may use ``{raw}`` and ``{root}``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class _Link:
+    """The last component was a symlink with this target: follow it and try again."""
+
+    target: str
+
+
+_OUTSIDE = "`{raw}` is outside the allowed folder {root} (file access is confined to it)"
+
+
+def _outside_message(raw: str, root: Path) -> str:
+    return _OUTSIDE.format(raw=raw, root=root)
+
+
+def _below(root: str, path: str) -> list[str] | None:
+    """The components of the normalised absolute ``path`` below ``root``; None if outside."""
+    if path == root:
+        return []
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if not path.startswith(prefix):
+        return None
+    return [part for part in path[len(prefix) :].split(os.sep) if part]
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, WriteError):
+        return exc.reason
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _not_regular(mode: int) -> str:
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a directory"
+        if stat.S_ISDIR(mode)
+        else "not a regular file"
+    )
+    return "`{raw}` is " + kind + "; only regular files can be read or written"
+
+
+def _link_target(name: str, dir_fd: int) -> str:
+    """The target of the symlink ``name``; raises NotADirectoryError when it is not one (any
+    more: it was swapped back), an OSError when it cannot be read."""
+    try:
+        return os.readlink(name, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # not a symlink
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", name) from exc
+        raise
+
+
+def _walk(root: str, parts: list[str], final: Callable[[int, str], Any]) -> Any:
+    """Follow ``parts`` from the root, folder by folder, and return ``final(dir_fd, name)``
+    for the last component (``final`` returns a :class:`_Link` for a symlink to follow)."""
+    try:
+        stack = [os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)]
+    except OSError as exc:
+        raise _Refused(
+            "cannot use `{raw}`: the allowed folder {root} cannot be opened: " + _reason(exc)
+        ) from exc
+    pending = list(reversed(parts))  # components still to walk, the next one last
+    links = 0
+
+    def follow(target: str) -> None:
+        nonlocal links
+        links += 1
+        if links > MAX_SYMLINKS:
+            raise OSError(errno.ELOOP, "Too many levels of symbolic links")
+        if target == "" or "\x00" in target:
+            raise _Refused("`{raw}` leads to an empty or invalid symbolic link")
+        if os.path.isabs(target):
+            inside = _below(root, os.path.normpath(target))
+            if inside is None:
+                raise _Refused(_OUTSIDE)
+            while len(stack) > 1:
+                os.close(stack.pop())
+            pending.extend(reversed(inside))
+        else:
+            pending.extend(reversed([p for p in target.split(os.sep) if p]))
+
+    try:
+        while True:
+            if not pending:
+                raise IsADirectoryError(errno.EISDIR, "Is a directory")  # a folder, not a file
+            name = pending.pop()
+            if name == ".":
+                continue
+            if name == "..":
+                if len(stack) == 1:
+                    raise _Refused(_OUTSIDE)  # above the root, through a symlink's target
+                os.close(stack.pop())
+                continue
+            if pending:  # a folder on the way
+                try:
+                    stack.append(os.open(name, _DIR_FLAGS, dir_fd=stack[-1]))
+                except OSError as exc:
+                    if exc.errno not in _LINK_ERRNOS:
+                        raise
+                    follow(_link_target(name, stack[-1]))
+                continue
+            outcome = final(stack[-1], name)
+            if isinstance(outcome, _Link):
+                follow(outcome.target)
+                continue
+            return outcome
+    finally:
+        for fd in stack:
+            os.close(fd)
+
+
+def _read_regular(dir_fd: int, name: str) -> bytes | _Link:
+    """The bytes of the regular file ``name`` (at most MAX_FILE_SIZE + 1 of them), a
+    :class:`_Link` for a symlink, or :class:`_Refused` for anything else."""
+    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if stat.S_ISLNK(st.st_mode):
+        return _Link(_link_target(name, dir_fd))
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused(_not_regular(st.st_mode))  # never opened: opening a device can act
+    try:
+        fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in _LINK_ERRNOS:  # swapped for a symlink since the stat
+            return _Link(_link_target(name, dir_fd))
+        raise
+    try:
+        opened = os.fstat(fd)  # what was opened, whatever the name names by now
+        if stat.S_ISDIR(opened.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory")
+        if not stat.S_ISREG(opened.st_mode):
+            raise _Refused(_not_regular(opened.st_mode))
+        if opened.st_size > MAX_FILE_SIZE:
+            raise _Refused(f"file `{{raw}}` is larger than {MAX_FILE_SIZE:,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_SIZE:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_SIZE + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
