@@ -50,8 +50,8 @@ class Host:
         self.output_size = 0
         self.capture = capture  # eval's inner programs: output kept, not echoed
         root = options.fs_root if options.fs_root is not None else options.program_dir
-        self.fs_root = Path(os.path.realpath(root))
-        self.program_dir = Path(os.path.realpath(options.program_dir))
+        self.fs_root = _real(root)
+        self.program_dir = _real(options.program_dir)
 
     # --- limits ---
 
@@ -255,6 +255,15 @@ _OUTSIDE = "`{raw}` is outside the allowed folder {root} (file access is confine
 
 def _outside_message(raw: str, root: Path) -> str:
     return _OUTSIDE.format(raw=raw, root=root)
+
+
+def _real(path: Path) -> Path:
+    """The configured folder with its symlinks resolved (once, at the start of the run); its
+    absolute form when that fails (realpath can raise when a link changes under it)."""
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(path))
 
 
 def _below(root: str, path: str) -> list[str] | None:
