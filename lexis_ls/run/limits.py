@@ -199,8 +199,9 @@ def peak_rss() -> int:
 
 class Alarm:
     """Raises LimitReached (the time limit) in the main thread ``seconds`` from now, for a
-    node that runs on past the deadline in Python code the evaluator's checks do not reach;
-    work stuck in C code is the parent's (or RLIMIT_CPU's) to kill. ``node`` names the node
+    node that runs on past the deadline in Python code the evaluator's checks do not reach
+    (a second alarm a second later ends the process, whoever caught the first); work stuck in
+    C code is the parent's (or RLIMIT_CPU's) to kill. ``node`` names the node
     running then. Use as a context manager; a no-op outside the main thread or without
     SIGALRM."""
 
@@ -212,7 +213,9 @@ class Alarm:
         self.previous: Any = None
 
     def _fire(self, signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # a second alarm would end the process
+        # Whatever catches this exception, a second alarm ends the process (default action).
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
         raise LimitReached(time_reason(self.timeout), self.node())
 
     def __enter__(self) -> Alarm:
@@ -262,6 +265,25 @@ def _read_report(data: bytes) -> dict[str, Any]:
             if isinstance(parsed, dict):
                 return parsed
     return {}
+
+
+def death_detail(sig: int) -> str:
+    """What ended a run that was killed by signal ``sig`` at a time limit, for its reason."""
+    if sig == getattr(signal, "SIGXCPU", None) or sig == signal.SIGKILL:
+        return " (CPU time)"
+    return ""
+
+
+def death_reason(returncode: int, stderr: str, timeout: float, memory: int) -> str | None:
+    """Why a run's process that ended without a result ended (``returncode`` as subprocess
+    gives it: -N for signal N), when a limit explains it."""
+    if returncode < 0:
+        sig = -returncode
+        if sig in (getattr(signal, "SIGXCPU", None), signal.SIGALRM):
+            return time_reason(timeout) + death_detail(sig)
+    if "MemoryError" in stderr or "Cannot allocate memory" in stderr or "out of memory" in stderr:
+        return memory_reason(memory)
+    return None
 
 
 def _kill(pid: int, group: bool) -> None:
@@ -365,8 +387,8 @@ def run_forked(
     elif os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         xcpu = getattr(signal, "SIGXCPU", None)
-        if sig == xcpu or (sig == signal.SIGKILL and out.cpu >= timeout):
-            out.kind, out.reason = "time", time_reason(timeout) + " (CPU time)"
+        if sig in (xcpu, signal.SIGALRM) or (sig == signal.SIGKILL and out.cpu >= timeout):
+            out.kind, out.reason = "time", time_reason(timeout) + death_detail(sig)
         elif peak >= memory * 0.9:
             out.kind, out.reason = "memory", memory_reason(memory)
         else:

@@ -14,7 +14,17 @@ Request::
      "params": {name: str},            # `param` values
      "stdin": str | null,              # the lines `read_stdin` reads (null: no stdin)
      "timeout": float,                 # seconds
+     "memory": int | null,             # bytes of address space (null: limits.DEFAULT_MEMORY)
      "trust_ceiling": int | null}
+
+Limits (see :mod:`lexis_ls.run.limits`): once the request is read, the worker writes one newline
+on stdout — the run has started: the server's wall-clock deadline counts from there — and puts
+itself under the memory limit (RLIMIT_AS) and a CPU limit a second past the timeout; the static
+checks and the run happen under them, and the time limit counts from the newline. A run over
+the memory limit is answered as stopped ("memory limit of … reached", at the main-graph node
+that was running); one still busy ALARM_GRACE past its deadline is stopped by an alarm; one that
+cannot be stopped (stuck in C code) is killed by the server. The response follows the newline
+(JSON allows the whitespace).
 
 Response (exit code 0)::
 
@@ -32,7 +42,8 @@ Response (exit code 0)::
     ERROR = {"message": str, "node": str | null, "cause": ERROR | null}
 
 A request that cannot be read gives ``{"error": message}`` and exit code 2; an internal error of
-the interpreter gives ``{"error": message}`` and exit code 1.
+the interpreter gives ``{"error": message}`` and exit code 1 (its traceback goes to stderr,
+never into the response).
 
 :func:`decode_result` rebuilds, on the server side, the :class:`RunResult` fields that
 :func:`~lexis_ls.run.diagnostics.runtime_diagnostics` needs, from the response and the server's
@@ -46,8 +57,8 @@ import io
 import json
 import math
 import os
-import signal
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -55,12 +66,12 @@ from typing import Any
 from ..lang.analysis import Options, analyze
 from ..lang.model import Program
 from ..lang.values import ErrorValue, to_str
+from . import limits
 from .core import head
 from .evaluator import Evaluator, RunOptions, RunResult
 from .host import HostOptions
 
 VALUE_LIMIT = 2000  # characters of a value's text in the response
-HARD_LIMIT_GRACE = 5.0  # the worker ends itself this long after its timeout, whatever happens
 MAX_CHAIN = 100  # causes kept in an encoded error value
 
 
@@ -203,6 +214,7 @@ def host_options(request: Any) -> tuple[str, HostOptions, int | None]:
     if not (timeout > 0 and math.isfinite(timeout)):
         raise RequestError("`timeout` must be a positive number of seconds")
     ceiling = _field(request, "trust_ceiling", (int,), True)
+    memory_limit(request)
     options = HostOptions(
         params=dict(params),
         stdin=io.StringIO(stdin) if stdin is not None else None,
@@ -213,41 +225,96 @@ def host_options(request: Any) -> tuple[str, HostOptions, int | None]:
     return text, options, ceiling
 
 
-def execute(request: Any) -> dict[str, Any]:
-    """Run the program of one request and return the response (raises RequestError)."""
+def memory_limit(request: dict[str, Any]) -> int:
+    """The request's memory limit in bytes (``memory``, default limits.DEFAULT_MEMORY)."""
+    memory = _field(request, "memory", (int,), True)
+    if memory is None:
+        return limits.DEFAULT_MEMORY
+    if not limits.MIN_MEMORY <= memory <= limits.MAX_MEMORY:
+        raise RequestError(
+            f"`memory` must be {limits.MIN_MEMORY}..{limits.MAX_MEMORY} bytes, not {memory}"
+        )
+    return int(memory)
+
+
+def _stopped(
+    evaluator: Evaluator | None, reason: str, started: float, program_hash: str | None
+) -> dict[str, Any]:
+    """The response of a run stopped from outside the evaluator (the memory limit)."""
+    node = getattr(evaluator, "_main_node", None) if evaluator is not None else None
+    output = evaluator.host.text if evaluator is not None else ""
+    return {
+        "status": "stopped",
+        "output": output,
+        "values": {},
+        "errors": {},
+        "reason": reason,
+        "stopped_at": node.id if node is not None else None,
+        "stopped_main": {"index": node.index, "id": node.id} if node is not None else None,
+        "duration_ms": (time.monotonic() - started) * 1000,
+        "program_hash": program_hash,
+    }
+
+
+def execute(request: Any, started: float | None = None) -> dict[str, Any]:
+    """Run the program of one request and return the response (raises RequestError). The
+    time limit counts from ``started`` (time.monotonic(); default: now). Under OS limits (see
+    :func:`main`) a MemoryError of the checks or the run is answered as a stopped run."""
     text, host, ceiling = host_options(request)
-    analysis = analyze(text, Options(trust_ceiling=ceiling))
-    result = Evaluator(analysis, RunOptions(host=host, trust_ceiling=ceiling)).run()
+    memory = memory_limit(request)
+    if started is None:
+        started = time.monotonic()
+    evaluator: Evaluator | None = None
+    analysis = None
+
+    def running() -> str | None:
+        node = getattr(evaluator, "_main_node", None)
+        return getattr(node, "id", None)
+
+    result: RunResult | None = None
+    try:
+        analysis = analyze(text, Options(trust_ceiling=ceiling))
+        evaluator = Evaluator(analysis, RunOptions(host=host, trust_ceiling=ceiling))
+        evaluator.host.started = started
+        evaluator.host.deadline = started + host.timeout
+        grace = evaluator.host.deadline + limits.ALARM_GRACE - time.monotonic()
+        with limits.Alarm(grace, host.timeout, running):
+            result = evaluator.run()
+    except MemoryError:
+        pass  # answered below, once the traceback and the run's values are gone
+    if result is None:
+        program_hash = analysis.hasher.program_hash() if analysis is not None else None
+        return _stopped(evaluator, limits.memory_reason(memory), started, program_hash)
     return encode_result(result)
-
-
-def _hard_limit(seconds: float) -> None:
-    """Whatever a builtin does, the process ends (SIGALRM's default action) after ``seconds``:
-    a worker whose server died or forgot it cannot run on forever."""
-    if hasattr(signal, "setitimer"):
-        signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
 def main() -> int:
     out = sys.stdout
     try:
         request = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"))
-        timeout = request.get("timeout") if isinstance(request, dict) else None
-        if isinstance(timeout, (int, float)) and timeout > 0 and math.isfinite(timeout):
-            _hard_limit(float(timeout) + HARD_LIMIT_GRACE)
-        host_options(request)  # validate before running
+        _, host, _ = host_options(request)  # validate before running
+        memory = memory_limit(request)
     except (ValueError, RequestError) as exc:
         json.dump({"error": f"bad request: {exc}"}, out)
         out.flush()
         return 2
+    started = time.monotonic()
+    out.write("\n")  # the run starts: the server's deadline counts from here
+    out.flush()
+    limits.apply(memory, host.timeout)
     code = 0
     with contextlib.redirect_stdout(sys.stderr):  # the response is the only thing on stdout
         try:
-            response = execute(request)
-        except Exception:
-            response = {"error": f"internal error: {traceback.format_exc()}"}
+            response = execute(request, started)
+        except Exception as exc:
+            traceback.print_exc()  # for the server's log, not for the user
+            response = {"error": f"internal error: {type(exc).__name__}: {exc}"}
             code = 1
-    json.dump(response, out)  # ASCII: lone surrogates a program made survive the pipe
+    try:
+        text = json.dumps(response)  # ASCII: lone surrogates a program made survive the pipe
+    except MemoryError:
+        text = json.dumps(_stopped(None, limits.memory_reason(memory), started, None))
+    out.write(text)
     out.flush()
     return code
 

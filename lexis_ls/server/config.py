@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..run.limits import DEFAULT_MEMORY, size_setting
+
 
 @dataclass
 class Settings:
@@ -13,6 +15,7 @@ class Settings:
     inlay_hashes: bool = True
     inlay_values: bool = True
     run_timeout: float = 10.0
+    run_memory: int = DEFAULT_MEMORY  # bytes of address space of a run's process
 
     @classmethod
     def from_json(cls, raw: Any) -> Settings:
@@ -46,4 +49,8 @@ class Settings:
                 and 0 < timeout <= 600
             ):
                 s.run_timeout = float(timeout)
+            # "512M", "2G" (a size), or a number of MiB; outside 64M..1T: the default
+            memory = size_setting(run.get("memory"))
+            if memory is not None:
+                s.run_memory = memory
         return s

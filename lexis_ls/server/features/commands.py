@@ -2,10 +2,12 @@
 
 `lexis.run` runs the editor's current text of a document in a separate process
 (``python -m lexis_ls.run.worker``, see :mod:`lexis_ls.run.worker` for the JSON it speaks), so a
-runaway program or an interpreter crash never takes the server down. The worker stops itself at
-the run timeout (``lexis.run.timeout``); the server kills it RUN_GRACE seconds later if it has not
-answered, and at once when the request is cancelled (``$/cancelRequest``) or its work-done
-progress is cancelled. The worker's pid is written to the client's log when it starts and when it
+runaway program or an interpreter crash never takes the server down. The worker runs under OS
+limits (:mod:`lexis_ls.run.limits`): ``lexis.run.memory`` of address space and a CPU limit; it
+stops itself at the run timeout (``lexis.run.timeout``), and the server kills its process group
+limits.KILL_GRACE seconds later if it has not answered (the stop is reported as LX4002, "time
+limit of … reached"), and at once when the request is cancelled (``$/cancelRequest``) or its
+work-done progress is cancelled. The worker's pid is written to the client's log when it starts and when it
 is killed. The run's findings (LX4001/LX4002) and values stay on the document until its next
 edit.
 
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
 import time
 import uuid
@@ -35,6 +38,7 @@ from ...lang.diagnostics import TextEdit, explain_page
 from ...lang.format import format_text
 from ...lang.syntax import JString
 from ...lang.values import ErrorValue, to_str
+from ...run import limits
 from ...run.diagnostics import runtime_diagnostics
 from ...run.evaluator import RunResult
 from ...run.files import WriteError, read_text_file, write_text_like
@@ -48,7 +52,7 @@ HASH = "lexis.hash"
 EXPLAIN = "lexis.explain"
 FORMAT_ALL = "lexis.formatAll"
 
-RUN_GRACE = 10.0  # seconds past the run timeout (worker start-up included) before a kill
+RUN_GRACE = 10.0  # seconds the worker has to start (to write its newline) before a kill
 KILL_WAIT = 5.0  # seconds to wait for a killed worker to be reaped
 PROGRESS_CREATE_TIMEOUT = 5.0
 SHORT_VALUE = 80  # characters of a value kept on the document (inlay hints)
@@ -204,7 +208,10 @@ def _end_progress(ls: LexisServer, token: str | None, message: str) -> None:
 
 
 async def _kill(proc: asyncio.subprocess.Process) -> None:
+    """Kills the worker's process group (it leads its own session) and reaps it."""
     if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
     with contextlib.suppress(TimeoutError):
@@ -212,9 +219,11 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
 
 
 async def _spawn(
-    ls: LexisServer, request: dict[str, Any], cwd: Path, limit: float
+    ls: LexisServer, request: dict[str, Any], cwd: Path, timeout: float, memory: int
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """Run the worker; its response, or None and why there is none."""
+    """Run the worker; its response, or None and why there is none. The worker has
+    RUN_GRACE seconds to start (it writes a newline then), and then the run's ``timeout``
+    plus limits.KILL_GRACE to answer before its process group is killed."""
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -225,34 +234,63 @@ async def _spawn(
             stderr=asyncio.subprocess.PIPE,
             cwd=str(cwd) if cwd.is_dir() else None,
             env=_worker_env(),
+            start_new_session=True,  # its own process group: killed with whatever it started
         )
     except OSError as exc:
         return None, f"the run could not start: {exc.strerror or exc}"
     pid = proc.pid
     ls.log(f"{RUN}: worker {pid} started")
     data = json.dumps(request).encode("ascii")
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stdout, stdin = proc.stdout, proc.stdin
+    errors = asyncio.ensure_future(proc.stderr.read())
     try:
-        out, err = await asyncio.wait_for(proc.communicate(data), limit)
-    except TimeoutError:
-        await _kill(proc)
-        ls.log(f"{RUN}: worker {pid} killed: no result after {limit:g} s")
-        return None, f"the run did not end within {limit:g} s and was killed"
+        try:
+            stdin.write(data)
+            await asyncio.wait_for(stdin.drain(), RUN_GRACE)
+            stdin.close()
+            first = await asyncio.wait_for(stdout.read(1), RUN_GRACE)
+        except (TimeoutError, ConnectionError):
+            await _kill(proc)
+            ls.log(f"{RUN}: worker {pid} killed: not started after {RUN_GRACE:g} s")
+            return None, f"the run did not start within {RUN_GRACE:g} s"
+        try:  # the run has started (or the worker ended at once)
+            rest = await asyncio.wait_for(stdout.read(), timeout + limits.KILL_GRACE)
+            await asyncio.wait_for(proc.wait(), KILL_WAIT)
+        except TimeoutError:
+            await _kill(proc)
+            ls.log(
+                f"{RUN}: worker {pid} killed: still running {limits.KILL_GRACE:g} s past the time limit"
+            )
+            return None, limits.time_reason(timeout)
     except asyncio.CancelledError:
         await _kill(proc)
         ls.log(f"{RUN}: worker {pid} killed: the run was cancelled")
         raise
+    finally:
+        if not errors.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(errors), KILL_WAIT)
+    err = errors.result() if errors.done() and not errors.cancelled() else b""
+    errors.cancel()
     ls.log(f"{RUN}: worker {pid} exited with code {proc.returncode}")
     try:
-        response = json.loads(out.decode("utf-8", "replace"))
+        response = json.loads((first + rest).decode("utf-8", "replace"))
     except ValueError:
         response = None
     if isinstance(response, dict) and "error" not in response:
         return response, None
+    err_text = err.decode("utf-8", "replace")
+    returncode = proc.returncode if proc.returncode is not None else 0
+    stopped = limits.death_reason(returncode, err_text, timeout, memory)
+    if stopped is not None and not isinstance(response, dict):
+        ls.log(f"{RUN}: worker {pid} stopped: {stopped}")
+        return None, stopped
     detail = response.get("error") if isinstance(response, dict) else None
     if not isinstance(detail, str):
-        lines = err.decode("utf-8", "replace").strip().splitlines()
+        lines = err_text.strip().splitlines()
         detail = lines[-1] if lines else f"exit code {proc.returncode}"
-    ls.log(f"{RUN}: worker {pid} failed: {detail}", lsp.MessageType.Error)
+    ls.log(f"{RUN}: worker {pid} failed: {detail}\n{err_text[-4000:]}", lsp.MessageType.Error)
     last = detail.strip().splitlines()
     return None, f"the run failed: {last[-1] if last else detail}"
 
@@ -320,6 +358,7 @@ async def run_document(ls: LexisServer, doc: Document, request: RunRequest) -> d
         "params": request.params,
         "stdin": request.stdin,
         "timeout": timeout,
+        "memory": ls.settings.run_memory,
         "trust_ceiling": ls.settings.trust_ceiling,
     }
     canceller = _Canceller(asyncio.current_task())
@@ -328,7 +367,9 @@ async def run_document(ls: LexisServer, doc: Document, request: RunRequest) -> d
     started = time.perf_counter()
     try:
         token = await _begin_progress(ls, f"Running {_program_name(analysis, doc.uri)}", canceller)
-        wire, failure = await _spawn(ls, worker_request, program_dir, timeout + RUN_GRACE)
+        wire, failure = await _spawn(
+            ls, worker_request, program_dir, timeout, ls.settings.run_memory
+        )
     except asyncio.CancelledError:
         _end_progress(ls, token, "cancelled")
         task = asyncio.current_task()
