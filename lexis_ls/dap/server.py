@@ -22,6 +22,7 @@ from ..lang.diagnostics import Severity
 from ..lang.model import ID_PATTERN, Graph, Node
 from ..lang.text import LineIndex
 from ..lang.values import ErrorValue, to_str
+from ..run import limits
 from ..run.evaluator import Frame
 from ..run.host import DEFAULT_TIMEOUT
 from .conditions import ConditionError, compile_condition, evaluate
@@ -309,7 +310,25 @@ class DapServer:
             if not isinstance(fs_root_arg, str) or not fs_root_arg:
                 raise DapError("launch: `fsRoot` must be a folder path")
             fs_root = Path(check_path(fs_root_arg, "launch: `fsRoot`")).expanduser().resolve()
-        analysis = analyze(text, Options(trust_ceiling=ceiling))
+        memory_arg = args.get("memory")
+        memory = limits.DEFAULT_MEMORY if memory_arg is None else limits.size_setting(memory_arg)
+        if memory is None:
+            raise DapError(
+                'launch: `memory` must be a size such as "512M" or "2G" (or a number of '
+                f"MiB), from {limits.format_size(limits.MIN_MEMORY)} "
+                f"to {limits.format_size(limits.MAX_MEMORY)}"
+            )
+        if limits.supported():
+            # This process lives for this one session: the checks of the program and its run
+            # happen under the memory limit (see .session).
+            limits.apply_memory(memory)
+        try:
+            analysis = analyze(text, Options(trust_ceiling=ceiling))
+        except MemoryError:
+            analysis = None
+        if analysis is None:  # told once the traceback has let the memory go
+            reason = limits.memory_reason(memory)
+            raise DapError(f"cannot debug {path.name}: {reason} while checking the program")
         errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
         if errors:
             raise DapError(self._diagnostics_message(path, analysis, errors))
@@ -323,6 +342,7 @@ class DapServer:
             fs_root=fs_root,
             stop_on_entry=args.get("stopOnEntry") is True,
             no_debug=args.get("noDebug") is True,
+            memory=memory,
         )
 
     def _diagnostics_message(self, path: Path, analysis: Analysis, errors: list[Any]) -> str:

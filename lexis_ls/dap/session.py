@@ -13,12 +13,26 @@ running: a ``map`` between two iterations, say). Stepping, from a stop in frame 
 - ``next``: the next stop point at depth <= d (before a node of F or of a shallower frame, or
   when F or a shallower frame returns);
 - ``stepOut``: the next node at depth < d, or the return of F (or of a shallower frame).
+
+Limits (see :mod:`lexis_ls.run.limits`). The adapter process lives for one debug session, so
+it puts itself under the run's limits at launch: RLIMIT_AS at the launch's ``memory`` (default
+1 GiB; a MemoryError of the run ends the session with "run stopped …: memory limit of …
+reached" on stderr, exit code 3), and RLIMIT_CPU the time limit + CPU_MARGIN past the CPU it has
+used. Time spent paused (at a breakpoint, a step, an error value) is the user's, not the
+program's: it counts neither against the time limit (the evaluator's deadline moves by the
+pause) nor against the CPU limit (raised by the CPU the adapter used meanwhile, answering
+requests). A watchdog thread ends the session (output event, ``exited`` 3, ``terminated``) and
+the adapter KILL_GRACE seconds after the deadline when the run is neither paused nor finished:
+a builtin that never returns to the evaluator. Work that holds the interpreter lock in C code
+keeps the watchdog from running too; then RLIMIT_CPU ends the adapter (SIGXCPU), without the
+events.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +43,7 @@ from typing import Any
 from ..lang.analysis import Analysis
 from ..lang.model import Node, schedule
 from ..lang.values import ErrorValue
+from ..run import limits
 from ..run.core import LimitReached
 from ..run.evaluator import Evaluator, Frame, RunOptions, RunResult
 from ..run.host import HostOptions
@@ -116,6 +131,7 @@ class LaunchConfig:
     fs_root: Path | None
     stop_on_entry: bool
     no_debug: bool
+    memory: int = limits.DEFAULT_MEMORY  # bytes of address space of the adapter
 
 
 class Session:
@@ -146,6 +162,7 @@ class Session:
         self._reported: list[ErrorValue] = []  # error values already stopped on
         self._reported_ids: set[int] = set()
         self.thread: threading.Thread | None = None
+        self.paused_since: float | None = None  # time.monotonic() of the current pause
         host = HostOptions(
             params=config.params,
             stdin=io.StringIO(config.stdin),
@@ -167,6 +184,7 @@ class Session:
         self.started = True
         self.thread = threading.Thread(target=self._work, name="lexis-run", daemon=True)
         self.thread.start()
+        threading.Thread(target=self._watch, name="lexis-run-watchdog", daemon=True).start()
 
     def set_breakpoints(self, table: dict[Node, list[Breakpoint]]) -> None:
         self.breakpoints = table  # one assignment: the worker sees the old or the new table
@@ -214,13 +232,20 @@ class Session:
     def _echo(self, text: str) -> None:
         self.send_event("output", {"category": "stdout", "output": text})
 
+    def _running(self) -> str | None:
+        node = getattr(self.evaluator, "_main_node", None)
+        return getattr(node, "id", None)
+
     def _work(self) -> None:
         code = EXIT_INTERNAL
+        out_of_memory = False
         try:
             # The time limit counts from the start of the run, not from the launch request.
             host = self.evaluator.host
             host.started = time.monotonic()
             host.deadline = host.started + self.config.timeout
+            if limits.supported():
+                limits.apply_cpu(self.config.timeout + limits.CPU_MARGIN, adjustable=True)
             result = self.evaluator.run()
             self.result = result
             if result.status == "ok":
@@ -233,6 +258,8 @@ class Session:
                         {"category": "stderr", "output": f"run stopped{where}: {result.reason}\n"},
                     )
                 code = EXIT_STOPPED
+        except MemoryError:
+            out_of_memory = True  # told below, once the run's values are freed
         except Exception as exc:  # a bug in the interpreter must not hang the session
             log.exception("the run failed")
             self.send_event(
@@ -242,7 +269,40 @@ class Session:
             with self.cond:
                 self.finished = True
                 self.stop = None
+        if out_of_memory:
+            node = self._running()
+            where = f" at node `{node}`" if node else ""
+            reason = limits.memory_reason(self.config.memory)
+            self.send_event(
+                "output", {"category": "stderr", "output": f"run stopped{where}: {reason}\n"}
+            )
+            code = EXIT_STOPPED
         self.end(code)
+
+    def _watch(self) -> None:
+        """Ends the session and the adapter when the run is past its deadline and neither
+        paused nor able to stop itself (see the module's docstring)."""
+        host = self.evaluator.host
+        while True:
+            time.sleep(0.05)
+            with self.cond:
+                if self.finished or self.ended or self.terminate_requested:
+                    return
+                if self.paused_since is not None:
+                    continue
+                late = time.monotonic() - host.deadline
+            if late < limits.KILL_GRACE:
+                continue
+            node = self._running()
+            where = f" at node `{node}`" if node else ""
+            reason = limits.time_reason(self.config.timeout)
+            log.warning("the run is %.1f s past its deadline: ending the adapter", late)
+            self.send_event(
+                "output", {"category": "stderr", "output": f"run stopped{where}: {reason}\n"}
+            )
+            self.end(EXIT_STOPPED)
+            logging.shutdown()
+            os._exit(EXIT_STOPPED)
 
     def _check_terminate(self, node: Node | None) -> None:
         if self.terminate_requested:
@@ -267,13 +327,19 @@ class Session:
             body["text"] = stop.text
         if stop.hit:
             body["hitBreakpointIds"] = stop.hit
-        self.send_event("stopped", body)
         paused = time.monotonic()
+        cpu = limits.cpu_used()
+        with self.cond:
+            self.paused_since = paused
+        self.send_event("stopped", body)
         with self.cond:
             while self.generation == generation and not self.terminate_requested:
                 self.cond.wait()
-        # Time spent stopped does not count against the run's time limit.
-        self.evaluator.host.deadline += time.monotonic() - paused
+            # Time spent stopped counts neither against the run's time limit nor its CPU limit.
+            self.evaluator.host.deadline += time.monotonic() - paused
+            self.paused_since = None
+        if limits.supported():
+            limits.extend_cpu(limits.cpu_used() - cpu)
         self._check_terminate(stop.node)
 
     def _step_stops(self, depth: int, returning: bool) -> bool:
