@@ -396,3 +396,28 @@ def test_unit_or_separator_has_no_fix(literal: str) -> None:
     (d,) = lx1015(text)
     assert d.severity is Severity.ERROR and d.fixes == ()
     assert fix_all(text).text == text
+
+
+def test_a_value_too_big_to_fold_is_not_folded() -> None:
+    """A dozen `sequence` nodes each repeating the one before ten times describe 10^12 leaves in
+    a few KB: the checks fold values only while they are small, so checking takes well under a
+    second instead of growing without bound (issue 14's bomb, found hanging `lexis check` and the
+    server)."""
+    import json
+    import time
+
+    from lexis_ls.lang.analysis import analyze
+
+    nodes = [{"id": "s0", "op": "const", "value": "xxxxxxxxxx"}]
+    nodes += [{"id": f"s{i}", "op": "sequence", "inputs": [f"s{i - 1}"] * 10} for i in range(1, 13)]
+    nodes += [
+        {"id": "t", "op": "to_str", "inputs": ["s12"]},
+        {"id": "p", "op": "print", "inputs": ["t"]},
+    ]
+    text = json.dumps(
+        {"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE", "IO_STDOUT"], "nodes": nodes}
+    )
+    started = time.process_time()
+    analysis = analyze(text)
+    assert time.process_time() - started < 30  # a hang guard: unbounded (out of memory) before
+    assert not analysis.has_errors

@@ -115,6 +115,30 @@ _EVALUATED = (
     | _TYPED
 )
 _MAX_FOLD_LEN = 10_000
+# Values are folded only while small: a few KB of program can describe a value of 10^12 leaves
+# (each `sequence` repeating the one before), whose text would never fit in memory. The size
+# counts every element and every 64 characters of a string, shared parts as often as they occur.
+_MAX_FOLD_SIZE = 100_000
+
+
+def _small(vals: list[Any]) -> bool:
+    """The expanded size of ``vals`` is within :data:`_MAX_FOLD_SIZE` (walked iteratively, so a
+    deep value costs no recursion; stops as soon as the budget is spent)."""
+    budget = _MAX_FOLD_SIZE
+    stack: list[Any] = list(vals)
+    while stack:
+        v = stack.pop()
+        budget -= 1
+        if isinstance(v, str):
+            budget -= len(v) >> 6
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            budget -= len(v)
+            stack.extend(v.values())
+        if budget < 0:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,6 +701,8 @@ def same_abs(a: Abs, b: Abs) -> bool:
 
 
 def same_value(x: Any, y: Any) -> bool:
+    if x is y and type(x) is not float:  # a NaN is not equal to itself
+        return True
     t = type(x)
     if t is not type(y):
         return False
@@ -719,6 +745,8 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
             known = False
             break
     vals = [a.value for a in args]
+    if known and not _small(vals):
+        known = False  # too big to fold: its type is all that is known
 
     if op in _NUMERIC:
         for k, a in enumerate(args):
