@@ -67,7 +67,8 @@ def runtime_diagnostics(analysis: Analysis, result: RunResult) -> list[Diagnosti
                 start,
                 end,
                 f"the run was stopped: {result.reason}",
-                "raise the limit (lexis.run.timeout / --timeout), or make the program do less",
+                "raise the limit (lexis.run.timeout / --timeout, lexis.run.memory / --memory), "
+                "or make the program do less",
             )
         )
     return out

@@ -837,6 +837,10 @@ class LexisDebugConfigurationProvider implements vscode.DebugConfigurationProvid
       const timeout = settings.get<number>("run.timeout");
       if (typeof timeout === "number" && timeout > 0) config.timeout = timeout;
     }
+    if (config.memory === undefined) {
+      const memory = settings.get<string>("run.memory");
+      if (typeof memory === "string" && memory.trim()) config.memory = memory;
+    }
     if (config.fsRoot === undefined && programFolder) {
       config.fsRoot = programFolder.uri.fsPath;
     }
