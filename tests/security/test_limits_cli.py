@@ -248,7 +248,9 @@ def _allocate(status_fd: int) -> int:
 def test_a_child_over_the_memory_limit_is_reported() -> None:
     outcome = limits.run_forked(_allocate, memory=256 << 20, timeout=10.0)
     assert outcome.kind == "memory" and outcome.reason == "memory limit of 256 MiB reached"
-    assert outcome.peak_rss < 256 << 20
+    # a forked child starts with the parent's resident pages (a long pytest run holds a few
+    # hundred MB): the limit bounds what the child adds to them
+    assert outcome.peak_rss < (256 << 20) + limits.peak_rss()
 
 
 def _spin(status_fd: int) -> int:
