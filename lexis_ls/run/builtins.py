@@ -39,6 +39,7 @@ Meta (tier 5): ``emit_node(id, op, inputs)`` -> ``{"id": id, "op": op, "inputs":
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import random as _random
@@ -50,11 +51,13 @@ from typing import Any
 
 from ..lang.opcodes import DRAW_SHAPES, OPCODES, WIDGET_TYPES
 from ..lang.values import (
+    MAX_VALUE_SIZE,
     ErrorValue,
+    Tick,
     is_number,
     lexis_equal,
     parse_number,
-    to_str,
+    to_str_limited,
     truthy,
     type_name,
 )
@@ -97,11 +100,11 @@ def _show(v: Any) -> str:
     """A short text naming ``v`` in a message: strings quoted, the rest as ``to_str``."""
     try:
         if isinstance(v, str):
-            text = json.dumps(v, ensure_ascii=False)
+            text = json.dumps(v[:61], ensure_ascii=False)
         elif type(v) is int and abs(v) >= _INT_LIMIT:
             text = f"<int of {v.bit_length()} bits>"
         else:
-            text = to_str(v)
+            text = to_str_limited(v, 60)[0]
     except (ValueError, RecursionError):
         text = f"<{type_name(v)}>"
     return text if len(text) <= 60 else text[:57] + "..."
@@ -112,12 +115,28 @@ def _desc(v: Any) -> str:
     return f"{_show(v)} ({type_name(v)})"
 
 
-def _text(call: Call, op: str, v: Any) -> str | ErrorValue:
-    """``to_str(v)``, or an error value when the value cannot be printed."""
+def _tick(call: Call, op: str) -> Tick | None:
+    """What long loops over big values call now and then: past the run's deadline (when the
+    call has one) the run stops, rather than finishing a builtin that takes many seconds."""
+    if getattr(call, "deadline", None) is None:
+        return None
+    return lambda: _check_time(call, op)
+
+
+def _text(call: Call, op: str, v: Any, room: int = MAX_VALUE_SIZE) -> str | ErrorValue:
+    """``to_str(v)``, or an error value when the value cannot be printed or its text would be
+    longer than ``room`` characters (checked as the text is made, never after)."""
     try:
-        return to_str(v)
+        text, whole = to_str_limited(v, room, _tick(call, op))
     except (ValueError, RecursionError):
         return call.error(f"{op}: cannot convert {_desc(v)} to text")
+    if not whole:
+        return _too_long(call, op)
+    return text
+
+
+def _too_long(call: Call, op: str) -> ErrorValue:
+    return call.error(f"{op}: the text would be longer than {MAX_VALUE_SIZE:,} characters")
 
 
 def _checked(call: Call, what: str | Callable[[], str], r: Any) -> Any:
@@ -379,7 +398,7 @@ for _name in _COMPARE:
 @_op("eq")
 def _eq(call: Call, args: list[Any]) -> Any:
     a, b = args
-    return lexis_equal(a, b)
+    return lexis_equal(a, b, _tick(call, "eq"))
 
 
 @_op("not")
@@ -404,11 +423,13 @@ def _or(call: Call, args: list[Any]) -> Any:
 @_op("concat")
 def _concat(call: Call, args: list[Any]) -> Any:
     parts: list[str] = []
+    room = MAX_VALUE_SIZE
     for v in args:
-        t = _text(call, "concat", v)
+        t = _text(call, "concat", v, room)
         if isinstance(t, ErrorValue):
             return t
         parts.append(t)
+        room -= len(t)
     return "".join(parts)
 
 
@@ -466,14 +487,16 @@ def _format(call: Call, args: list[Any]) -> Any:
     out: list[str] = []
     pos = 0
     i = 0
+    room = MAX_VALUE_SIZE - len(template)
     for m in _TEMPLATE_TOKEN.finditer(template):
         out.append(template[pos : m.start()])
         token = m.group()
         if token == "{}":
-            t = _text(call, "format", args[i])
+            t = _text(call, "format", args[i], room)
             if isinstance(t, ErrorValue):
                 return t
             out.append(t)
+            room -= len(t)
             i += 1
         else:
             out.append(token[0])
@@ -543,7 +566,13 @@ def _contains(call: Call, args: list[Any]) -> Any:
         t = _text(call, "contains", needle)
         return t if isinstance(t, ErrorValue) else t in haystack
     if isinstance(haystack, list):
-        return any(lexis_equal(x, needle) for x in haystack)
+        tick = _tick(call, "contains")
+        for k, x in enumerate(haystack):
+            if tick is not None and not k & 0xFFF:
+                tick()
+            if lexis_equal(x, needle, tick):
+                return True
+        return False
     if isinstance(haystack, dict):
         return isinstance(needle, str) and needle in haystack
     return call.error(f"contains needs a string, list or dict to search, got {_desc(haystack)}")
@@ -716,7 +745,11 @@ def _values(call: Call, args: list[Any]) -> Any:
 @_op("items")
 def _items(call: Call, args: list[Any]) -> Any:
     (d,) = args
-    return _need_dict(call, "items", d) or [[k, v] for k, v in d.items()]
+    err = _need_dict(call, "items", d)
+    if err is not None:
+        return err
+    pairs = list(d.items())  # C speed; the lists below in chunks, watching the clock
+    return _in_chunks(call, "items", len(pairs), lambda i, j: [[k, v] for k, v in pairs[i:j]])
 
 
 @_op("set")
@@ -736,7 +769,9 @@ def _delete_key(call: Call, args: list[Any]) -> Any:
     err = _need_dict(call, "delete_key", d) or _key_error(call, "delete_key", key)
     if err is not None:
         return err
-    return {k: v for k, v in d.items() if k != key}
+    out = dict(d)
+    out.pop(key, None)
+    return out
 
 
 @_op("has_key")
@@ -750,19 +785,84 @@ def _sort(call: Call, args: list[Any]) -> Any:
     (seq,) = args
     if not isinstance(seq, list):
         return call.error(f"sort needs a list, got {_desc(seq)}")
-    if all(is_number(x) for x in seq) or all(isinstance(x, str) for x in seq):
-        return sorted(seq)
+    tick = _tick(call, "sort")
+    types = _types(seq, tick)
+    if types <= _NUMBER_TYPES or types == {str}:
+        return _sorted(seq, tick)
     first = seq[0]
     kind_ok: Callable[[Any], bool] = (
         is_number if is_number(first) else (lambda x: isinstance(x, str))
     )
     if not kind_ok(first):
         return call.error(f"sort needs all numbers or all strings, got {_desc(first)} at 0")
-    bad = next(i for i, x in enumerate(seq) if not kind_ok(x))
+    tick = _tick(call, "sort")
+    bad = 0
+    for bad, x in enumerate(seq):
+        if tick is not None and not bad & 0xFFF:
+            tick()
+        if not kind_ok(x):
+            break
     return call.error(
         f"sort needs all numbers or all strings, got {_desc(first)} at 0 "
         f"and {_desc(seq[bad])} at {bad}"
     )
+
+
+_NUMBER_TYPES = frozenset({int, float})
+_SORT_CHUNK = 1 << 15
+
+
+def _types(seq: list[Any], tick: Tick | None) -> set[type]:
+    """The types of the elements of ``seq``, in chunks with a ``tick`` between them."""
+    if tick is None or len(seq) <= _SORT_CHUNK * 4:
+        return set(map(type, seq))
+    out: set[type] = set()
+    for i in range(0, len(seq), _SORT_CHUNK * 4):
+        out.update(map(type, seq[i : i + _SORT_CHUNK * 4]))
+        tick()
+    return out
+
+
+def _sorted(seq: list[Any], tick: Tick | None) -> list[Any]:
+    """``sorted(seq)`` (stable), in steps of a bounded size with a ``tick`` between them: runs of
+    ``_SORT_CHUNK`` elements are sorted, then merged pairwise a bounded slice at a time."""
+    if tick is None or len(seq) <= _SORT_CHUNK:
+        return sorted(seq)
+    runs = []
+    for i in range(0, len(seq), _SORT_CHUNK):
+        runs.append(sorted(seq[i : i + _SORT_CHUNK]))
+        tick()
+    while len(runs) > 1:
+        merged = [_merge_runs(runs[k], runs[k + 1], tick) for k in range(0, len(runs) - 1, 2)]
+        if len(runs) % 2:
+            merged.append(runs[-1])
+        runs = merged
+    return runs[0]
+
+
+def _merge_runs(a: list[Any], b: list[Any], tick: Tick) -> list[Any]:
+    """The stable merge of sorted ``a`` and ``b`` (``a``'s elements first among equals), made
+    of pieces of at most ``2 * _SORT_CHUNK`` elements, each merged by ``sorted``."""
+    out: list[Any] = []
+    ia = ib = 0
+    na, nb = len(a), len(b)
+    while ia < na or ib < nb:
+        tick()
+        ea, eb = min(ia + _SORT_CHUNK, na), min(ib + _SORT_CHUNK, nb)
+        if ea == na and eb == nb:
+            out.extend(sorted(a[ia:] + b[ib:]))
+            break
+        if eb == nb or (ea < na and a[ea] <= b[eb]):
+            # Up to a[ea]: a[ia:ea] and the elements of b below a[ea] (equal ones come after).
+            jb = bisect.bisect_left(b, a[ea], ib, eb)
+            out.extend(sorted(a[ia:ea] + b[ib:jb]))
+            ia, ib = ea, jb
+        else:
+            # Up to b[eb]: b[ib:eb] and the elements of a up to b[eb] (equal ones come first).
+            ja = bisect.bisect_right(a, b[eb], ia, ea)
+            out.extend(sorted(a[ia:ja] + b[ib:eb]))
+            ia, ib = ja, eb
+    return out
 
 
 @_op("reverse")
@@ -787,7 +887,8 @@ def _zip(call: Call, args: list[Any]) -> Any:
     a, b = args
     if not (isinstance(a, list) and isinstance(b, list)):
         return call.error(f"zip needs two lists, got {_desc(a)} and {_desc(b)}")
-    return [[x, y] for x, y in zip(a, b)]
+    n = min(len(a), len(b))
+    return _in_chunks(call, "zip", n, lambda i, j: [[x, y] for x, y in zip(a[i:j], b[i:j])])
 
 
 @_op("flatten")
@@ -795,12 +896,37 @@ def _flatten(call: Call, args: list[Any]) -> Any:
     (seq,) = args
     if not isinstance(seq, list):
         return call.error(f"flatten needs a list, got {_desc(seq)}")
+    tick = _tick(call, "flatten")
     out: list[Any] = []
-    for x in seq:
+    for k, x in enumerate(seq):
+        if tick is not None and not k & 0xFFF:
+            tick()
         if isinstance(x, list):
+            # Checked before it grows: a list that holds one long list many times would
+            # flatten into a huge one.
+            if len(out) + len(x) > MAX_VALUE_SIZE:
+                total = len(out) + sum(len(y) if isinstance(y, list) else 1 for y in seq[k:])
+                return call.error(
+                    f"flatten: the result would have {total:,} elements "
+                    f"(the limit is {MAX_VALUE_SIZE:,})"
+                )
             out.extend(x)
         else:
             out.append(x)
+    return out
+
+
+def _in_chunks(call: Call, op: str, n: int, make: Callable[[int, int], list[Any]]) -> list[Any]:
+    """``make(0, n)``, built as ``make(i, j)`` pieces of a bounded size with the clock checked
+    between them when ``n`` is large."""
+    if n <= _SORT_CHUNK:
+        return make(0, n)
+    tick = _tick(call, op)
+    out: list[Any] = []
+    for i in range(0, n, _SORT_CHUNK):
+        out.extend(make(i, min(i + _SORT_CHUNK, n)))
+        if tick is not None:
+            tick()
     return out
 
 
@@ -813,7 +939,8 @@ def _check_time(call: Call, op: str) -> None:
 
 
 def _eq_key(v: Any) -> Any:
-    """A hashable key such that ``_eq_key(a) == _eq_key(b)`` exactly when ``lexis_equal(a, b)``."""
+    """A hashable key such that ``_eq_key(a) == _eq_key(b)`` exactly when ``lexis_equal(a, b)``,
+    for values that are not lists or dicts (those are keyed by :class:`_Keys`)."""
     if v is True or v is False:
         return ("b", v)
     if is_number(v):
@@ -822,10 +949,6 @@ def _eq_key(v: Any) -> Any:
         return ("s", v)
     if v is None:
         return ("z",)
-    if isinstance(v, list):
-        return ("l", tuple(_eq_key(x) for x in v))
-    if isinstance(v, dict):
-        return ("d", frozenset((k, _eq_key(x)) for k, x in v.items()))
     try:
         hash(v)
     except TypeError:
@@ -833,21 +956,88 @@ def _eq_key(v: Any) -> Any:
     return ("o", type(v), v)
 
 
+class _Keys:
+    """Keys for ``lexis_equal`` classes of values, lists and dicts included: each distinct list
+    or dict gets a number, the same for equal ones (hash-consing), so a part shared many times
+    is keyed once and a key is small whatever the value's size. Iterative (no recursion)."""
+
+    def __init__(self, tick: Tick | None) -> None:
+        self.table: dict[Any, int] = {}  # (kind, keys of the elements) -> number
+        self.memo: dict[int, Any] = {}  # id(list or dict) -> key; the caller keeps them alive
+        self.tick = tick
+        self.work = 0
+
+    def key(self, v: Any) -> Any:
+        t = type(v)
+        if t is not list and t is not dict:
+            if isinstance(v, (list, dict)):  # a subclass: keyed as its plain copy
+                return self.key(list(v) if isinstance(v, list) else dict(v))
+            return _eq_key(v)
+        memo = self.memo
+        found = memo.get(id(v))
+        if found is not None:
+            return found
+        stack: list[Any] = [v]
+        while stack:
+            obj = stack[-1]
+            if id(obj) in memo:
+                stack.pop()
+                continue
+            items = obj if type(obj) is list else obj.values()
+            pending = [
+                x for x in items if (type(x) is list or type(x) is dict) and id(x) not in memo
+            ]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            self.work += len(obj) + 1
+            if self.tick is not None and self.work > 16_384:
+                self.work = 0
+                self.tick()
+            one = self._one
+            if type(obj) is list:
+                struct: Any = ("l", tuple([one(x) for x in obj]))
+            else:
+                struct = ("d", frozenset([(k, one(x)) for k, x in obj.items()]))
+            memo[id(obj)] = ("c", self.table.setdefault(struct, len(self.table)))
+        return memo[id(v)]
+
+    def _one(self, x: Any) -> Any:
+        t = type(x)
+        if t is list or t is dict:
+            return self.memo[id(x)]
+        return self.key(x)
+
+
 @_op("unique")
 def _unique(call: Call, args: list[Any]) -> Any:
     (seq,) = args
     if not isinstance(seq, list):
         return call.error(f"unique needs a list, got {_desc(seq)}")
+    tick = _tick(call, "unique")
+    types = _types(seq, tick)
+    if types <= _PLAIN_KEYS:  # no booleans (true == 1 in Python): the values are their keys
+        kept: dict[Any, None] = {}
+        for i in range(0, len(seq), _SORT_CHUNK):
+            kept.update(dict.fromkeys(seq[i : i + _SORT_CHUNK]))  # first occurrences stay
+            if tick is not None:
+                tick()
+        return list(kept)
+    keys = _Keys(tick)
     seen: set[Any] = set()
     out: list[Any] = []
     for k, x in enumerate(seq):
-        if not k & 0xFFF:
-            _check_time(call, "unique")
-        key = _eq_key(x)
+        if tick is not None and not k & 0xFFF:
+            tick()
+        key = keys.key(x)
         if key not in seen:
             seen.add(key)
             out.append(x)
     return out
+
+
+_PLAIN_KEYS = frozenset({int, float, str, type(None)})
 
 
 def _make_take_drop(op: str) -> Builtin:
@@ -872,7 +1062,9 @@ def _enumerate(call: Call, args: list[Any]) -> Any:
     (seq,) = args
     if not isinstance(seq, list):
         return call.error(f"enumerate needs a list, got {_desc(seq)}")
-    return [[i, x] for i, x in enumerate(seq)]
+    return _in_chunks(
+        call, "enumerate", len(seq), lambda i, j: [[k, x] for k, x in enumerate(seq[i:j], i)]
+    )
 
 
 @_op("type_of")
@@ -918,9 +1110,12 @@ def _gui_window(call: Call, args: list[Any]) -> Any:
     if isinstance(fields, ErrorValue):
         return fields
     children: list[Any] = []
+    tick = _tick(call, "gui_window")
     for i, child in enumerate(args):
         parts = child if isinstance(child, list) else [child]
-        for part in parts:
+        for k, part in enumerate(parts):
+            if tick is not None and not k & 0xFFF:
+                tick()
             if not _is_descriptor(part, _CHILD_KINDS):
                 return call.error(
                     f"gui_window: child {i} must be a widget, canvas or state descriptor "
@@ -964,7 +1159,10 @@ def _gui_canvas(call: Call, args: list[Any]) -> Any:
         commands = [commands]
     if not isinstance(commands, list):
         return call.error(f"gui_canvas needs a list of draw commands, got {_desc(commands)}")
+    tick = _tick(call, "gui_canvas")
     for i, c in enumerate(commands):
+        if tick is not None and not i & 0xFFF:
+            tick()
         if not _is_descriptor(c, frozenset({"draw"})):
             return call.error(f"gui_canvas: command {i} is not a draw command: {_desc(c)}")
     return {"kind": "canvas", **fields, "commands": list(commands)}
@@ -997,7 +1195,9 @@ def _emit_node(call: Call, args: list[Any]) -> Any:
         return call.error(f"emit_node: the id must be a string, got {_desc(node_id)}")
     if not isinstance(op, str):
         return call.error(f"emit_node: the op must be a string, got {_desc(op)}")
-    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+    if not isinstance(inputs, list) or not all(
+        issubclass(t, str) for t in _types(inputs, _tick(call, "emit_node"))
+    ):
         return call.error(f"emit_node: inputs must be a list of node ids, got {_desc(inputs)}")
     return {"id": node_id, "op": op, "inputs": list(inputs)}
 

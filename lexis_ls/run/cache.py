@@ -21,6 +21,7 @@ from .files import write_atomic
 
 MISS: Any = object()
 DEFAULT_DISK_LIMIT = 64 * 1024 * 1024
+MAX_DISK_VALUE_SIZE = 1_000_000  # elements and characters of a result written to disk
 
 
 def value_key(value: Any) -> str | None:
@@ -34,7 +35,7 @@ def value_key(value: Any) -> str | None:
             allow_nan=False,
             default=_refuse,
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # not JSON, or nested too deeply to hash
         return None
 
 
@@ -86,11 +87,14 @@ class CallCache:
         self.misses += 1
         return MISS
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: Any, size: int = 0) -> None:
+        """Keeps ``value`` for this run, and on disk when it is plain JSON and its expanded
+        ``size`` (when the caller knows it) is at most :data:`MAX_DISK_VALUE_SIZE`."""
         self.memo[key] = value
-        if self.disk_dir is None or isinstance(value, ErrorValue) or value_key(value) is None:
+        if self.disk_dir is None or isinstance(value, ErrorValue) or size > MAX_DISK_VALUE_SIZE:
             return
-        if '"$func"' in (value_key(value) or ""):
+        text = value_key(value)
+        if text is None or '"$func"' in text:
             return
         path = self._path(key)
         try:

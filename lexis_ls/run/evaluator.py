@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,7 +28,14 @@ from ..lang.hashing import Hasher
 from ..lang.model import MISSING, Graph, Node, Program, _build_graph, schedule
 from ..lang.opcodes import CAPABILITIES, OPCODES, ValueRule
 from ..lang.syntax import parse
-from ..lang.values import ErrorValue, to_str, truthy
+from ..lang.values import (
+    MAX_VALUE_DEPTH,
+    MAX_VALUE_SIZE,
+    ErrorValue,
+    measure,
+    to_str_limited,
+    truthy,
+)
 from .builtins import BUILTINS, NON_PROPAGATING
 from .cache import MISS, CallCache, call_key
 from .core import Func, LimitReached, SandboxRefusal
@@ -36,6 +44,55 @@ from .host import Host, HostOptions
 MAX_EVAL_DEPTH = 3
 MAX_CALL_DEPTH = 200
 MAX_FUNC_NAME = 200  # characters of a composed function's name (longer: shown by its hash)
+# A pure call is cached only when each argument's expanded size is at most this (hashing a
+# bigger one costs more than it can save, and runs without checking the clock).
+MAX_CACHED_ARG_SIZE = 100_000
+_SMALL = (1, 0)  # the measure (expanded size, depth) of a number, boolean, null, FUNC or error
+_MEASURED = frozenset({list, dict, str})
+Measure = tuple[int, int]
+
+
+def _part_of_first(value: Any, sizes: list[Measure]) -> Measure:
+    """Elements (or elements of elements) of the first input, each at most once."""
+    return sizes[0]
+
+
+def _pairs_around_first(value: Any, sizes: list[Measure]) -> Measure:
+    """A list of pairs holding the first input's elements (or a dict's keys and values)."""
+    return sizes[0][0] + 2 * len(value), sizes[0][1] + 1
+
+
+def _around_all(value: Any, sizes: list[Measure]) -> Measure:
+    """A list or dict holding its inputs, or pairs of their elements, each at most once."""
+    return (
+        1 + len(value) + sum(s[0] for s in sizes),
+        1 + max((s[1] for s in sizes), default=0),
+    )
+
+
+# Upper bounds of the measure of an op's list or dict result from its inputs' measures.
+_BOUNDS: dict[str, Callable[[Any, list[Measure]], Measure]] = {
+    **dict.fromkeys(
+        (
+            "reverse",
+            "slice",
+            "take",
+            "drop",
+            "sort",
+            "unique",
+            "flatten",
+            "index",
+            "get",
+            "keys",
+            "values",
+            "delete_key",
+            "filter",
+        ),
+        _part_of_first,
+    ),
+    **dict.fromkeys(("enumerate", "items"), _pairs_around_first),
+    **dict.fromkeys(("sequence", "dict", "zip", "merge", "set"), _around_all),
+}
 # Ops that see error values on their inputs (the rest get the first error back unchanged).
 RAW_INPUT_OPS = NON_PROPAGATING | {"print"}
 
@@ -50,6 +107,9 @@ class Frame:
     call_node: Node | None  # the node in the parent frame that made the call
     args: list[Any] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # node id -> value computed so far
+    # node id -> (expanded size, depth) of its value; and of the arguments, when known
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    arg_sizes: list[tuple[int, int]] | None = None
     current: Node | None = None
     depth: int = field(init=False)  # 0 for the main graph (kept: walking up is O(depth))
 
@@ -118,6 +178,16 @@ class _NodeCall:
     def error(self, message: str, cause: ErrorValue | None = None) -> ErrorValue:
         return ErrorValue(message, self.node_id, cause)
 
+    def tick(self) -> None:
+        """Long work inside a node calls this now and then: past the deadline the run stops."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise LimitReached(f"time limit reached during node `{self.node_id}`", self.node_id)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """The start of ``to_str(value)`` for a message, at a cost of about ``limit``."""
+    return to_str_limited(value, limit)[0][:limit]
+
 
 class _RuntimeHasher(Hasher):
     """Resolves, besides the program's and the stdlib's subgraphs, FUNCs built at run time."""
@@ -145,6 +215,10 @@ class Evaluator:
         self._purity: dict[int, bool] = {}
         self._network: Any = None
         self._main_node: Node | None = None  # the main-graph node being run
+        # The last call's result and its measure (a strong reference: ids are never reused).
+        self._hint: tuple[Any, tuple[int, int]] | None = None
+        self._result_sizes: dict[str, tuple[int, int]] = {}  # call cache key -> measure
+        self._const_sizes: dict[int, tuple[Node, tuple[int, int]]] = {}  # id(node) -> measure
         declared = self.program.declared_capabilities() & set(CAPABILITIES)
         if self.options.granted is not None:
             declared &= self.options.granted
@@ -245,10 +319,16 @@ class Evaluator:
                     tracer.before_node(frame, node)
                 t0 = time.perf_counter()
                 args = [values.get(i) if type(i) is str else None for i in node.inputs]
+                self._hint = None
                 value = self._execute(frame, node, nid, args)
-                host.check_size(value, nid)
+                t = type(value)
+                if t is list or t is dict or t is str:
+                    value, size = self._measured(frame, node, nid, args, value)
+                else:
+                    size = _SMALL
                 if node.id is not None and node.id not in values:
                     values[node.id] = value
+                    frame.sizes[node.id] = size
                 if records is not None:
                     records.append(
                         NodeRecord(
@@ -261,6 +341,62 @@ class Evaluator:
             frame.current = None
             if tracer is not None:
                 tracer.exit_frame(frame)
+
+    def _measured(
+        self, frame: Frame, node: Node, nid: str, args: list[Any], value: Any
+    ) -> tuple[Any, tuple[int, int]]:
+        """``value`` and its measure (expanded size, depth), or an error value in its place
+        when it is over a limit. Parts known already (the node's inputs, a call's result) are
+        not walked again, so this costs what the node built, not the size of the value. The
+        measures kept may be upper bounds (ops that pick parts of their first input, or build
+        around their inputs, are bounded by their inputs' measures without a walk); a value
+        whose bound is over a limit is measured exactly before it is refused."""
+        host = self.host
+        bound = _BOUNDS.get(node.op or "")
+        if type(value) is str:
+            size: tuple[int, int] = (len(value) or 1, 0)
+        else:
+            hint = self._hint
+            if hint is not None and hint[0] is value:
+                size = hint[1]
+            elif bound is not None and node.inputs and not any(a is value for a in args):
+                sizes = frame.sizes
+                size = bound(
+                    value, [sizes.get(i, _SMALL) if type(i) is str else _SMALL for i in node.inputs]
+                )
+            else:
+                known: dict[int, tuple[int, int]] = {}
+                sizes = frame.sizes
+                for i, a in zip(node.inputs, args):
+                    if (type(a) is list or type(a) is dict) and type(i) is str and i in sizes:
+                        known[id(a)] = sizes[i]
+                if node.op == "input_port" and frame.arg_sizes is not None:
+                    for a, s in zip(frame.args, frame.arg_sizes):
+                        known[id(a)] = s
+                elif node.op == "const":
+                    cached = self._const_sizes.get(id(node))
+                    if cached is not None and cached[0] is node:
+                        known[id(value)] = cached[1]
+                size = measure(value, known, lambda: host.check_time(nid))
+                if node.op == "const":
+                    self._const_sizes[id(node)] = (node, size)
+        if size[0] > MAX_VALUE_SIZE or size[1] > MAX_VALUE_DEPTH:
+            size = measure(value, None, lambda: host.check_time(nid))  # exact, no bounds
+        if size[0] > MAX_VALUE_SIZE:
+            op = node.op or "?"
+            return ErrorValue(
+                f"{op}: the value is too large: {size[0]:,} elements and characters, shared parts "
+                f"counted each time (the limit is {MAX_VALUE_SIZE:,})",
+                nid,
+            ), _SMALL
+        if size[1] > MAX_VALUE_DEPTH:
+            op = node.op or "?"
+            return ErrorValue(
+                f"{op}: the value is nested too deeply ({size[1]:,} levels; "
+                f"the limit is {MAX_VALUE_DEPTH})",
+                nid,
+            ), _SMALL
+        return value, size
 
     def _execute(self, frame: Frame, node: Node, nid: str, args: list[Any]) -> Any:
         op = node.op
@@ -359,9 +495,16 @@ class Evaluator:
         return True, calls
 
     def call_func(
-        self, frame: Frame, call_node: Node, func: Func, args: list[Any], label: str
+        self,
+        frame: Frame,
+        call_node: Node,
+        func: Func,
+        args: list[Any],
+        label: str,
+        arg_sizes: list[tuple[int, int]] | None = None,
     ) -> Any:
-        """Calls ``func`` with ``args``: output port 0, or a list of all outputs."""
+        """Calls ``func`` with ``args``: output port 0, or a list of all outputs. The result's
+        measure is left in ``self._hint``."""
         if frame.depth >= MAX_CALL_DEPTH:
             raise LimitReached(f"call depth {MAX_CALL_DEPTH} exceeded", call_node.id)
         if len(args) != func.arity:
@@ -369,30 +512,65 @@ class Evaluator:
                 f"{func.name or func.hash[:12]} takes {func.arity} argument{'s' if func.arity != 1 else ''}, got {len(args)}",
                 call_node.id,
             )
-        key = call_key(func.hash, args) if self._pure(func.graph) and self.tracer is None else None
+        host = self.host
+        small = True  # every argument small enough to be hashed for the call cache
+        if arg_sizes is None:
+            arg_sizes = []
+            for a in args:
+                if type(a) in _MEASURED:
+                    size = measure(a, None, lambda: host.check_time(call_node.id))
+                    small = small and size[0] <= MAX_CACHED_ARG_SIZE
+                    arg_sizes.append(size)
+                else:
+                    arg_sizes.append(_SMALL)
+        else:
+            small = all(s[0] <= MAX_CACHED_ARG_SIZE for s in arg_sizes)
+        key = None
+        if small and self.tracer is None and self._pure(func.graph):
+            key = call_key(func.hash, args)
         if key is not None:
             cached = self.cache.get(key)
             if cached is not MISS:
+                known = self._result_sizes.get(key)
+                if known is None:
+                    known = measure(cached, None, lambda: host.check_time(call_node.id))
+                self._hint = (cached, known)
                 return cached
-        inner = Frame(func.graph, label, frame, call_node, list(args))
+        inner = Frame(func.graph, label, frame, call_node, list(args), arg_sizes=arg_sizes)
         self._run_graph(inner)
-        outputs: list[tuple[int, Any]] = []
+        outputs: list[tuple[int, Any, tuple[int, int]]] = []
         for n in func.graph.nodes:
             if n.op == "output_port" and type(n.value) is int and n.id is not None:
-                outputs.append((n.value, inner.values.get(n.id)))
+                outputs.append((n.value, inner.values.get(n.id), inner.sizes.get(n.id, _SMALL)))
         outputs.sort(key=lambda p: p[0])
-        result: Any = outputs[0][1] if len(outputs) == 1 else [v for _, v in outputs]
+        result: Any
+        if len(outputs) == 1:
+            result, size = outputs[0][1], outputs[0][2]
+        else:
+            result = [v for _, v, _ in outputs]
+            size = (
+                1 + sum(s[0] for _, _, s in outputs),
+                1 + max((s[1] for _, _, s in outputs), default=0),
+            )
         if isinstance(result, ErrorValue):
             # Keep the inner message, point at the calling node, chain to the inner origin.
             result = ErrorValue(result.message, call_node.id, result)
+            size = _SMALL
         if key is not None:
-            self.cache.put(key, result)
+            self.cache.put(key, result, size[0])
+            self._result_sizes[key] = size
+        self._hint = (result, size)
         return result
+
+    def _input_sizes(self, frame: Frame, node: Node, start: int = 0) -> list[tuple[int, int]]:
+        """The measures of ``node``'s inputs from ``start`` on (their values are in ``frame``)."""
+        sizes = frame.sizes
+        return [sizes.get(i, _SMALL) if type(i) is str else _SMALL for i in node.inputs[start:]]
 
     def _node_func(self, call: _NodeCall, node: Node) -> Func | ErrorValue:
         func = self.func_for(node.value)
         if func is None:
-            return call.error(f"unknown subgraph reference {to_str(node.value)!r}")
+            return call.error(f"unknown subgraph reference {_short(node.value)!r}")
         return func
 
     def _name(self, func: Func) -> str:
@@ -403,7 +581,7 @@ class Evaluator:
     def op_input_port(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
         port = node.value
         if type(port) is not int or not 0 <= port < len(frame.args):
-            return call.error(f"no argument for input port {to_str(port)}")
+            return call.error(f"no argument for input port {_short(port)}")
         return frame.args[port]
 
     def op_output_port(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
@@ -416,11 +594,13 @@ class Evaluator:
         func = self._node_func(call, node)
         if isinstance(func, ErrorValue):
             return func
-        return self.call_func(frame, node, func, args, self._name(func))
+        return self.call_func(
+            frame, node, func, args, self._name(func), self._input_sizes(frame, node)
+        )
 
     def _sequence_arg(self, call: _NodeCall, value: Any, op: str) -> list[Any] | ErrorValue:
         if not isinstance(value, list):
-            return call.error(f"`{op}` needs a list, not {to_str(value)[:60]}")
+            return call.error(f"`{op}` needs a list, not {_short(value)}")
         return value
 
     def op_map(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
@@ -429,11 +609,30 @@ class Evaluator:
         if isinstance(func, ErrorValue) or isinstance(seq, ErrorValue):
             return func if isinstance(func, ErrorValue) else seq
         out = []
+        total, depth = 1, 0  # the measure of `out`: results may share parts (one value each)
+        exact = False  # measured exactly (not from upper bounds) from here on
         for k, item in enumerate(seq):
             r = self.call_func(frame, node, func, [item], f"map #{k} {self._name(func)}")
             if isinstance(r, ErrorValue):
                 return ErrorValue(f"map: element {k}: {r.message}", call.node_id, r.cause or r)
+            hint = self._hint
+            if hint is not None and hint[0] is r and not exact:
+                size = hint[1]
+            else:
+                size = measure(r, None, call.tick)
+            total += size[0]
+            depth = max(depth, size[1])
             out.append(r)
+            if total > MAX_VALUE_SIZE and not exact:  # the hints may be upper bounds
+                exact = True
+                total, depth = measure(out, None, call.tick)
+                depth -= 1
+            if total > MAX_VALUE_SIZE:
+                return call.error(
+                    f"map: the result is too large: more than {MAX_VALUE_SIZE:,} elements and "
+                    f"characters after {k + 1} of {len(seq)} elements"
+                )
+        self._hint = (out, (total, depth + 1))
         return out
 
     def op_filter(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
@@ -466,7 +665,7 @@ class Evaluator:
 
     def _count(self, call: _NodeCall, value: Any, what: str) -> int | ErrorValue:
         if type(value) is not int or value < 0:
-            return call.error(f"{what} must be a non-negative integer, not {to_str(value)[:40]}")
+            return call.error(f"{what} must be a non-negative integer, not {_short(value, 40)}")
         return value
 
     def op_iterate(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
@@ -483,7 +682,7 @@ class Evaluator:
                 return ErrorValue(f"iterate: step {k}: {r.message}", call.node_id, r.cause or r)
             if not isinstance(r, list) or len(r) != 2:
                 return call.error(
-                    f"iterate: step {k}: the step subgraph must return [new_value, should_stop], got {to_str(r)[:60]}"
+                    f"iterate: step {k}: the step subgraph must return [new_value, should_stop], got {_short(r)}"
                 )
             current = r[0]
             if truthy(r[1]):
@@ -563,7 +762,14 @@ class Evaluator:
         if not args or not isinstance(args[0], Func):
             return call.error("`apply` needs a FUNC as its first input")
         func = args[0]
-        return self.call_func(frame, node, func, list(args[1:]), f"apply {self._name(func)}")
+        return self.call_func(
+            frame,
+            node,
+            func,
+            list(args[1:]),
+            f"apply {self._name(func)}",
+            self._input_sizes(frame, node, 1),
+        )
 
     def op_match(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
         if not args:
@@ -589,7 +795,7 @@ class Evaluator:
                 return self.call_func(
                     frame, node, handler, [x], f"match handler {k // 2 + 1} {self._name(handler)}"
                 )
-        return call.error(f"match: no guard accepted {to_str(x)[:60]}")
+        return call.error(f"match: no guard accepted {_short(x)}")
 
     # --- utility, I/O ---
 
@@ -600,12 +806,20 @@ class Evaluator:
             or isinstance(seconds, bool)
             or not 0 <= seconds <= 60
         ):
-            return call.error(f"`delay` takes 0 to 60 seconds, got {to_str(seconds)}")
+            return call.error(f"`delay` takes 0 to 60 seconds, got {_short(seconds)}")
         self.host.sleep(float(seconds), call.node_id)
         return args[0] if args else None
 
     def op_print(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
-        return self.host.print_value(call, args[0] if args else None)
+        value = args[0] if args else None
+        host = self.host
+        # Never more text than the output limit lets through: past it, `write` stops the run.
+        room = max(0, host.options.max_output - host.output_size)
+        text, whole = to_str_limited(value, room, call.tick)
+        host.write(text + "\n" if whole else text, call.node_id)
+        if not whole:  # pragma: no cover - `write` has stopped the run
+            raise LimitReached(f"output limit of {host.options.max_output:,} characters reached")
+        return value
 
     def op_param(self, frame: Frame, node: Node, call: _NodeCall, args: list[Any]) -> Any:
         return self.host.param(call)
@@ -623,7 +837,12 @@ class Evaluator:
         bad = _unencodable_path(call, path)
         if bad is not None:
             return bad
-        return self.host.write_file(call, path, args[1] if len(args) > 1 else None)
+        text, whole = to_str_limited(args[1] if len(args) > 1 else None, MAX_VALUE_SIZE, call.tick)
+        if not whole:
+            return call.error(
+                f"write_file: the content would be longer than {MAX_VALUE_SIZE:,} characters"
+            )
+        return self.host.write_file(call, path, text)
 
     def _client(self) -> Any:
         if self._network is None:
