@@ -225,6 +225,11 @@ class _Reanalysis:
         node = self._node_at(graph, index, item)
         if node.broken or not node.shape_ok:
             raise _Fallback("the edited node has shape findings (its whole object is checked)")
+        if graph.by_id.get(node.id or "") is not node or any(
+            n.id == node.id and n is not node for n in graph.nodes
+        ):
+            # LX1004 offers to delete a repeated node only when it is the same as the first
+            raise _Fallback("the edited node shares its id with another (LX1004 compares them)")
         spec = OPCODES.get(node.op or "")
         if node.op in SUBGRAPH_REF_OPS or (
             spec is not None and spec.value in (ValueRule.SUBGRAPH_REF, ValueRule.PORT)

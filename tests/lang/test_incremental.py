@@ -472,3 +472,26 @@ def test_covering_edit(old: str, new: str, edit: tuple[int, int, str] | None) ->
         assert found == edit
     else:
         assert found == (200_000, 200_001, "22")
+
+
+def test_a_value_edit_that_makes_a_repeated_node_the_same_as_the_first() -> None:
+    """Found by hypothesis: LX1004 offers "Delete the repeated `a`" only when both nodes are the
+    same, so an edit of either one's value is analysed afresh."""
+    from lexis_ls.lang.incremental import reanalyze
+
+    text = json.dumps(
+        {
+            "spec": "lexis-0.1.0",
+            "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
+            "nodes": [
+                {"id": "a", "op": "const", "value": 5},
+                {"id": "a", "op": "const", "value": 6},
+                {"id": "out", "op": "print", "inputs": ["a"]},
+            ],
+        }
+    )
+    at = text.index("5")
+    new_text = text[:at] + "6" + text[at + 1 :]
+    got = reanalyze(analyze(text), at, at + 1, "6", None)
+    assert_same_analysis(got, analyze(new_text))
+    assert any(f.title.startswith("Delete the repeated") for d in got.diagnostics for f in d.fixes)
