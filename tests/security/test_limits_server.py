@@ -222,3 +222,25 @@ def test_the_memory_setting() -> None:
     assert Settings.from_json({"run": {"memory": 2048}}).run_memory == 2 << 30  # MiB
     for bad in ("lots", 1, True, None, "2T"):
         assert Settings.from_json({"run": {"memory": bad}}).run_memory == limits.DEFAULT_MEMORY
+
+
+def test_the_worker_refuses_a_fifo_at_once(tmp_path: Path) -> None:
+    """The server's run command (its worker) follows the sandbox's file rules: a FIFO in the
+    root is an error value, not a read that blocks until the time limit."""
+    os.mkfifo(tmp_path / "pipe")
+    text = json.dumps(
+        {
+            "spec": "lexis-0.1.0",
+            "capabilities": ["PURE_COMPUTE", "IO_STDOUT", "FS_READ"],
+            "nodes": [
+                {"id": "f", "op": "const", "value": "pipe"},
+                {"id": "r", "op": "read_file", "inputs": ["f"]},
+                {"id": "p", "op": "print", "inputs": ["r"]},
+            ],
+        }
+    )
+    started = time.monotonic()
+    code, _, response = worker({"text": text, "program_dir": str(tmp_path), "timeout": 5})
+    assert code == 0 and response["status"] == "ok"
+    assert "FIFO" in response["output"]
+    assert time.monotonic() - started < 5
