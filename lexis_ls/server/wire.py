@@ -179,8 +179,9 @@ class Gate:
             target = params.get("id") if isinstance(params, dict) else None
             if target not in self.protocol._request_futures:
                 return  # answered already (or never asked): nothing to cancel
-        known = self.protocol.fm.builtin_features.keys() | self.protocol.fm.features.keys()
-        if method not in known and method != lsp.CANCEL_REQUEST:
+        fm = self.protocol.fm
+        known = method in fm.builtin_features or method in fm.features
+        if not known and method != lsp.CANCEL_REQUEST:
             if request:
                 self.error(msg_id, METHOD_NOT_FOUND, f"Method not found: {method}")
             return  # unknown notifications, `$/` ones above all, are ignored
