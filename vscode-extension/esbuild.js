@@ -1,29 +1,63 @@
-// Bundles src/extension.ts (and vscode-languageclient) into dist/extension.js.
+// Bundles the extension and the graph page:
+//   - src/extension.ts (and vscode-languageclient) -> dist/extension.js (Node, CommonJS);
+//   - webview/main.ts (Cytoscape.js + dagre, the graph page's script, with its CSS) ->
+//     dist/graph.js + dist/graph.css (browser, one IIFE). The production build also copies
+//     them to ../lexis_ls/viz/static/, where `lexis viz` inlines them into its HTML page, so
+//     the Python package carries the same page without needing Node.
 const esbuild = require("esbuild");
+const fs = require("fs");
+const path = require("path");
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
 
-async function main() {
-  const ctx = await esbuild.context({
-    entryPoints: ["src/extension.ts"],
-    bundle: true,
-    format: "cjs",
-    minify: production,
-    sourcemap: !production,
-    sourcesContent: false,
-    platform: "node",
-    target: "node18",
-    outfile: "dist/extension.js",
-    external: ["vscode"],
-    logLevel: "info",
-  });
-  if (watch) {
-    await ctx.watch();
-  } else {
-    await ctx.rebuild();
-    await ctx.dispose();
+const extension = {
+  entryPoints: ["src/extension.ts"],
+  bundle: true,
+  format: "cjs",
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  platform: "node",
+  target: "node18",
+  outfile: "dist/extension.js",
+  external: ["vscode"],
+  logLevel: "info",
+};
+
+const page = {
+  entryPoints: { graph: "webview/main.ts" },
+  bundle: true,
+  format: "iife",
+  minify: production,
+  sourcemap: false,
+  platform: "browser",
+  target: "es2020",
+  outdir: "dist",
+  legalComments: "inline",
+  logLevel: "info",
+};
+
+function copyPageToPython() {
+  const dest = path.join(__dirname, "..", "lexis_ls", "viz", "static");
+  fs.mkdirSync(dest, { recursive: true });
+  for (const name of ["graph.js", "graph.css"]) {
+    const from = path.join(__dirname, "dist", name);
+    if (fs.existsSync(from)) fs.copyFileSync(from, path.join(dest, name));
   }
+}
+
+async function main() {
+  const contexts = [await esbuild.context(extension), await esbuild.context(page)];
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  for (const c of contexts) {
+    await c.rebuild();
+    await c.dispose();
+  }
+  if (production) copyPageToPython();
 }
 
 main().catch((err) => {
