@@ -1,5 +1,5 @@
 """`python -m lexis_ls` and `lexis-ls`: the language server (stdio by default, `--tcp HOST:PORT`);
-`lexis-ls dap`: the debug adapter (as `python -m lexis_ls.dap`)."""
+`lexis-ls dap`: the debug adapter (as `python -m lexis_ls.dap`); `lexis-ls --version`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,57 @@ import logging
 import sys
 from collections.abc import Sequence
 
+DISTRIBUTION = "lexis-ls"
+
+EPILOG = """\
+subcommands:
+  dap         the Lexis debug adapter (Debug Adapter Protocol on stdin/stdout);
+              `lexis-ls dap --help` for its options
+
+exit status:
+  0  the client ended the session with shutdown and exit (or --version/--help)
+  1  the client exited without shutdown
+  2  a usage error (a bad option or --tcp address)
+"""
+
+
+def version() -> str:
+    """The installed distribution's version (its metadata), or the source tree's when the
+    package runs from a checkout that was never installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return _source_version()
+
+
+def _source_version() -> str:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        return str(data["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """--version, looked up only when asked for (reading the package metadata costs a few
+    milliseconds every server start otherwise)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"lexis-ls {version()}")
+        parser.exit(0)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -15,7 +66,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .dap.__main__ import main as dap_main
 
         return dap_main(args_list[1:])
-    parser = argparse.ArgumentParser(prog="lexis-ls", description="The Lexis language server.")
+    parser = argparse.ArgumentParser(
+        prog="lexis-ls",
+        usage="lexis-ls [--stdio | --tcp HOST:PORT] [--log-file FILE]\n       lexis-ls dap [--log-file FILE]\n       lexis-ls --version",
+        description="The Lexis language server (Language Server Protocol, stdio by default).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="print `lexis-ls VERSION` and exit"
+    )
     parser.add_argument("--stdio", action="store_true", help="serve on stdin/stdout (the default)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket")
     parser.add_argument("--log-file", metavar="FILE", help="write the server's own log to FILE")
