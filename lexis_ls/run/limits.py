@@ -29,7 +29,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import select
 import signal
 import sys
@@ -44,56 +43,30 @@ try:
 except ImportError:  # Windows
     resource = None  # type: ignore[assignment]
 
+from ..lang.sizes import (
+    DEFAULT_MEMORY,
+    MAX_MEMORY,
+    MIN_MEMORY,
+    format_size,
+    parse_size,
+    size_setting,
+)
 from .core import LimitReached
 
-DEFAULT_MEMORY = 1 << 30  # bytes of address space of the run's process
-MIN_MEMORY = 64 << 20  # below this the interpreter itself cannot work
-MAX_MEMORY = 1 << 40
+__all__ = [
+    "DEFAULT_MEMORY",
+    "MAX_MEMORY",
+    "MIN_MEMORY",
+    "format_size",
+    "parse_size",
+    "size_setting",
+]
+
 CPU_MARGIN = 1.0  # CPU seconds granted past the time limit (then SIGXCPU)
 ALARM_GRACE = 0.1  # the run's own alarm fires this long after its deadline
 KILL_GRACE = 0.3  # the parent kills the run's process this long after its deadline
 EXIT_MEMORY = 86  # a forked run that hit the memory limit (its report is on the status pipe)
 EXIT_INTERNAL = 70
-
-_UNITS = {"": 1 << 20, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """Bytes of a size such as ``512M``, ``2G``, ``1.5GiB``, ``300mb`` (binary units: K, M, G,
-    T; a bare number is MiB). Raises ValueError with a message for anything else, or for a size
-    outside MIN_MEMORY..MAX_MEMORY."""
-    m = _SIZE.fullmatch(text)
-    if m is None:
-        raise ValueError(f"{text!r} is not a size such as 512M or 2G")
-    size = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
-    if not MIN_MEMORY <= size <= MAX_MEMORY:
-        raise ValueError(
-            f"{text.strip()} is outside {format_size(MIN_MEMORY)}..{format_size(MAX_MEMORY)}"
-        )
-    return size
-
-
-def size_setting(value: Any) -> int | None:
-    """A memory setting (a size string, or a number of MiB) in bytes; None when invalid."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        value = f"{value}M"
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_size(value)
-    except ValueError:
-        return None
-
-
-def format_size(size: int) -> str:
-    """``1 GiB``, ``300 MiB``, ``1.5 GiB``."""
-    for unit, scale in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.4g} {unit}"
-    return f"{size} B"
 
 
 def memory_reason(size: int) -> str:
