@@ -1,4 +1,4 @@
-"""The ``lexis`` command line: check, fix, fmt, hash, explain, stdlib, schema.
+"""The ``lexis`` command line: check, fix, fmt, hash, explain, stdlib, run, viz, schema.
 
 Exit codes: 0 success; 1 findings (an error-severity diagnostic, a file that would change, a
 program that cannot be hashed); 2 usage errors and files that cannot be read or written. Never a
@@ -488,6 +488,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"lexis: --memory: {exc}", file=sys.stderr)
         return 2
+    if args.viz is not None:
+        from .viz import output_problem
+
+        problem = output_problem(args.viz)
+        if problem is not None:  # before the run: a run's effects are not repeated for a typo
+            print(f"lexis: {args.viz}: cannot write: {problem}", file=sys.stderr)
+            return 2
     program_dir = path.resolve().parent
     fs_root = Path(args.fs_root).resolve() if args.fs_root else program_dir
 
@@ -562,42 +569,64 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 3
 
 
+def trace_json(path: Path, result: Any) -> dict[str, Any]:
+    """What ``--trace-json`` writes (and ``--viz`` shows): every main-graph node's value,
+    duration and hash, in schedule order."""
+    return {
+        "program": str(path),
+        "program_hash": result.program_hash,
+        "status": result.status,
+        "reason": result.reason,
+        "duration_ms": round(result.duration_ms, 3),
+        "nodes": [
+            {
+                "id": r.id,
+                "op": r.op,
+                "value": _jsonable(r.value),
+                "duration_ms": round(r.duration_ms, 3),
+                "hash": r.hash,
+            }
+            for r in result.records
+        ],
+    }
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from .viz import viz_command
+
+    return viz_command(args.file, args.output, args.trust_ceiling)
+
+
 def _run_finished(args: argparse.Namespace, path: Path, analysis: Analysis, result: Any) -> int:
     """Reports a finished run (refused, stopped or done); its exit code."""
     from .lang.values import to_str
 
+    viz = getattr(args, "viz", None)
     if result.status == "refused":
         style = Style(_use_colour("auto", sys.stderr))
         for d in result.findings:
             print(render_diagnostic(str(path), analysis, d, style), file=sys.stderr)
             print(file=sys.stderr)
         print(f"lexis: {path}: not run: {result.reason}", file=sys.stderr)
+        if viz:  # the page shows the findings on their nodes
+            from .viz import write_run_page
+
+            write_run_page(viz, path, analysis, None)
         return 1
     if args.debug:
         for rec in result.records:
             print(f"[debug] {rec.id} = {rec.op} -> {to_str(rec.value)}", file=sys.stderr)
+    trace = trace_json(path, result) if args.trace_json or viz else None
     if args.trace_json:
-        trace = {
-            "program": str(path),
-            "program_hash": result.program_hash,
-            "status": result.status,
-            "reason": result.reason,
-            "duration_ms": round(result.duration_ms, 3),
-            "nodes": [
-                {
-                    "id": r.id,
-                    "op": r.op,
-                    "value": _jsonable(r.value),
-                    "duration_ms": round(r.duration_ms, 3),
-                    "hash": r.hash,
-                }
-                for r in result.records
-            ],
-        }
         try:
             write_atomic(args.trace_json, json.dumps(trace, ensure_ascii=False, indent=2) + "\n")
         except WriteError as exc:
             print(f"lexis: {args.trace_json}: cannot write: {exc.reason}", file=sys.stderr)
+            return 2
+    if viz:
+        from .viz import write_run_page
+
+        if write_run_page(viz, path, analysis, trace, result.output) != 0:
             return 2
     if result.status == "stopped":
         where = f" at node `{result.stopped_at}`" if result.stopped_at else ""
@@ -695,8 +724,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="confine file access to DIR (default: the program's folder)",
     )
+    p.add_argument(
+        "--viz", metavar="OUT.html", help="write the run's graph page (values, playback) to OUT"
+    )
     p.add_argument("--trust-ceiling", type=int, choices=range(4), metavar="0-3")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "viz", help="the program's graph as one self-contained HTML page (opened in the browser)"
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--output", "-o", metavar="OUT.html", help="write the page here instead of opening it"
+    )
+    p.add_argument("--trust-ceiling", type=int, choices=range(4), metavar="0-3")
+    p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("schema", help="print the JSON Schema of Lexis programs")
     p.set_defaults(func=cmd_schema)
