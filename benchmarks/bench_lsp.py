@@ -1,22 +1,37 @@
-"""lexis-ls against vscode-json-language-server on the same generated programs.
+"""Keystroke latency: lexis-ls against vscode-json-language-server, side by side in one run.
 
-For 100, 1k, 10k and 50k nodes (one node per line) it starts each server as an editor would,
-opens the document and measures:
+Both servers get the same generated programs of 1k, 10k and 50k nodes, one node per line
+(random arithmetic over the previous 20 nodes, constants, `select`, `std:double` calls,
+`to_str` and one `print` at the end: about 2,900 findings at 10k, nearly all LX3001 hints and
+LX3002 information). The JSON server validates them against a shape-only JSON Schema (the
+program object, its `nodes` array and each node's keys and types), so it does the comparable
+job of reading the whole document on every version.
 
-- initialize: spawning the server until its `initialize` answer;
-- first open: `didOpen` (sent right after `initialized`) until the document's diagnostics are
-  available; ready = initialize + first open, from spawning to the first diagnostics;
-- edit: a one-node edit (`didChange` changing one constant) until the new diagnostics arrive,
-  median of 15 (pull diagnostics when the server offers them, else time to `publishDiagnostics`);
-- completion and hover p95 (100 each) on an opcode in the middle of the document;
-- RSS of the server process at the end.
+For each size and each client kind (a *pull* client that asks `textDocument/diagnostic`, and a
+*push-only* client that waits for `publishDiagnostics`; lexis-ls gets `lexis.diagnostics.
+debounceMs = 0` through configuration) it starts both servers, opens the document in both and
+measures, interleaving the two servers step by step:
 
-The client is a minimal JSON-RPC client over the server's stdio (no lsprotocol types), so a
-time is when the answer's bytes arrived, whatever its size, the same for both servers.
+- didOpen -> first diagnostics;
+- every edit kind, keystroke -> the diagnostics of the new version: a one-character value edit
+  sent as a ranged change (`value`) and as the whole new text (`value-full`), a node id renamed
+  by one character and back (`rename`), a node's closing brace deleted and restored (`brace`),
+  a node appended after the last one and removed (`append`), and a 200-node block pasted in the
+  middle and deleted (`paste`);
+- completion, hover and definition on an input id, and code actions on an unused node's line
+  (p95 of many requests);
+- the peak RSS (VmHWM) of each server process.
 
-The JSON server is given the Lexis JSON Schema through `json.schemas` with validation on, so it
-does the comparable job. Run: `.venv/bin/python benchmarks/bench_lsp.py [--sizes 100,1000]`
-(it runs `npm install` in benchmarks/ first when the JSON server is missing).
+The JSON server's push-only mode waits a fixed 500 ms before it validates (not configurable;
+`vscode-json-languageservice`'s `validationDelayMs`): its push times are reported with that
+wait subtracted, so that both columns are the work done.
+
+The client is a bare JSON-RPC client over the servers' stdio (no lsprotocol types): a time is
+when the answer's bytes arrived. The JSON server (`vscode-langservers-extracted`, pinned in
+benchmarks/package.json) is installed with `npm ci` into ~/.cache/lexis-ls/json-server the first
+time. Run: `make bench-lsp` (`.venv/bin/python benchmarks/bench_lsp.py [--sizes 1000,10000]
+[--quick]`). It prints the table of ratios and writes it, with the machine's description, to
+benchmarks/RESULTS.md (`--no-write` to skip).
 """
 
 from __future__ import annotations
@@ -25,65 +40,183 @@ import argparse
 import asyncio
 import json
 import os
+import platform
+import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-JSON_SERVER = HERE / "node_modules" / ".bin" / "vscode-json-language-server"
-SCHEMA = ROOT / "schema" / "lexis.schema.json"
-OPS = ["add", "sub", "mul"]
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lexis-ls" / "json-server"
+JSON_SERVER = CACHE / "node_modules" / ".bin" / "vscode-json-language-server"
+RESULTS = HERE / "RESULTS.md"
+JSON_PUSH_DELAY = 0.5  # vscode-json-languageservice's fixed validationDelayMs for push clients
+
+# The JSON server's schema: the shape of a program, nothing Lexis-specific beyond key names.
+SHAPE_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["spec", "nodes"],
+    "properties": {
+        "spec": {"type": "string"},
+        "capabilities": {"type": "array", "items": {"type": "string"}},
+        "nodes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "op"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "op": {"type": "string"},
+                    "inputs": {"type": "array", "items": {"type": "string"}},
+                    "value": {},
+                    "doc": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+EDIT_KINDS = ("value", "value-full", "rename", "brace", "append", "paste")
 
 
-def generate(n: int) -> tuple[str, int]:
-    """A valid program of ``n`` nodes, one per line; returns it and the line of a middle const."""
+# --- the programs ----------------------------------------------------------------------------
+
+
+def node_line(node: dict[str, Any]) -> str:
+    return "    " + json.dumps(node)
+
+
+def random_node(rng: random.Random, nid: str, earlier: list[str]) -> dict[str, Any]:
+    """A node over (some of) the ``earlier`` ids (the last 20 at most are picked from)."""
+    pool = earlier[-20:]
+    r = rng.random()
+    if len(pool) < 3 or r < 0.2:
+        return {"id": nid, "op": "const", "value": rng.randint(0, 50)}
+    if r < 0.7:
+        a, b = rng.choice(pool), rng.choice(pool)
+        return {"id": nid, "op": rng.choice(["add", "sub", "mul"]), "inputs": [a, b]}
+    if r < 0.8:
+        return {"id": nid, "op": "select", "inputs": [rng.choice(pool) for _ in range(3)]}
+    if r < 0.9:
+        return {
+            "id": nid,
+            "op": "subgraph_call",
+            "inputs": [rng.choice(pool)],
+            "value": "std:double",
+        }
+    return {"id": nid, "op": "to_str", "inputs": [rng.choice(pool)]}
+
+
+HEAD = '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n  "nodes": [\n'
+FIRST_NODE_LINE = 4  # 0-based line of the first node
+
+
+def generate(n: int, seed: int = 16) -> str:
+    """A program of ``n`` nodes, one per line; node ``k`` is on line ``FIRST_NODE_LINE + k``."""
+    rng = random.Random(seed)
+    ids: list[str] = []
     lines = []
     for i in range(n - 1):
-        if i < 2 or i % 3 == 0:
-            node: dict[str, Any] = {"id": f"n{i}", "op": "const", "value": i}
-        else:
-            node = {"id": f"n{i}", "op": OPS[i % 3], "inputs": [f"n{i - 1}", f"n{i - 2}"]}
-        lines.append("    " + json.dumps(node))
-    lines.append(f'    {{"id": "out", "op": "print", "inputs": ["n{n - 2}"]}}')
-    head = '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n  "nodes": [\n'
-    text = head + ",\n".join(lines) + "\n  ]\n}\n"
-    middle = 4 + ((n // 2) // 3) * 3  # line of a const node near the middle (0-based)
-    return text, middle
+        nid = f"n{i}"
+        lines.append(node_line(random_node(rng, nid, ids)))
+        ids.append(nid)
+    lines.append(node_line({"id": "out", "op": "print", "inputs": [ids[-1]]}))
+    return HEAD + ",\n".join(lines) + "\n  ]\n}\n"
 
 
-def rss_kb(pid: int) -> int:
+def block(count: int, around: list[str], seed: int) -> str:
+    """``count`` node lines (ids p0...) to paste after a node line, each ending with a comma."""
+    rng = random.Random(seed)
+    ids = list(around)
+    out = []
+    for k in range(count):
+        nid = f"p{k}"
+        out.append(node_line(random_node(rng, nid, ids)) + ",\n")
+        ids.append(nid)
+    return "".join(out)
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+def peak_rss_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith("VmHWM:"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
+@dataclass
+class Text:
+    """The client's copy of a document."""
+
+    uri: str
+    text: str
+    version: int = 1
+
+    def position(self, offset: int) -> dict[str, int]:
+        line = self.text.count("\n", 0, offset)
+        start = self.text.rfind("\n", 0, offset) + 1
+        return {"line": line, "character": offset - start}  # ASCII: UTF-16 = code points
+
+    def replace(self, start: int, end: int, new: str, full: bool = False) -> dict[str, Any]:
+        """Apply an edit; the `didChange` params that describe it."""
+        if full:
+            change: dict[str, Any] = {"text": self.text[:start] + new + self.text[end:]}
+        else:
+            rng = {"start": self.position(start), "end": self.position(end)}
+            change = {"range": rng, "text": new}
+        self.text = self.text[:start] + new + self.text[end:]
+        self.version += 1
+        return {
+            "textDocument": {"uri": self.uri, "version": self.version},
+            "contentChanges": [change],
+        }
+
+
 class Session:
     """One server process and a bare JSON-RPC client talking to it."""
 
     def __init__(
-        self, name: str, command: list[str], init_options: Any = None, settings: Any = None
+        self,
+        name: str,
+        command: list[str],
+        pull: bool,
+        init_options: Any = None,
+        settings: Any = None,
+        push_delay: float = 0.0,
     ) -> None:
         self.name = name
         self.command = command
+        self.client_pulls = pull
         self.init_options = init_options
         self.settings = settings
-        self.published: dict[str, tuple[int | None, float]] = {}
+        self.push_delay = push_delay
+        self.published: dict[str, tuple[int | None, float, list[Any]]] = {}
         self.pull = False
         self.pid = 0
+        self.capabilities: dict[str, Any] = {}
+        self.last_diagnostics: list[Any] = []
         self._process: asyncio.subprocess.Process | None = None
         self._pending: dict[int, asyncio.Future[tuple[float, Any]]] = {}
         self._next_id = 0
         self._reader: asyncio.Task[None] | None = None
+        self._published_event = asyncio.Event()
 
     # --- the wire ---
 
@@ -102,7 +235,7 @@ class Session:
         self._pending[self._next_id] = future
         started = time.perf_counter()
         self.send({"id": self._next_id, "method": method, "params": params})
-        arrived, message = await future
+        arrived, message = await asyncio.wait_for(future, 300)
         if "error" in message:
             raise RuntimeError(f"{self.name}: {method} failed: {message['error']}")
         return arrived - started, message.get("result")
@@ -134,7 +267,12 @@ class Session:
                 self.send({"id": message["id"], "result": self._answer(message)})
             elif message["method"] == "textDocument/publishDiagnostics":
                 params = message["params"]
-                self.published[params["uri"]] = (params.get("version"), arrived)
+                self.published[params["uri"]] = (
+                    params.get("version"),
+                    arrived,
+                    params["diagnostics"],
+                )
+                self._published_event.set()
 
     def _answer(self, message: dict[str, Any]) -> Any:
         method, params = message["method"], message.get("params")
@@ -149,64 +287,104 @@ class Session:
     def _section(self, section: str | None) -> Any:
         if not self.settings or section is None:
             return self.settings
-        return self.settings.get(section)
+        node: Any = self.settings
+        for part in section.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
 
     # --- the session ---
 
-    async def start(self, root: Path) -> float:
-        started = time.perf_counter()
+    async def start(self, root: Path) -> None:
         self._process = await asyncio.create_subprocess_exec(
             *self.command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
+            limit=1 << 26,
         )
         self.pid = self._process.pid
         self._reader = asyncio.create_task(self._read())
-        caps = {
-            "textDocument": {
-                "diagnostic": {},
-                "publishDiagnostics": {"versionSupport": True},
-                "synchronization": {},
-                "completion": {"completionItem": {"snippetSupport": True}},
-                "hover": {"contentFormat": ["markdown"]},
+        text_caps: dict[str, Any] = {
+            "publishDiagnostics": {"versionSupport": True, "relatedInformation": True},
+            "synchronization": {"dynamicRegistration": False},
+            "completion": {"completionItem": {"snippetSupport": True}},
+            "hover": {"contentFormat": ["markdown", "plaintext"]},
+            "definition": {},
+            "codeAction": {
+                "codeActionLiteralSupport": {
+                    "codeActionKind": {"valueSet": ["quickfix", "refactor", "source"]}
+                }
             },
-            "workspace": {"configuration": True},
         }
+        if self.client_pulls:
+            text_caps["diagnostic"] = {"dynamicRegistration": False}
         _, result = await self.request(
             "initialize",
             {
                 "processId": os.getpid(),
-                "capabilities": caps,
+                "capabilities": {
+                    "textDocument": text_caps,
+                    "workspace": {"configuration": True},
+                },
                 "rootUri": root.as_uri(),
                 "workspaceFolders": [{"uri": root.as_uri(), "name": "bench"}],
                 "initializationOptions": self.init_options,
             },
         )
-        elapsed = time.perf_counter() - started
-        self.pull = result["capabilities"].get("diagnosticProvider") is not None
+        self.capabilities = result["capabilities"]
+        self.pull = self.client_pulls and self.capabilities.get("diagnosticProvider") is not None
         self.notify("initialized", {})
         if self.settings is not None:
             self.notify("workspace/didChangeConfiguration", {"settings": self.settings})
-        return elapsed
+        await asyncio.sleep(0.5)  # configuration and registrations settle
 
-    async def diagnostics_after(
-        self, uri: str, version: int, since: float, timeout: float = 120
-    ) -> float:
-        """Seconds from ``since`` until the diagnostics of ``version`` are available."""
+    async def diagnostics_after(self, doc: Text, since: float, timeout: float = 300) -> float:
+        """Seconds from ``since`` until the diagnostics of ``doc``'s version are available
+        (for the push-only JSON server, less its fixed validation delay)."""
         if self.pull:
-            await self.request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
-            return time.perf_counter() - since
+            _, result = await self.request(
+                "textDocument/diagnostic", {"textDocument": {"uri": doc.uri}}
+            )
+            elapsed = time.perf_counter() - since
+            self.last_diagnostics = result.get("items", []) if isinstance(result, dict) else []
+            return elapsed
         deadline = since + timeout
         while time.perf_counter() < deadline:
-            got = self.published.get(uri)
-            if got is not None and (got[0] is None or got[0] >= version) and got[1] >= since:
-                return got[1] - since
-            await asyncio.sleep(0.001)
-        raise TimeoutError(f"{self.name}: no diagnostics for version {version}")
+            got = self.published.get(doc.uri)
+            if got is not None and got[1] >= since and (got[0] is None or got[0] >= doc.version):
+                self.last_diagnostics = got[2]
+                return got[1] - since - self.push_delay
+            self._published_event.clear()
+            try:
+                await asyncio.wait_for(self._published_event.wait(), 1)
+            except TimeoutError:
+                pass
+        raise TimeoutError(f"{self.name}: no diagnostics for version {doc.version}")
 
-    async def stop(self) -> None:
+    async def open(self, doc: Text) -> float:
+        since = time.perf_counter()
+        self.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": doc.uri,
+                    "languageId": "json",
+                    "version": doc.version,
+                    "text": doc.text,
+                }
+            },
+        )
+        return await self.diagnostics_after(doc, since)
+
+    async def change(self, doc: Text, params: dict[str, Any]) -> float:
+        since = time.perf_counter()
+        self.notify("textDocument/didChange", params)
+        return await self.diagnostics_after(doc, since)
+
+    async def stop(self) -> int:
+        """Ends the server; its peak RSS in KiB."""
         assert self._process is not None
+        peak = peak_rss_kb(self.pid)
         try:
             await asyncio.wait_for(self.request("shutdown", None), 10)
             self.notify("exit", None)
@@ -216,120 +394,346 @@ class Session:
             await self._process.wait()
         if self._reader is not None:
             self._reader.cancel()
+        return peak
 
 
-async def measure(
-    session: Session, root: Path, n: int, edits: int, probes: int
-) -> dict[str, float]:
-    text, line = generate(n)
-    path = root / f"bench{n}.lexis.json"
-    path.write_text(text)
-    uri = path.as_uri()
-    out: dict[str, float] = {"initialize": await session.start(root)}
-    since = time.perf_counter()
-    session.notify(
-        "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}},
-    )
-    out["open"] = await session.diagnostics_after(uri, 1, since)
-    out["ready"] = out["initialize"] + out["open"]
-    line_text = text.splitlines()[line]
-    col = line_text.index('"value": ') + len('"value": ')
-    old = line_text[col:].rstrip("},")
-    times = []
-    for k in range(edits):
-        value = str(10_000 + k)
-        version = k + 2
-        since = time.perf_counter()
-        session.notify(
-            "textDocument/didChange",
-            {
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [
-                    {
-                        "range": {
-                            "start": {"line": line, "character": col},
-                            "end": {"line": line, "character": col + len(old)},
-                        },
-                        "text": value,
-                    }
-                ],
-            },
-        )
-        times.append(await session.diagnostics_after(uri, version, since))
-        old = value
-    out["edit"] = statistics.median(times)
-    op_line = line + 1
-    op_col = text.splitlines()[op_line].index('"op": "') + 8
-    where = {"textDocument": {"uri": uri}, "position": {"line": op_line, "character": op_col}}
-    for name, method in (
-        ("completion", "textDocument/completion"),
-        ("hover", "textDocument/hover"),
-    ):
-        samples = [(await session.request(method, where))[0] for _ in range(probes)]
-        samples.sort()
-        out[name] = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
-    out["rss_mb"] = rss_kb(session.pid) / 1024
-    await session.stop()
-    return out
+# --- the edits -------------------------------------------------------------------------------
+
+Step = Callable[[Text], tuple[int, int, str]]  # the edit to make now, from the current text
 
 
-def sessions() -> list[Session]:
+def line_span(text: str, line: int) -> tuple[int, int]:
+    """Start and end offset (before the line break) of ``line``."""
+    start = 0
+    for _ in range(line):
+        start = text.index("\n", start) + 1
+    return start, text.index("\n", start)
+
+
+def line_of_node(text: str, nid: str) -> tuple[int, int]:
+    at = text.index(f'{{"id": "{nid}", ')
+    return at, text.index("\n", at)
+
+
+def consumed_node(text: str, middle: int, op: str | None = None) -> str:
+    """An id near node ``middle`` that other nodes read (and, with ``op``, of that op)."""
+    for k in range(middle, middle + 2000):
+        nid = f"n{k}"
+        start, end = line_of_node(text, nid)
+        if (op is None or f'"op": "{op}"' in text[start:end]) and f'"{nid}"]' in text[
+            end : end + 4000
+        ]:
+            return nid
+    raise ValueError("no consumed node near the middle")
+
+
+def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]]:
+    """The steps of one repetition of ``kind``: (label, edit, full-text sync)."""
+    middle = n // 2 + 7 * rep
+    if kind in ("value", "value-full"):
+        nid = consumed_node(text, middle, "const")
+
+        def value(doc: Text, nid: str = nid) -> tuple[int, int, str]:
+            start, end = line_of_node(doc.text, nid)
+            stop = doc.text.index("}", doc.text.index('"value": ', start))
+            digit = doc.text[stop - 1]  # the last digit of the constant, one character
+            return stop - 1, stop, str((int(digit) + 1) % 10)
+
+        return [(kind, value, kind == "value-full")]
+    if kind == "rename":
+        nid = consumed_node(text, middle)
+
+        def rename(doc: Text, nid: str = nid) -> tuple[int, int, str]:
+            at = doc.text.index(f'{{"id": "{nid}", ') + len('{"id": "') + len(nid)
+            return at, at, "x"
+
+        def back(doc: Text, nid: str = nid) -> tuple[int, int, str]:
+            at = doc.text.index(f'{{"id": "{nid}x", ') + len('{"id": "') + len(nid)
+            return at, at + 1, ""
+
+        return [("rename", rename, False), ("rename back", back, False)]
+    if kind == "brace":
+        nid = f"n{middle}"
+
+        def delete(doc: Text, nid: str = nid) -> tuple[int, int, str]:
+            _, end = line_of_node(doc.text, nid)
+            return end - 2, end - 1, ""  # the line ends with "},"
+
+        def restore(doc: Text, nid: str = nid) -> tuple[int, int, str]:
+            _, end = line_of_node(doc.text, nid)
+            return end - 1, end - 1, "}"
+
+        return [("brace deleted", delete, False), ("brace restored", restore, False)]
+    if kind == "append":
+        new = ',\n    {"id": "extra", "op": "add", "inputs": ["n3", "n4"]}'
+
+        def append(doc: Text) -> tuple[int, int, str]:
+            at = doc.text.rindex("}\n  ]")
+            return at + 1, at + 1, new
+
+        def remove(doc: Text) -> tuple[int, int, str]:
+            at = doc.text.rindex(new)
+            return at, at + len(new), ""
+
+        return [("node appended", append, False), ("appended node removed", remove, False)]
+    if kind == "paste":
+        around = [f"n{k}" for k in range(middle - 20, middle + 1)]
+        pasted = block(200, around, seed=rep)
+
+        def paste(doc: Text, nid: str = f"n{middle}") -> tuple[int, int, str]:
+            _, end = line_of_node(doc.text, nid)
+            return end + 1, end + 1, pasted
+
+        def cut(doc: Text, nid: str = f"n{middle}") -> tuple[int, int, str]:
+            _, end = line_of_node(doc.text, nid)
+            return end + 1, end + 1 + len(pasted), ""
+
+        return [("200 nodes pasted", paste, False), ("200 nodes deleted", cut, False)]
+    raise ValueError(kind)
+
+
+# --- one size, one client kind ---------------------------------------------------------------
+
+
+@dataclass
+class Measures:
+    open: list[float] = field(default_factory=list)
+    edits: dict[str, list[float]] = field(default_factory=dict)
+    probes: dict[str, list[float]] = field(default_factory=dict)
+    rss_kb: int = 0
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def make_sessions(pull: bool, schema_uri: str) -> list[Session]:
     lexis = Session(
         "lexis-ls",
         [sys.executable, "-m", "lexis_ls"],
+        pull,
         settings={"lexis": {"diagnostics": {"debounceMs": 0}}},
     )
     json_settings = {
         "json": {
             "validate": {"enable": True},
-            "schemas": [{"fileMatch": ["*.lexis.json"], "url": SCHEMA.as_uri()}],
+            "schemas": [{"fileMatch": ["*.lexis.json"], "url": schema_uri}],
         }
     }
     vsjson = Session(
         "vscode-json",
         [str(JSON_SERVER), "--stdio"],
+        pull,
         init_options={"handledSchemaProtocols": ["file"], "provideFormatter": True},
         settings=json_settings,
+        push_delay=0.0 if pull else JSON_PUSH_DELAY,
     )
     return [lexis, vsjson]
 
 
-def ensure_json_server() -> None:
-    if not JSON_SERVER.exists():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+async def measure(n: int, pull: bool, reps: int, probes: int) -> dict[str, Measures]:
+    text = generate(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        schema = root / "shape.schema.json"
+        schema.write_text(json.dumps(SHAPE_SCHEMA))
+        path = root / f"bench{n}.lexis.json"
+        path.write_text(text)
+        sessions = make_sessions(pull, schema.as_uri())
+        results = {s.name: Measures() for s in sessions}
+        docs = {s.name: Text(path.as_uri(), text) for s in sessions}
+        for s in sessions:
+            await s.start(root)
+        for s in sessions:
+            results[s.name].open.append(await s.open(docs[s.name]))
+        for kind in EDIT_KINDS:
+            for rep in range(reps):
+                for _, step, full in steps(kind, text, n, rep):
+                    for s in sessions:  # interleaved: the same step on each server in turn
+                        doc = docs[s.name]
+                        start, end, new = step(doc)
+                        elapsed = await s.change(doc, doc.replace(start, end, new, full))
+                        results[s.name].edits.setdefault(kind, []).append(elapsed)
+        for s in sessions:
+            await probe(s, docs[s.name], n, probes, results[s.name])
+        for s in sessions:
+            results[s.name].rss_kb = await s.stop()
+        return results
 
 
-async def main_async(sizes: list[int], edits: int, probes: int) -> None:
-    ensure_json_server()
-    rows = []
-    for n in sizes:
-        result: dict[str, dict[str, float]] = {}
-        for session in sessions():
-            with tempfile.TemporaryDirectory() as tmp:
-                result[session.name] = await measure(session, Path(tmp), n, edits, probes)
-        rows.append((n, result))
+async def probe(s: Session, doc: Text, n: int, count: int, out: Measures) -> None:
+    """Completion, hover and definition on an input id, code actions on an unused node."""
+    line_start, line_end = line_of_node(doc.text, consumed_node(doc.text, n // 2 + 3, "add"))
+    at = doc.text.index('"inputs": ["', line_start) + len('"inputs": ["') + 1
+    where = {"textDocument": {"uri": doc.uri}, "position": doc.position(at)}
+    unused = next(
+        (
+            d
+            for d in s.last_diagnostics
+            if d.get("code") == "LX3001" and d["range"]["start"]["line"] > n // 2
+        ),
+        None,
+    )
+    action_range = (
+        unused["range"]
+        if unused is not None
+        else {"start": doc.position(line_start), "end": doc.position(line_start)}
+    )
+    action = {
+        "textDocument": {"uri": doc.uri},
+        "range": action_range,
+        "context": {"diagnostics": [unused] if unused is not None else []},
+    }
+    requests = {
+        "completion": ("textDocument/completion", where, "completionProvider"),
+        "hover": ("textDocument/hover", where, "hoverProvider"),
+        "definition": ("textDocument/definition", where, "definitionProvider"),
+        "code action": ("textDocument/codeAction", action, "codeActionProvider"),
+    }
+    for name, (method, params, capability) in requests.items():
+        if not s.capabilities.get(capability):
+            continue
+        out.probes[name] = [(await s.request(method, params))[0] for _ in range(count)]
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b > 0 else "—"
+
+
+def table(all_results: dict[tuple[int, str], dict[str, Measures]]) -> str:
+    rows = [
+        "| nodes | client | measure | lexis-ls ms | JSON server ms | ratio |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    for (n, mode), result in all_results.items():
         a, b = result["lexis-ls"], result["vscode-json"]
-        print(
-            f"{n:>6} nodes | "
-            + " | ".join(
-                f"{key} {a[key] * 1000:.1f}/{b[key] * 1000:.1f} ms ({a[key] / b[key]:.2f}x)"
-                for key in ("initialize", "open", "ready", "edit", "completion", "hover")
-            )
-            + f" | rss {a['rss_mb']:.0f}/{b['rss_mb']:.0f} MB",
-            flush=True,
+        first = f"| {n:,} | {mode} "
+
+        def row(name: str, x: float, y: float | None) -> None:
+            y_text = ms(y) if y is not None else "n/a"
+            r = ratio(x, y) if y is not None else "—"
+            rows.append(f"{first}| {name} | {ms(x)} | {y_text} | {r} |")
+
+        row("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open))
+        for kind in EDIT_KINDS:
+            if kind in a.edits:
+                row(
+                    f"edit: {kind} (median)",
+                    statistics.median(a.edits[kind]),
+                    statistics.median(b.edits[kind]),
+                )
+        for name in ("completion", "hover", "definition", "code action"):
+            if name in a.probes:
+                other = b.probes.get(name)
+                row(f"{name} p95", p95(a.probes[name]), p95(other) if other else None)
+        rows.append(
+            f"{first}| peak RSS MB | {a.rss_kb / 1024:.0f} | {b.rss_kb / 1024:.0f} | "
+            f"{ratio(a.rss_kb, b.rss_kb)} |"
         )
-    print("\n(lexis-ls/vscode-json-language-server; ratio < 1 means lexis-ls is faster)")
+    return "\n".join(rows)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f", {int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
+    except OSError:
+        pass
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; Node {node}"
+    )
+
+
+def ensure_json_server() -> None:
+    """`npm ci` of benchmarks/package.json (vscode-langservers-extracted) into the cache."""
+    if JSON_SERVER.exists():
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(HERE / name, CACHE / name)
+    print(f"installing vscode-json-language-server into {CACHE} ...", flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=CACHE, check=True)
+
+
+async def main_async(sizes: list[int], modes: list[str], quick: bool, write: bool) -> None:
+    ensure_json_server()
+    started = datetime.now(UTC)
+    load_before = os.getloadavg()
+    all_results: dict[tuple[int, str], dict[str, Measures]] = {}
+    for n in sizes:
+        reps = (2 if n >= 50_000 else 3) if quick else (5 if n >= 50_000 else 9)
+        probes = 20 if quick else (60 if n >= 50_000 else 100)
+        for mode in modes:
+            t0 = time.perf_counter()
+            result = await measure(n, mode == "pull", reps, probes)
+            all_results[(n, mode)] = result
+            print(f"{n} nodes, {mode}: {time.perf_counter() - t0:.0f} s", flush=True)
+    load_after = os.getloadavg()
+    report = table(all_results)
+    print()
+    print(report)
+    print("\n(ratio = lexis-ls / JSON server; below 1× lexis-ls is faster)")
+    if not write:
+        return
+    loaded = max(load_before[0], load_after[0]) > 1.0
+    note = (
+        f"The machine was loaded while it ran (1-minute load average {load_before[0]:.1f} "
+        f"before, {load_after[0]:.1f} after, on {os.cpu_count()} cores: other jobs were "
+        "running), so absolute times are noisy; both servers were measured interleaved, step "
+        "by step, so the ratios are the meaningful part."
+        if loaded
+        else f"1-minute load average {load_before[0]:.1f} before, {load_after[0]:.1f} after."
+    )
+    RESULTS.write_text(
+        "# lexis-ls against vscode-json-language-server\n\n"
+        f"Written by `make bench-lsp` (benchmarks/bench_lsp.py) on {started:%Y-%m-%d %H:%M} UTC."
+        f"\n\nMachine: {machine()}.\n\n{note}\n\n"
+        "Medians of every edit step (a step and its undo both count), p95 of the requests; "
+        "JSON server: vscode-langservers-extracted 4.10.0 with a shape-only JSON Schema; its "
+        f"push-only times are given less its fixed {JSON_PUSH_DELAY * 1000:.0f} ms validation "
+        "delay. lexis-ls push-only runs with `lexis.diagnostics.debounceMs` 0.\n\n"
+        + report
+        + "\n"
+    )
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="lexis-ls vs vscode-json-language-server")
-    parser.add_argument("--sizes", default="100,1000,10000,50000")
-    parser.add_argument("--edits", type=int, default=15)
-    parser.add_argument("--probes", type=int, default=100)
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--modes", default="pull,push")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    asyncio.run(main_async([int(s) for s in args.sizes.split(",")], args.edits, args.probes))
+    asyncio.run(
+        main_async(
+            [int(s) for s in args.sizes.split(",")],
+            args.modes.split(","),
+            args.quick,
+            not args.no_write,
+        )
+    )
 
 
 if __name__ == "__main__":

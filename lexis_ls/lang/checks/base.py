@@ -89,6 +89,15 @@ class Context:
         """Some node of ``graph`` could not be read (a syntax error in it, not an object, no
         nodes array), so who consumes what is unknown and "unused" findings would guess. With
         ``ops``, a node whose op is unknown also counts (its capability is unknown)."""
+        # Memoised: the answer depends only on the model, which the checks do not change, and
+        # the flow check asks once per origin of an error value (quadratic otherwise).
+        key = ("uncertain-ops" if ops else "uncertain", id(graph))
+        known = self.memo.get(key)
+        if known is None:
+            known = self.memo[key] = self._graph_uncertain(graph, ops)
+        return bool(known)
+
+    def _graph_uncertain(self, graph: Graph, ops: bool) -> bool:
         if graph.array is None:
             return graph.syntax is not None or (
                 graph.name is None and self.program.root is not None
