@@ -1,0 +1,36 @@
+// Names shared across the extension and the settings it reads.
+
+import * as vscode from "vscode";
+
+export const INSTALL_HINT = "pip install lexis-ls";
+export const DEBUG_TYPE = "lexis";
+export const EXPLAIN_SCHEME = "lexis-explain";
+export const HASHES_SCHEME = "lexis-hashes";
+export const MAX_RESTARTS = 5;
+
+/** `${workspaceFolder}`, `${userHome}` and a leading `~` in a path setting. */
+export function expandPath(value: string): string {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
+  const home = process.env.HOME ?? process.env.USERPROFILE ?? "";
+  return value
+    .replace(/\$\{workspaceFolder\}/g, folder)
+    .replace(/\$\{userHome\}/g, home)
+    .replace(/^~(?=$|[\\/])/, home);
+}
+
+/** The run limits of `Lexis: Run Program`, for a debug session of the program at `uri`. */
+export function runSettings(uri: vscode.Uri): {
+  trustCeiling?: number;
+  timeout?: number;
+  memory?: string;
+} {
+  const settings = vscode.workspace.getConfiguration("lexis", uri);
+  const out: { trustCeiling?: number; timeout?: number; memory?: string } = {};
+  const ceiling = settings.get<number | null>("trustCeiling");
+  if (typeof ceiling === "number" && Number.isInteger(ceiling)) out.trustCeiling = ceiling;
+  const timeout = settings.get<number>("run.timeout");
+  if (typeof timeout === "number" && timeout > 0) out.timeout = timeout;
+  const memory = settings.get<string>("run.memory");
+  if (typeof memory === "string" && memory.trim()) out.memory = memory;
+  return out;
+}
