@@ -2,7 +2,7 @@
 //   - src/extension.ts (and vscode-languageclient) -> dist/extension.js (Node, CommonJS);
 //   - webview/main.ts (Cytoscape.js + dagre, the graph page's script, with its CSS) ->
 //     dist/graph.js + dist/graph.css (browser, one IIFE). The production build also copies
-//     them to ../lexis_ls/viz/static/, where `lexis viz` inlines them into its HTML page, so
+//     them to ../lexis_ls/viz/static/ (`node esbuild.js --production --page`: the page alone), where `lexis viz` inlines them into its HTML page, so
 //     the Python package carries the same page without needing Node.
 const esbuild = require("esbuild");
 const fs = require("fs");
@@ -10,6 +10,8 @@ const path = require("path");
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
+// --page: the graph page alone (benchmarks and tests/viz rebuild it without the extension).
+const pageOnly = process.argv.includes("--page");
 
 const extension = {
   entryPoints: ["src/extension.ts"],
@@ -48,7 +50,8 @@ function copyPageToPython() {
 }
 
 async function main() {
-  const contexts = [await esbuild.context(extension), await esbuild.context(page)];
+  const builds = pageOnly ? [page] : [extension, page];
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
     return;

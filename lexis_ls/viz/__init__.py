@@ -71,7 +71,7 @@ def page_html(data: Mapping[str, Any], title: str | None = None) -> str:
         f"script-src 'nonce-{nonce}'; "
         f"style-src 'nonce-{nonce}'; "
         "img-src data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "base-uri 'none'; form-action 'none'"
     )
     name = title or f"{data.get('file') or 'program'} — Lexis graph"
     script = _inline_script(static_asset("graph.js"))

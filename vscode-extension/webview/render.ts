@@ -1,0 +1,362 @@
+// Layout and rendering: the program graph in Cytoscape.js, laid out top to bottom by dagre.
+// Subgraphs are compound nodes; a collapsed one is drawn as a single node (its children are not
+// added to the canvas). The canvas may show a subset of the graph (the large-graph view).
+import cytoscape from "cytoscape";
+import dagre from "cytoscape-dagre";
+import { type GraphNode, Model, worstSeverity } from "./data";
+
+cytoscape.use(dagre);
+
+// Cytoscape.js adds a <style> element (".__________cytoscape_container { position: relative }")
+// to the page unless an element with this id exists. A strict content security policy (no
+// 'unsafe-inline' styles, as in `lexis viz` and the VS Code panel) refuses that element and
+// reports a violation, so an inert marker takes its place; graph.css positions the container.
+function markCytoscapeStylesheet(): void {
+  const id = "__________cytoscape_stylesheet";
+  if (document.getElementById(id) === null) {
+    const marker = document.createElement("meta");
+    marker.id = id;
+    document.head.append(marker);
+  }
+}
+
+export interface Theme {
+  bg: string;
+  fg: string;
+  muted: string;
+  border: string;
+  accent: string;
+  edge: string;
+  call: string;
+  compound: string;
+  error: string;
+  warning: string;
+  info: string;
+  hint: string;
+  current: string;
+  cursor: string;
+  match: string;
+  nodeText: string;
+}
+
+const THEME_VARS: Record<keyof Theme, string> = {
+  bg: "--lx-bg",
+  fg: "--lx-fg",
+  muted: "--lx-muted",
+  border: "--lx-border",
+  accent: "--lx-accent",
+  edge: "--lx-edge",
+  call: "--lx-call",
+  compound: "--lx-compound",
+  error: "--lx-error",
+  warning: "--lx-warning",
+  info: "--lx-info",
+  hint: "--lx-hint",
+  current: "--lx-current",
+  cursor: "--lx-cursor",
+  match: "--lx-match",
+  nodeText: "--lx-node-text",
+};
+
+const FALLBACK: Theme = {
+  bg: "#ffffff",
+  fg: "#1e1e1e",
+  muted: "#6b6b6b",
+  border: "#8c8c8c",
+  accent: "#0060c0",
+  edge: "#8a8a8a",
+  call: "#8e44ad",
+  compound: "#f3f3f3",
+  error: "#d32f2f",
+  warning: "#e08a00",
+  info: "#1976d2",
+  hint: "#7a7a7a",
+  current: "#e0007a",
+  cursor: "#00a0a0",
+  match: "#f0c000",
+  nodeText: "#111111",
+};
+
+/** The theme's colours, read from the page's CSS variables (which follow VS Code or the OS). */
+export function readTheme(): Theme {
+  const style = getComputedStyle(document.body);
+  const theme = { ...FALLBACK };
+  for (const [name, cssVar] of Object.entries(THEME_VARS) as [keyof Theme, string][]) {
+    const v = style.getPropertyValue(cssVar).trim();
+    if (v) theme[name] = v;
+  }
+  return theme;
+}
+
+function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
+  return [
+    {
+      selector: "node",
+      style: {
+        "background-color": "data(color)",
+        label: "data(label)",
+        "text-wrap": "wrap",
+        "text-valign": "center",
+        "text-halign": "center",
+        "font-size": 11,
+        "font-family": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+        color: t.nodeText,
+        shape: "round-rectangle",
+        width: "data(w)",
+        height: "data(h)",
+        "border-width": 1,
+        "border-color": t.border,
+        "min-zoomed-font-size": large ? 6 : 0,
+      },
+    },
+    {
+      selector: "node.cap",
+      style: { "border-width": 5, "border-style": "double", "border-color": t.fg },
+    },
+    {
+      selector: "node.diag-hint",
+      style: { "border-width": 3, "border-style": "dashed", "border-color": t.hint },
+    },
+    {
+      selector: "node.diag-information",
+      style: { "border-width": 3, "border-style": "solid", "border-color": t.info },
+    },
+    {
+      selector: "node.diag-warning",
+      style: { "border-width": 4, "border-style": "solid", "border-color": t.warning },
+    },
+    {
+      selector: "node.diag-error",
+      style: { "border-width": 5, "border-style": "solid", "border-color": t.error },
+    },
+    {
+      selector: "node.subgraph",
+      style: {
+        "background-color": t.compound,
+        "background-opacity": 1,
+        "border-style": "dashed",
+        "border-width": 2,
+        "border-color": t.muted,
+        color: t.fg,
+        "font-weight": "bold",
+        "text-valign": "top",
+        "text-halign": "center",
+        "text-margin-y": -4,
+        padding: "14px",
+        shape: "round-rectangle",
+      },
+    },
+    {
+      selector: "node.subgraph.collapsed",
+      style: { "text-valign": "center", "border-style": "double", "border-width": 5 },
+    },
+    {
+      selector: "edge",
+      style: {
+        width: 1.5,
+        "line-color": t.edge,
+        "target-arrow-color": t.edge,
+        "target-arrow-shape": "triangle",
+        "curve-style": large ? "straight" : "bezier",
+        "arrow-scale": 0.9,
+      },
+    },
+    {
+      selector: "edge.call",
+      style: { "line-style": "dashed", "line-color": t.call, "target-arrow-color": t.call, width: 1.5 },
+    },
+    { selector: "node.pending", style: { opacity: 0.45 } },
+    {
+      selector: "node.match",
+      style: { "underlay-color": t.match, "underlay-opacity": 0.6, "underlay-padding": 6 },
+    },
+    {
+      selector: "node.cursor",
+      style: { "outline-color": t.cursor, "outline-width": 3, "outline-offset": 3, "outline-opacity": 1 },
+    },
+    {
+      selector: "node.selected",
+      style: { "underlay-color": t.accent, "underlay-opacity": 0.45, "underlay-padding": 7 },
+    },
+    {
+      selector: "node.current",
+      style: { "underlay-color": t.current, "underlay-opacity": 0.6, "underlay-padding": 10, opacity: 1 },
+    },
+    {
+      selector: "node.debug",
+      style: { "underlay-color": t.current, "underlay-opacity": 0.6, "underlay-padding": 10 },
+    },
+    { selector: "node:active", style: { "overlay-opacity": 0.1 } },
+  ] as cytoscape.StylesheetJson;
+}
+
+const CHAR_W = 7;
+const LINE_H = 14;
+
+export function nodeLabel(n: GraphNode): string {
+  const lines = [n.id, n.op];
+  if (n.capability) lines.push(`⚑ ${n.capability}`);
+  return lines.join("\n");
+}
+
+function size(label: string): { w: number; h: number } {
+  const lines = label.split("\n");
+  const longest = Math.max(...lines.map((l) => l.length));
+  return { w: Math.max(64, Math.min(360, longest * CHAR_W + 22)), h: lines.length * LINE_H + 16 };
+}
+
+export interface CanvasEvents {
+  tap(key: string): void;
+  doubleTap(key: string): void;
+  hover(key: string | null, x: number, y: number): void;
+  viewChanged(): void;
+}
+
+export class Canvas {
+  readonly cy: cytoscape.Core;
+  model: Model;
+  readonly collapsed = new Set<string>();
+  /** The keys on the canvas, or null when it shows the whole graph. */
+  subset: Set<string> | null = null;
+  private theme: Theme;
+  private large = false;
+
+  constructor(
+    readonly container: HTMLElement,
+    model: Model,
+    private readonly events: CanvasEvents,
+  ) {
+    this.model = model;
+    this.theme = readTheme();
+    markCytoscapeStylesheet();
+    this.cy = cytoscape({
+      container,
+      elements: [],
+      style: stylesheet(this.theme, false),
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 4,
+      boxSelectionEnabled: false,
+      autounselectify: true,
+    });
+    this.cy.on("tap", "node", (e) => this.events.tap(e.target.id() as string));
+    this.cy.on("dbltap", "node", (e) => this.events.doubleTap(e.target.id() as string));
+    this.cy.on("mouseover", "node", (e) => {
+      const p = e.renderedPosition ?? e.target.renderedPosition();
+      this.events.hover(e.target.id() as string, p.x, p.y);
+    });
+    this.cy.on("mouseout", "node", () => this.events.hover(null, 0, 0));
+    this.cy.on("viewport", () => this.events.viewChanged());
+  }
+
+  applyTheme(): void {
+    this.theme = readTheme();
+    this.cy.style(stylesheet(this.theme, this.large));
+  }
+
+  private visible(key: string): boolean {
+    return this.subset === null || this.subset.has(key);
+  }
+
+  /** Rebuilds the canvas from the model (for the keys in `subset`, or all) and lays it out. */
+  render(subset: Set<string> | null): void {
+    this.subset = subset;
+    const m = this.model;
+    const shownCount = subset === null ? m.size : subset.size;
+    this.large = shownCount > 600;
+    const elements: cytoscape.ElementDefinition[] = [];
+    const present = new Set<string>();
+    for (const s of m.data.subgraphs) {
+      const children = m.children.get(s.key) ?? [];
+      const anyChild = children.some((k) => this.visible(k));
+      if (!this.visible(s.key) && !anyChild) continue;
+      const collapsed = this.collapsed.has(s.key);
+      const label = collapsed ? `subgraph ${s.name}\n(${children.length} nodes, collapsed)` : `subgraph ${s.name}`;
+      const { w, h } = size(label);
+      const classes = ["subgraph"];
+      if (collapsed) classes.push("collapsed");
+      const sev = worstSeverity(s.diagnostics ?? []);
+      if (sev !== null && (collapsed || children.length === 0)) classes.push(`diag-${sev}`);
+      elements.push({ group: "nodes", data: { id: s.key, label, w, h, color: this.theme.compound }, classes });
+      present.add(s.key);
+    }
+    for (const n of m.data.nodes) {
+      if (!this.visible(n.key)) continue;
+      if (n.parent !== null && (this.collapsed.has(n.parent) || !present.has(n.parent))) continue;
+      const label = nodeLabel(n);
+      const { w, h } = size(label);
+      const classes = [`cat-${n.category}`];
+      if (n.capability) classes.push("cap");
+      const sev = worstSeverity(n.diagnostics);
+      if (sev !== null) classes.push(`diag-${sev}`);
+      const data: Record<string, unknown> = { id: n.key, label, w, h, color: m.color(n.category) };
+      if (n.parent !== null) data.parent = n.parent;
+      elements.push({ group: "nodes", data, classes });
+      present.add(n.key);
+    }
+    let i = 0;
+    for (const e of m.data.edges) {
+      if (!present.has(e.source) || !present.has(e.target)) continue;
+      elements.push({ group: "edges", data: { id: `e${i++}`, source: e.source, target: e.target, kind: e.kind }, classes: e.kind });
+    }
+    const cy = this.cy;
+    cy.startBatch();
+    cy.elements().remove();
+    cy.style(stylesheet(this.theme, this.large));
+    cy.add(elements);
+    cy.endBatch();
+    this.layout();
+  }
+
+  layout(): void {
+    const options = {
+      name: "dagre",
+      rankDir: "TB",
+      nodeSep: 18,
+      rankSep: 42,
+      edgeSep: 8,
+      fit: true,
+      padding: 24,
+      animate: false,
+    };
+    this.cy.layout(options as cytoscape.LayoutOptions).run();
+  }
+
+  hasNode(key: string): boolean {
+    return this.cy.getElementById(key).nonempty();
+  }
+
+  setClass(key: string | null, cls: string, on: boolean): void {
+    if (key === null) return;
+    const el = this.cy.getElementById(key);
+    if (el.nonempty()) {
+      if (on) el.addClass(cls);
+      else el.removeClass(cls);
+    }
+  }
+
+  clearClass(cls: string): void {
+    this.cy.elements(`.${cls}`).removeClass(cls);
+  }
+
+  /** Pans so that `key` is in view (without changing the zoom unless it is far out). */
+  reveal(key: string): void {
+    const el = this.cy.getElementById(key);
+    if (el.empty()) return;
+    const cy = this.cy;
+    if (cy.zoom() < 0.5) cy.zoom({ level: 0.8, renderedPosition: el.renderedPosition() });
+    const bb = el.renderedBoundingBox({});
+    const w = cy.width();
+    const h = cy.height();
+    if (bb.x1 < 0 || bb.y1 < 0 || bb.x2 > w || bb.y2 > h) cy.center(el);
+  }
+
+  fit(): void {
+    this.cy.fit(undefined, 24);
+  }
+
+  zoomBy(factor: number): void {
+    const cy = this.cy;
+    cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+  }
+}
