@@ -4,13 +4,15 @@ lsprotocol types, in the position encoding negotiated with the client."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from lsprotocol import types as lsp
 
 from ..lang.diagnostics import Diagnostic, Fix, Severity, TextEdit, explain_path
-from ..lang.text import Encoding, LineIndex
+from ..lang.text import Encoding, LineIndex, Position
 
 SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -43,7 +45,9 @@ def from_range(lines: LineIndex, rng: lsp.Range, enc: Encoding) -> tuple[int, in
     return to_offset(lines, rng.start, enc), to_offset(lines, rng.end, enc)
 
 
+@cache
 def explain_uri(code: str) -> str:
+    """The `file:` URL of a code's explain page (one per code, computed once)."""
     return Path(explain_path(code)).as_uri()
 
 
@@ -76,11 +80,16 @@ def workspace_edit(
 
 
 def fix_data(fix: Fix) -> dict[str, Any]:
-    return {
-        "title": fix.title,
-        "safe": fix.safe,
-        "edits": [{"start": e.start, "end": e.end, "newText": e.new_text} for e in fix.edits],
-    }
+    """What a diagnostic's `data` says of one of its fixes: its title and whether fix-all
+    applies it. The edits come with the code action (they hold offsets that every edit above
+    them moves, and building them for thousands of hints on every keystroke is wasted work)."""
+    return {"title": fix.title, "safe": fix.safe}
+
+
+def _message(d: Diagnostic) -> str:
+    if not d.hints:
+        return d.message
+    return d.message + "\n" + "\n".join(f"hint: {h}" for h in d.hints)
 
 
 def diagnostic(uri: str, lines: LineIndex, d: Diagnostic, enc: Encoding) -> lsp.Diagnostic:
@@ -92,12 +101,9 @@ def diagnostic(uri: str, lines: LineIndex, d: Diagnostic, enc: Encoding) -> lsp.
         )
         for r in d.related
     ] or None
-    message = d.message
-    if d.hints:
-        message += "\n" + "\n".join(f"hint: {h}" for h in d.hints)
     return lsp.Diagnostic(
         range=to_range(lines, d.start, d.end, enc),
-        message=message,
+        message=_message(d),
         severity=SEVERITY[d.severity],
         code=d.code,
         code_description=lsp.CodeDescription(href=explain_uri(d.code)),
@@ -106,3 +112,112 @@ def diagnostic(uri: str, lines: LineIndex, d: Diagnostic, enc: Encoding) -> lsp.
         related_information=related,
         data={"fixes": [fix_data(f) for f in d.fixes]} if d.fixes else None,
     )
+
+
+# --- the wire form of diagnostics -------------------------------------------------------------
+
+_SEVERITY_NUMBER = {s: int(v.value) for s, v in SEVERITY.items()}
+_Key = tuple[Any, ...]
+
+
+def _range_json(sl: int, sc: int, el: int, ec: int) -> dict[str, Any]:
+    return {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}
+
+
+class DiagnosticWire:
+    """The encoded (JSON) form of one document's diagnostics, finding by finding.
+
+    Each finding's wire form is built and encoded (orjson) once, and reused for as long as
+    the finding and its line/character range stay the same: a keystroke re-encodes only the
+    findings it changed or moved to other positions. The forms of the last encoding are
+    kept; the others are dropped, so the cache never holds more than one version's findings.
+    """
+
+    __slots__ = ("_forms", "_uri")
+
+    def __init__(self, uri: str) -> None:
+        self._uri = uri
+        self._forms: dict[_Key, bytes] = {}
+
+    def encode(
+        self, lines: LineIndex, found: Sequence[Diagnostic], enc: Encoding, total: int
+    ) -> bytes:
+        """The JSON array of ``found`` (and a note when ``total`` is more than was shown)."""
+        old = self._forms
+        forms: dict[_Key, bytes] = {}
+        position = lines.position
+        parts: list[bytes] = []
+        for d in found:
+            s = position(d.start, enc)
+            e = position(d.end, enc)
+            related: tuple[Any, ...] = ()
+            if d.related:
+                related = tuple(
+                    (r.message, position(r.start, enc), position(r.end, enc)) for r in d.related
+                )
+            fixes = tuple((f.title, f.safe) for f in d.fixes) if d.fixes else ()
+            key = (
+                d.code,
+                d.message,
+                d.hints,
+                d.severity,
+                s.line,
+                s.character,
+                e.line,
+                e.character,
+                related,
+                fixes,
+            )
+            form = old.get(key)
+            if form is None:
+                form = forms.get(key) or self._encode_one(d, s, e, related, fixes)
+            forms[key] = form
+            parts.append(form)
+        if total > len(found):
+            parts.append(orjson.dumps(_note(len(found), total)))
+        self._forms = forms
+        return b"[" + b",".join(parts) + b"]"
+
+    def _encode_one(
+        self,
+        d: Diagnostic,
+        s: Position,
+        e: Position,
+        related: tuple[Any, ...],
+        fixes: tuple[tuple[str, bool], ...],
+    ) -> bytes:
+        out: dict[str, Any] = {
+            "range": _range_json(s.line, s.character, e.line, e.character),
+            "message": _message(d),
+            "severity": _SEVERITY_NUMBER[d.severity],
+            "code": d.code,
+            "codeDescription": {"href": explain_uri(d.code)},
+            "source": "lexis",
+        }
+        if d.unnecessary:
+            out["tags"] = [int(lsp.DiagnosticTag.Unnecessary.value)]
+        if related:
+            out["relatedInformation"] = [
+                {
+                    "location": {
+                        "uri": self._uri,
+                        "range": _range_json(rs.line, rs.character, re_.line, re_.character),
+                    },
+                    "message": message,
+                }
+                for message, rs, re_ in related
+            ]
+        if fixes:
+            out["data"] = {"fixes": [{"title": t, "safe": safe} for t, safe in fixes]}
+        return orjson.dumps(out)
+
+
+def _note(shown: int, total: int) -> dict[str, Any]:
+    """The diagnostic that says only the first ``shown`` of ``total`` problems are listed."""
+    return {
+        "range": _range_json(0, 0, 0, 0),
+        "message": f"lexis-ls shows {shown} of the {total} problems of this document (errors "
+        "first); `lexis check` lists them all",
+        "severity": int(lsp.DiagnosticSeverity.Information.value),
+        "source": "lexis",
+    }

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.io_ import StdoutWriter
@@ -35,11 +36,11 @@ from ..lang.text import Encoding, LineIndex
 from ..run.files import read_text_file
 from . import features
 from .config import Settings
-from .convert import diagnostic, encoding_of
+from .convert import DiagnosticWire, diagnostic, encoding_of
 from .documents import LEXIS_SUFFIX, Change, Document, DocumentStore
 from .early import MISMATCH, DropAnswer, frame
 from .memory import HeapKeeper
-from .wire import FrameReader, Gate, LexisProtocol, quiet_pygls, serve
+from .wire import Encoded, FrameReader, Gate, LexisProtocol, quiet_pygls, serve
 
 __version__ = "0.1.0"
 log = logging.getLogger("lexis_ls.server")
@@ -89,6 +90,7 @@ class LexisServer(LanguageServer):
         self._init_options: Any = None
         self.early_answer: DropAnswer | None = None  # set when `initialize` was answered early
         self.exit_code: int | None = None  # set by `exit`: 0 after `shutdown`, 1 otherwise
+        self.gate: Gate | None = None  # set while serving (`start_io`)
 
     # --- negotiated facts ---
 
@@ -162,6 +164,7 @@ class LexisServer(LanguageServer):
             warn=lambda message: self.log(message, lsp.MessageType.Warning),
             stop=stop,
         )
+        self.gate = gate
         try:
             asyncio.run(serve(FrameReader(stdin or sys.stdin.buffer), gate, stopped))
         except BrokenPipeError:
@@ -212,6 +215,32 @@ class LexisServer(LanguageServer):
             found += doc.run.diagnostics
         return lsp_diagnostic_list(doc.uri, analysis.lines, found, enc)
 
+    def encoded_diagnostics(self, doc: Document) -> bytes:
+        """The JSON array of the document's diagnostics as sent to the client: the current
+        analysis's (and the run's, for the version it ran), encoded once per version, finding
+        by finding through the document's :class:`DiagnosticWire`."""
+        analysis = self.analysis(doc)
+        enc = self.encoding
+        run = doc.run if doc.run is not None and doc.run.version == doc.version else None
+        key = (id(analysis), id(run), enc)
+        cached = doc.extra.get(_WIRE_ARRAY)
+        if cached is not None and cached[0] == key and cached[1] is analysis:
+            encoded: bytes = cached[2]
+            return encoded
+        found: Sequence[Diagnostic] = analysis.diagnostics
+        if run is not None and run.diagnostics:
+            found = sorted([*found, *run.diagnostics], key=lambda d: (d.start, d.end))
+        wire = doc.extra.get(_WIRE)
+        if not isinstance(wire, DiagnosticWire):
+            wire = doc.extra[_WIRE] = DiagnosticWire(doc.uri)
+        encoded = wire.encode(analysis.lines, shown_diagnostics(found), enc, len(found))
+        doc.extra[_WIRE_ARRAY] = (key, analysis, encoded)
+        return encoded
+
+    def input_waiting(self) -> bool:
+        """Messages are read and waiting to be handled (a newer version may be among them)."""
+        return self.gate is not None and self.gate.backlog() > 0
+
     def schedule_publish(self, doc: Document, delay_ms: int | None = None) -> None:
         """Push diagnostics after the debounce delay, for the version current now only."""
         if self.pull_client:
@@ -224,21 +253,28 @@ class LexisServer(LanguageServer):
         loop = asyncio.get_event_loop()
         self._timers[doc.uri] = loop.call_later(delay, self._publish_if_current, doc.uri, version)
 
-    def _publish_if_current(self, uri: str, version: int | None) -> None:
+    def _publish_if_current(self, uri: str, version: int | None, deferred: int = 0) -> None:
         self._timers.pop(uri, None)
         doc = self.store.get(uri)
         if doc is None or doc.version != version:
             return  # a newer version is on its way: never publish for an old one
+        if deferred < MAX_DEFERRALS and self.input_waiting():
+            # Messages wait to be handled: a newer version may be among them, and analysing
+            # this one would be wasted. Handle them first (a change cancels this timer).
+            loop = asyncio.get_event_loop()
+            self._timers[uri] = loop.call_later(
+                0, self._publish_if_current, uri, version, deferred + 1
+            )
+            return
         self.publish(doc)
 
     def publish(self, doc: Document) -> None:
         if self.pull_client:
             return
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(
-                uri=doc.uri, diagnostics=self.lsp_diagnostics(doc), version=doc.version
-            )
-        )
+        items = self.encoded_diagnostics(doc)
+        head = {"uri": doc.uri} if doc.version is None else {"uri": doc.uri, "version": doc.version}
+        params = orjson.dumps(head)[:-1] + b',"diagnostics":' + items + b"}"
+        self.protocol.notify(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Encoded(params))
 
     def refresh_diagnostics(self) -> None:
         """After a change that affects every document (configuration, a run)."""
@@ -382,6 +418,12 @@ class LexisServer(LanguageServer):
         self.settings = Settings.from_json(result[0] if result else None)
 
 
+# How many times a push is put off while messages wait to be handled (each time, the waiting
+# messages are handled first): a stream of requests must not hold diagnostics back for long.
+MAX_DEFERRALS = 20
+_WIRE = "server.diagnostics.wire"
+_WIRE_ARRAY = "server.diagnostics.encoded"
+
 # A document can hold thousands of problems (a broken array of 20,000 empty objects); sending
 # them all costs seconds and helps nobody: the first ones, errors first, and a note.
 MAX_DIAGNOSTICS = 1000
@@ -495,7 +537,7 @@ def register_core(server: LexisServer) -> None:
     )
     def pull_diagnostics(
         ls: LexisServer, params: lsp.DocumentDiagnosticParams
-    ) -> lsp.DocumentDiagnosticReport:
+    ) -> lsp.DocumentDiagnosticReport | Encoded:
         doc = ls.store.get(params.text_document.uri)
         if doc is None:
             return lsp.RelatedFullDocumentDiagnosticReport(items=[])
@@ -503,9 +545,9 @@ def register_core(server: LexisServer) -> None:
         result_id = _result_id(doc)
         if params.previous_result_id == result_id:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        return lsp.RelatedFullDocumentDiagnosticReport(
-            items=ls.lsp_diagnostics(doc), result_id=result_id
-        )
+        items = ls.encoded_diagnostics(doc)
+        head = orjson.dumps({"kind": "full", "resultId": result_id})[:-1]
+        return Encoded(head + b',"items":' + items + b"}")
 
     @server.feature(lsp.WORKSPACE_DIAGNOSTIC)
     def workspace_diagnostics(

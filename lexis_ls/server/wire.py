@@ -16,7 +16,9 @@ This module replaces that loop (not pygls: the protocol object still dispatches 
 * :class:`LexisProtocol` keeps document text out of pygls's workspace: the server's own store
   applies changes with LSP's line breaks (`\\n`, `\\r\\n`, `\\r`), where pygls splits lines as
   Python's `str.splitlines` does (which also breaks at U+000B, U+000C, U+001C-U+001E, U+0085,
-  U+2028 and U+2029).
+  U+2028 and U+2029); and it sends results and notifications given as :class:`Encoded` JSON
+  (the diagnostics, encoded finding by finding with orjson and reused across versions) as they
+  are, without cattrs and `json.dumps`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any, BinaryIO
 
+import orjson
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
@@ -100,6 +103,15 @@ class FrameReader:
         return body, problem
 
 
+class Encoded:
+    """A result or notification params already encoded as JSON (UTF-8 bytes)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+
 class Gate:
     """Checks each message before pygls dispatches it; owns the lifecycle state."""
 
@@ -116,6 +128,8 @@ class Gate:
         self.stop = stop
         self.initialized = False  # `initialize` received (answered or being answered)
         self.shut_down = False
+        # how many frames are read and waiting to be handled (set by `serve`)
+        self.backlog: Callable[[], int] = lambda: 0
 
     def error(self, msg_id: Any, code: int, message: str) -> None:
         self.send({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
@@ -251,6 +265,7 @@ async def serve(reader: FrameReader, gate: Gate, stopped: threading.Event) -> No
                 return
 
     threading.Thread(target=pump, name="lexis-ls-reader", daemon=True).start()
+    gate.backlog = frames.qsize
     while not stopped.is_set():
         body, problem = await frames.get()
         if problem is not None:
@@ -289,6 +304,34 @@ class LexisProtocol(LanguageServerProtocol):
             (bool, (bool,)),
         ):
             converter.register_structure_hook(kind, _strict(kind, accepted))
+
+    def _send_response(
+        self, msg_id: Any, result: Any | None = None, error: Any | None = None
+    ) -> None:
+        if error is None and isinstance(result, Encoded):
+            self._result_types.pop(msg_id, None)
+            head = b'{"jsonrpc":"2.0","id":' + orjson.dumps(msg_id) + b',"result":'
+            self._write_body(head + result.raw + b"}")
+            return
+        super()._send_response(msg_id, result, error)
+
+    def notify(self, method: str, params: Any | None = None) -> None:
+        if isinstance(params, Encoded):
+            head = b'{"jsonrpc":"2.0","method":' + orjson.dumps(method) + b',"params":'
+            self._write_body(head + params.raw + b"}")
+            return
+        super().notify(method, params)
+
+    def _write_body(self, body: bytes) -> None:
+        if self.writer is None:
+            log.error("cannot send: no transport")
+            return
+        try:
+            # the server's writers are synchronous (`start_io`: stdio and TCP alike)
+            self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        except BrokenPipeError:
+            log.info("the client closed the connection")
+            raise
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(
