@@ -33,6 +33,11 @@ local defaults = {
   timeout_ms = 3000,
   on_attach = nil,
   capabilities = nil,
+  -- The `lexis` command line (for :LexisGraph); nil: found beside `cmd` (see M.cli_cmd).
+  cli_cmd = nil,
+  -- Opens a file in the browser (for :LexisGraph); nil: vim.ui.open on 0.10+, else
+  -- xdg-open (or `open` on macOS).
+  open = nil,
 }
 
 M.config = vim.deepcopy(defaults)
@@ -113,7 +118,17 @@ local function client_config(bufnr)
     settings = cfg.settings,
     init_options = cfg.init_options,
     capabilities = capabilities,
-    on_attach = cfg.on_attach,
+    on_attach = function(client, bufnr)
+      -- Completion with <C-x><C-o> everywhere: 0.10+ sets vim.lsp.omnifunc itself; before
+      -- 0.10 nothing is set, and vim.lsp.omnifunc drops items whose edit starts before the
+      -- word (a quoted opcode: `"pri|` completes to `"print"`), so use the module's.
+      if vim.fn.has("nvim-0.10") == 0 and vim.bo[bufnr].omnifunc == "" then
+        vim.bo[bufnr].omnifunc = "v:lua.require'lexis'.omnifunc"
+      end
+      if cfg.on_attach then
+        cfg.on_attach(client, bufnr)
+      end
+    end,
     -- Analysis is debounced by the server too; send edits promptly.
     flags = { debounce_text_changes = 50 },
   }
@@ -165,6 +180,58 @@ local function apply_action(client, action, bufnr)
     request_sync(client, "workspace/executeCommand", command, M.config.timeout_ms, bufnr)
   end
   return action.edit ~= nil or command ~= nil
+end
+
+-- The byte offset of an LSP character offset in `line`.
+local function byteindex(line, character, encoding)
+  if vim.lsp.util._str_byteindex_enc then -- up to 0.10
+    return vim.lsp.util._str_byteindex_enc(line, character, encoding)
+  end
+  return vim.str_byteindex(line, encoding, character, false)
+end
+
+-- Completion items of the last omnifunc start call (findstart = 1).
+local omni_result = nil
+
+--- 'omnifunc' for Lexis buffers (set by the module on attach when none is set): a
+--- synchronous textDocument/completion whose items replace from the start of their text edit
+--- (the opening quote of a string), not from the start of the keyword.
+function M.omnifunc(findstart, base)
+  local bufnr = vim.api.nvim_get_current_buf()
+  if findstart == 1 then
+    omni_result = nil
+    local client = M.client(bufnr)
+    if client == nil then
+      return -3 -- cancel silently, leave completion mode
+    end
+    local cursor = vim.api.nvim_win_get_cursor(0)
+    local line = vim.api.nvim_get_current_line()
+    local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+    local response = request_sync(client, "textDocument/completion", params, M.config.timeout_ms, bufnr)
+    if response == nil or response.err or response.result == nil then
+      return -3
+    end
+    omni_result = response.result
+    local start = nil
+    for _, item in ipairs(vim.lsp.util.extract_completion_items(response.result)) do
+      local edit = item.textEdit
+      local range = edit and (edit.range or edit.replace)
+      if range and range.start.line == cursor[1] - 1 then
+        local col = byteindex(line, range.start.character, client.offset_encoding)
+        start = start and math.min(start, col) or col
+      end
+    end
+    if start == nil then
+      start = vim.fn.match(line:sub(1, cursor[2]), "\\k*$")
+    end
+    return start
+  end
+  if omni_result == nil then
+    return {}
+  end
+  local items = vim.lsp.util.text_document_completion_list_to_complete_items(omni_result, base)
+  omni_result = nil
+  return items
 end
 
 --- Applies the server's `source.fixAll` code action to the buffer, synchronously.
@@ -265,8 +332,9 @@ local function split_lines(text)
   return lines
 end
 
---- The lines :LexisRun shows for a `lexis.run` result.
-function M.run_report(result)
+--- The lines :LexisRun shows for a `lexis.run` result. `wall_ms`: the time from the request to
+--- its answer, as the user waited for it (the result's `durationMs` is the interpreter's alone).
+function M.run_report(result, wall_ms)
   local lines = split_lines(result.stdout)
   local errors = result.errors or {}
   if #errors > 0 then
@@ -282,10 +350,21 @@ function M.run_report(result)
   if result.status and result.status ~= "ok" then
     table.insert(lines, string.format("-- %s: %s --", result.status, result.reason or ""))
   else
-    table.insert(lines, string.format("-- finished in %.1f ms --", result.durationMs or 0))
+    table.insert(lines, M.timing(wall_ms, result.durationMs))
   end
   return lines
 end
+
+--- "-- finished in 212 ms (the program itself: 0.4 ms) --": the wall time first.
+function M.timing(wall_ms, interpreter_ms)
+  local program = string.format("%.1f ms", interpreter_ms or 0)
+  if wall_ms == nil then
+    return string.format("-- finished (the program itself: %s) --", program)
+  end
+  return string.format("-- finished in %d ms (the program itself: %s) --", math.floor(wall_ms + 0.5), program)
+end
+
+local hrtime = (vim.uv or vim.loop).hrtime
 
 -- A scratch buffer named `bufname` showing `lines`: reused, in a split below.
 local function show_scratch(bufname, lines, filetype)
@@ -314,7 +393,7 @@ local function show_scratch(bufname, lines, filetype)
 end
 
 --- Runs the buffer's program with `lexis.run`. `opts` = {params = {...}, stdin = "..."}.
---- Calls `callback(err, result)`; without a callback the output is shown in a scratch split.
+--- Calls `callback(err, result, wall_ms)`; without a callback the output is shown in a scratch split.
 function M.run(bufnr, opts, callback)
   bufnr = resolve_buf(bufnr)
   local client = M.client(bufnr)
@@ -327,17 +406,129 @@ function M.run(bufnr, opts, callback)
     table.insert(arguments, { params = opts.params or vim.empty_dict(), stdin = opts.stdin })
   end
   local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":t")
+  local started = hrtime()
   request(client, "workspace/executeCommand", { command = "lexis.run", arguments = arguments }, function(err, result)
+    local wall_ms = (hrtime() - started) / 1e6
     if callback then
-      callback(err, result)
+      callback(err, result, wall_ms)
       return
     end
     if err then
       show_scratch(RUN_BUFFER, { name .. ": lexis.run failed: " .. (err.message or vim.inspect(err)) })
       return
     end
-    show_scratch(RUN_BUFFER, M.run_report(result))
+    show_scratch(RUN_BUFFER, M.run_report(result, wall_ms))
   end, bufnr)
+end
+
+--- The `lexis` command line as a list: `cli_cmd` when set; else the `lexis` script beside a
+--- `lexis-ls` server command, `python -m lexis_ls.cli` for a `python -m lexis_ls` one, or
+--- `lexis` on PATH.
+function M.cli_cmd()
+  local cfg = M.config
+  if cfg.cli_cmd then
+    return vim.deepcopy(cfg.cli_cmd)
+  end
+  local cmd = type(cfg.cmd) == "table" and cfg.cmd or {}
+  if cmd[2] == "-m" and cmd[3] == "lexis_ls" then
+    return { cmd[1], "-m", "lexis_ls.cli" }
+  end
+  if cmd[1] and vim.fn.fnamemodify(cmd[1], ":t") == "lexis-ls" then
+    local server = vim.fn.exepath(cmd[1])
+    if server ~= "" then
+      local beside = vim.fn.fnamemodify(server, ":h") .. "/lexis"
+      if vim.fn.executable(beside) == 1 then
+        return { beside }
+      end
+    end
+  end
+  return { "lexis" }
+end
+
+--- Opens `path` with the configured opener: vim.ui.open on 0.10+, else xdg-open / open.
+function M.open(path)
+  if M.config.open then
+    return M.config.open(path)
+  end
+  if vim.ui and vim.ui.open then
+    local _, problem = vim.ui.open(path)
+    if problem then
+      notify(problem, vim.log.levels.ERROR)
+    end
+    return
+  end
+  local opener = vim.fn.has("mac") == 1 and "open" or "xdg-open"
+  if vim.fn.executable(opener) ~= 1 then
+    notify("cannot open " .. path .. ": no " .. opener .. " (the page is written there)", vim.log.levels.ERROR)
+    return
+  end
+  vim.fn.jobstart({ opener, path }, { detach = true })
+end
+
+-- The program file `lexis viz` reads: the buffer's file, or (when the buffer has unsaved
+-- changes or no file) a copy of its text in a temporary folder, under the same name.
+local function graph_source(bufnr)
+  local file = vim.api.nvim_buf_get_name(bufnr)
+  if file ~= "" and not vim.bo[bufnr].modified and vim.fn.filereadable(file) == 1 then
+    return file
+  end
+  local dir = vim.fn.tempname()
+  vim.fn.mkdir(dir, "p")
+  local name = file ~= "" and vim.fn.fnamemodify(file, ":t") or "buffer.lexis.json"
+  local copy = dir .. "/" .. name
+  vim.fn.writefile(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), copy)
+  return copy
+end
+
+--- Writes the graph page of the buffer's program with `lexis viz FILE --output OUT.html`
+--- (one self-contained HTML file) and opens it in the browser. Calls `callback(err, html_path)`
+--- when given (then nothing is opened). Returns the job id.
+function M.graph(bufnr, callback)
+  bufnr = resolve_buf(bufnr)
+  local source = graph_source(bufnr)
+  local html = vim.b[bufnr].lexis_graph_html
+  if type(html) ~= "string" or html == "" then
+    html = vim.fn.tempname() .. "-" .. vim.fn.fnamemodify(source, ":t:r:r") .. ".html"
+    vim.b[bufnr].lexis_graph_html = html
+  end
+  local args = M.cli_cmd()
+  vim.list_extend(args, { "viz", source, "--output", html })
+  local stderr = {}
+  local function collect(_, data)
+    for _, line in ipairs(data or {}) do
+      if line ~= "" then
+        table.insert(stderr, line)
+      end
+    end
+  end
+  local job = vim.fn.jobstart(args, {
+    on_stdout = collect,
+    on_stderr = collect,
+    on_exit = function(_, code)
+      vim.schedule(function()
+        local err = nil
+        if code ~= 0 or vim.fn.filereadable(html) ~= 1 then
+          err = string.format("`%s` failed (exit %d): %s", table.concat(args, " "), code, table.concat(stderr, "\n"))
+        end
+        if callback then
+          callback(err, html)
+        elseif err then
+          notify(err, vim.log.levels.ERROR)
+        else
+          M.open(html)
+        end
+      end)
+    end,
+  })
+  if job <= 0 then
+    local err = "cannot start " .. args[1] .. " (set `cli_cmd` in require('lexis').setup)"
+    if callback then
+      callback(err, nil)
+    else
+      notify(err, vim.log.levels.ERROR)
+    end
+  end
+  return job
 end
 
 local function command(bufnr, name, arguments, callback)
@@ -389,6 +580,9 @@ local function define_commands()
       show_scratch(EXPLAIN_BUFFER, split_lines(text), "markdown")
     end)
   end, { nargs = 1, desc = "Explain a diagnostic code (e.g. LX2001)" })
+  create("LexisGraph", function()
+    M.graph(0)
+  end, { desc = "Open the graph of this program in the browser (lexis viz)" })
 end
 
 local function on_filetype(bufnr)
@@ -404,6 +598,10 @@ function M.setup(opts)
   if opts and opts.root_markers then
     M.config.root_markers = opts.root_markers
   end
+  if opts and opts.cli_cmd then
+    M.config.cli_cmd = opts.cli_cmd
+  end
+  M.configured = true
 
   local group = vim.api.nvim_create_augroup("lexis", { clear = true })
   if has08 and vim.filetype and vim.filetype.add then
