@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from .analysis import Analysis
 from .diagnostics import TextEdit
+from .hashing import std_graph
 from .model import MISSING, NODE_KEYS, PROGRAM_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from .opcodes import (
     CAPABILITIES,
@@ -33,6 +34,7 @@ from .opcodes import (
     ValueRule,
     ops_needing,
 )
+from .outline import subgraph_signature
 from .stdlib import STD_PREFIX, entries
 from .syntax import JObject
 
@@ -128,6 +130,7 @@ class _Frame:
     # key -> its string value; the root and subgraph objects start with the analysis's keys
     members: dict[str, str | None] = field(default_factory=dict)
     items: list[str | None] = field(default_factory=list)  # string items (None for others)
+    lengths: dict[str, int] = field(default_factory=dict)  # key -> item count of its array value
 
 
 @dataclass(frozen=True)
@@ -161,9 +164,11 @@ class _Stack:
         return self.frames[-1] if self.frames else None
 
     def _close(self, end: int) -> None:
-        self.frames.pop()
+        frame = self.frames.pop()
         parent = self.top
         if parent is not None:
+            if frame.kind == "array" and parent.kind == "object" and frame.owner is not None:
+                parent.lengths[frame.owner] = len(frame.items)
             parent.state = "after"
             parent.last_end = end
 
@@ -406,13 +411,16 @@ def _skip(text: str, tok: _Tok, stack: _Stack, lexer: _Lexer, limit: int) -> boo
     if tok.kind != "punct" or top is None or (top.kind == "object" and top.state != "value"):
         return False
     try:
-        end = _DECODER.raw_decode(text, tok.start)[1]
+        value, end = _DECODER.raw_decode(text, tok.start)
     except (ValueError, RecursionError):
         return False
     if end > limit:
         return False
     stack.feed(tok, None)
     stack.feed(_Tok("punct", end - 1, end, "}" if tok.text == "{" else "]"), None)
+    parent = stack.top
+    if isinstance(value, list) and parent is not None and parent.kind == "object" and parent.key:
+        parent.lengths[parent.key] = len(value)
     lexer.pos = end
     return True
 
@@ -493,6 +501,7 @@ class Context:
     node_op: str | None = None
     node_value: str | None = None  # the node's value when it is a string
     node_keys: frozenset[str] = frozenset()
+    node_inputs: int | None = None  # how many inputs the node's `inputs` array holds
 
 
 _KEY_CONTEXTS: dict[str, ContextKind] = {
@@ -574,6 +583,7 @@ def completion_context(analysis: Analysis, offset: int) -> Context:
         node_op=members.get("op"),
         node_value=members.get("value"),
         node_keys=frozenset(members),
+        node_inputs=node_view.frame.lengths.get("inputs") if node_view is not None else None,
     )
 
     if inner.kind == "object" and inner.state in ("key", "after") and role in _KEY_CONTEXTS:
@@ -755,13 +765,29 @@ def _placeholders(op: Opcode) -> int:
     return n
 
 
+def arity_fit(op: Opcode, inputs: int | None) -> int:
+    """How well ``op`` takes a node's ``inputs`` inputs: 0 exactly that many (or the node has
+    none yet: no preference), 1 among others (a range, variadic), 2 not at all."""
+    if not inputs:
+        return 0
+    if not op.arity.accepts(inputs):
+        return 2
+    return 0 if op.arity.fixed else 1
+
+
 def _ops(ctx: Context, make: _Maker, snippets: bool) -> list[Candidate]:
+    """Every op; among those matching what is typed, first the ops that take as many inputs as
+    the node has (``add`` for two), then those that accept that many, then the rest."""
     out: list[Candidate] = []
     with_inputs = snippets and "inputs" not in ctx.node_keys
+    n = ctx.node_inputs
     for rank, op in enumerate(OPCODES.values()):
         group = _group(op.name, ctx.prefix)
         detail, doc = _op_texts(op)
-        out.append(make(op.name, "op", detail, doc, _quote(op.name), (group, rank, 0)))
+        fit = arity_fit(op, n)
+        if fit == 2:
+            detail += f" · this node has {n} input{'s' if n != 1 else ''}"
+        out.append(make(op.name, "op", detail, doc, _quote(op.name), (group, fit, rank, 0)))
         if with_inputs and op.arity.max != 0:
             holes = ", ".join(f'"${{{k + 1}}}"' for k in range(_placeholders(op)))
             body = f'"{op.name}", "inputs": [{holes}]'
@@ -772,7 +798,7 @@ def _ops(ctx: Context, make: _Maker, snippets: bool) -> list[Candidate]:
                     f"{detail} · with its inputs",
                     doc,
                     body,
-                    (group, rank, 1),
+                    (group, fit, rank, 1),
                     snippet=True,
                     name=op.name,
                 )
@@ -868,18 +894,25 @@ def _capabilities(ctx: Context, make: _Maker) -> list[Candidate]:
     return out
 
 
-def ports(n: int) -> str:
-    """Parameter names of a subgraph's input ports: ``x0, x1``."""
-    return ", ".join(f"x{i}" for i in range(n))
+def input_port_names(graph: Graph) -> list[str]:
+    """The ids of ``graph``'s input ports in port order, as hover's signature names them
+    (:func:`.outline.subgraph_signature`): the parameter names of completion and signature
+    help."""
+    ports = sorted(graph.input_ports(), key=lambda n: n.value if type(n.value) is int else 1 << 30)
+    return [n.id or "?" for n in ports]
 
 
 def _references(analysis: Analysis, ctx: Context, make: _Maker) -> list[Candidate]:
     want = SUBGRAPH_ARITY.get(ctx.node_op or "")
     out: list[Candidate] = []
 
-    def add(name: str, arity: int, source: int, rank: int, doc: str) -> None:
+    def add(name: str, graph: Graph, source: int, rank: int, doc: str) -> None:
+        arity = graph.arity()
         fits = want is None or arity == want
-        detail = f"{name}({ports(arity)}) · {arity} input port{'s' if arity != 1 else ''}"
+        # the signature hover shows: the input ports' ids as parameter names
+        detail = (
+            f"{subgraph_signature(name, graph)} · {arity} input port{'s' if arity != 1 else ''}"
+        )
         if not fits:
             detail += f" (`{ctx.node_op}` needs {want})"
         sort = (0 if fits else 1, _group(name, ctx.prefix), source, rank)
@@ -895,10 +928,10 @@ def _references(analysis: Analysis, ctx: Context, make: _Maker) -> list[Candidat
                 doc = m.value.value
         outputs = len(graph.output_ports())
         text = f"Subgraph `{name}` of this program: {graph.arity()} input port(s), {outputs} output port(s)."
-        add(name, graph.arity(), 0, rank, text + (f"\n\n{doc}" if doc else ""))
+        add(name, graph, 0, rank, text + (f"\n\n{doc}" if doc else ""))
     for rank, entry in enumerate(entries().values()):
         text = f"Standard library {entry.kind}.\n\n`{entry.definition}`"
-        add(entry.ref, entry.arity, 1, rank, text)
+        add(entry.ref, std_graph(entry.name), 1, rank, text)
     return out
 
 
@@ -1026,7 +1059,7 @@ def signature_help(analysis: Analysis, offset: int) -> Signature | None:
         if graph is not None and ref is not None:
             n = graph.arity()
             shown = ref[:12] + "…" if len(ref) == 64 and ref.isalnum() else ref
-            label, spans = _signature_label(shown, [f"x{i}" for i in range(n)])
+            label, spans = _signature_label(shown, input_port_names(graph))
             doc = _semantics(op)
             if graph.syntax is not None:
                 m = graph.syntax.get("doc")

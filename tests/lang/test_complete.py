@@ -11,6 +11,7 @@ from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.complete import (
     Candidate,
     Completions,
+    arity_fit,
     completion_context,
     completions,
     signature_help,
@@ -18,6 +19,7 @@ from lexis_ls.lang.complete import (
 from lexis_ls.lang.diagnostics import TextEdit
 from lexis_ls.lang.fixes import apply_edits
 from lexis_ls.lang.opcodes import OPCODES
+from lexis_ls.lang.outline import describe
 
 
 def split(marked: str) -> tuple[str, int]:
@@ -40,6 +42,10 @@ def accept(text: str, c: Candidate) -> str:
 
 def item(found: Completions, label: str) -> Candidate:
     return next(c for c in found.items if c.label == label)
+
+
+def item_of(items: list[Candidate], label: str) -> Candidate:
+    return next(c for c in items if c.label == label)
 
 
 def program(*nodes: str, caps: str = '"PURE_COMPUTE", "IO_STDOUT"', extra: str = "") -> str:
@@ -87,6 +93,32 @@ def test_op_prefix_gives_add_first_replacing_the_whole_string() -> None:
     # every op is offered, each once as plain text (the inputs key exists: no snippet variant)
     assert sorted(c.label for c in found.items) == sorted(OPCODES)
     assert [c.sort_text for c in found.items] == sorted(c.sort_text for c in found.items)
+
+
+def test_ops_that_fit_the_node_inputs_come_first() -> None:
+    """With two inputs written, the two-input ops (add, sub, ...) come first, then ops that
+    accept two among other counts, then the rest (which say how many inputs the node has)."""
+    two = [
+        c for c in complete(program(A, B, '{"id": "r", "op": "|", "inputs": ["a", "b"]}'))[1].items
+    ]
+    fits = [arity_fit(OPCODES[c.label], 2) for c in two]
+    assert fits == sorted(fits)  # exact fits, then accepting ones, then the rest
+    assert two[0].label == "add" and OPCODES[two[0].label].arity.fixed
+    assert fits.count(0) >= 10 and 1 in fits and 2 in fits
+    assert all(OPCODES[c.label].arity.accepts(2) for c, f in zip(two, fits) if f < 2)
+    const = item_of(two, "const")
+    assert const.detail.endswith("· this node has 2 inputs")
+    assert [c.label for c in two].index("const") > [c.label for c in two].index("concat")
+    # the inputs may come before the op, written in a broken node too
+    one = complete(program(A, '{"id": "r", "inputs": ["a"], "op": "|'))[1].items
+    assert OPCODES[one[0].label].arity == OPCODES["not"].arity  # exactly one input
+    assert all(arity_fit(OPCODES[c.label], 1) == 0 for c in one[:5])
+    # what is typed still comes first: a prefix match that does not fit before the others
+    typed = complete(program(A, B, '{"id": "r", "op": "co|", "inputs": ["a", "b"]}'))[1].items
+    assert typed[0].label.startswith("co")
+    # no inputs yet: the registry's order (no preference)
+    none = complete(program(A, '{"id": "r", "op": "|", "inputs": []}'))[1].items
+    assert [c.label for c in none][:3] == list(OPCODES)[:3]
 
 
 def test_op_with_the_closing_quote_missing_at_the_end_of_the_file() -> None:
@@ -264,9 +296,9 @@ def test_references_prefer_the_arity_the_op_needs() -> None:
     assert all(n.startswith("std:") for n in names[1:] if n != "plus")
     assert len(names) == 2 + 32
     twice = found.items[0]
-    assert twice.detail == "twice(x0) · 1 input port" and "2x" in twice.documentation
-    assert item(found, "plus").detail == "plus(x0, x1) · 2 input ports (`map` needs 1)"
-    assert item(found, "std:add").detail == "std:add(x0, x1) · 2 input ports (`map` needs 1)"
+    assert twice.detail == "twice(x) -> o · 1 input port" and "2x" in twice.documentation
+    assert item(found, "plus").detail == "plus(p, q) -> o · 2 input ports (`map` needs 1)"
+    assert item(found, "std:add").detail == "std:add(a, b) -> out · 2 input ports (`map` needs 1)"
     assert json.loads(accept(text, twice))["nodes"][1]["value"] == "twice"
 
     reduce = labels(program(A, '{"id": "m", "op": "reduce", "value": "|"}', extra=SUBGRAPHS))
@@ -281,6 +313,19 @@ def test_references_prefer_the_arity_the_op_needs() -> None:
         "std:and_op",
     ]
     assert reduce[:8] == two_port
+
+
+def test_references_name_the_ports_as_hover_does() -> None:
+    """Completion's signature of a subgraph is hover's: the input ports' ids (`std:mul(a, b)`),
+    not numbered placeholders."""
+    marked = program(A, '{"id": "m", "op": "reduce", "inputs": ["a", "a"], "value": "|"}')
+    text, found = complete(marked)
+    mul = item(found, "std:mul")
+    assert mul.detail.startswith("std:mul(a, b) -> out")
+    # hover over the reference, once accepted, shows the same signature
+    accepted = accept(text, mul)
+    hovered = describe(analyze(accepted), accepted.index('"std:mul"') + 3)
+    assert hovered is not None and "`std:mul(a, b) -> out`" in hovered.markdown
 
 
 def test_reference_inside_a_subgraph_never_offers_itself() -> None:
@@ -447,9 +492,9 @@ def test_subgraph_call_shows_the_ports() -> None:
     call = '{"id": "c", "op": "subgraph_call", "inputs": ["a", |], "value": "%s"}'
     text, offset = split(program(A, call % "plus", extra=SUBGRAPHS))
     found = signature_help(analyze(text), offset)
-    assert found is not None and (found.label, found.active) == ("plus(x0, x1)", 1)
+    assert found is not None and (found.label, found.active) == ("plus(p, q)", 1)
     assert found.parameter_docs == ("input port 0", "input port 1")
-    assert sig(program(A, call % "std:double", extra=SUBGRAPHS)) == ("std:double(x0)", 1)
+    assert sig(program(A, call % "std:double", extra=SUBGRAPHS)) == ("std:double(x)", 1)
     assert sig(program(A, call % "nope", extra=SUBGRAPHS)) == ("subgraph_call(args...)", 0)
 
 

@@ -249,7 +249,7 @@ async def test_references_list_std_and_user_subgraphs_by_arity(
     assert names[0] == "twice"  # the program's own 1-port subgraph, then std's 1-port ones
     assert names.index("std:not_op") < names.index("pair") < names.index("std:add")
     twice = next(i for i in result.items if i.label == "twice")
-    assert twice.detail == "twice(x0) · 1 input port"
+    assert twice.detail == "twice(x) -> o · 1 input port"  # the names hover shows
     assert twice.kind == lsp.CompletionItemKind.Module
     assert json.loads(accept(client, text, twice))["nodes"][1]["value"] == "twice"
     marked = program(
@@ -258,7 +258,7 @@ async def test_references_list_std_and_user_subgraphs_by_arity(
     _, result = await complete(client, tmp_path, marked, "r.lexis.json")
     assert labels(result)[:2] == ["pair", "std:add"]
     pair = next(i for i in result.items if i.label == "pair")
-    assert pair.detail == "pair(x0, x1) · 2 input ports"
+    assert pair.detail == "pair(p, q) -> o · 2 input ports"
 
 
 async def test_keys_exclude_the_present_ones(client: LanguageClient, tmp_path: Path) -> None:

@@ -141,6 +141,34 @@ async def test_values_after_a_run_of_the_current_version(
     assert found[:2] == [(4, 14, "#89d175af"), (5, 14, "#f2bbecbb")]  # `a` is now const 6
 
 
+async def test_value_of_a_multi_line_node_is_beside_its_id(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A node written over several lines gets its value after its id (and hash), on the id's
+    line, not after its closing brace; one-line nodes keep it at their end."""
+    text = SECTION1.replace(
+        '{"id": "sum", "op": "add", "inputs": ["a", "b"]}',
+        '{\n      "id": "sum",\n      "op": "add",\n      "inputs": ["a", "b"]\n    }',
+    )
+    uri = open_doc(client, tmp_path / "m.lexis.json", text)
+    await run(client, uri)
+    lines = text.splitlines()
+    sum_line = next(i for i, line in enumerate(lines) if '"id": "sum"' in line)
+    id_end = lines[sum_line].index('"sum"') + len('"sum"')
+    found = shown(await hints(client, uri))
+    assert (sum_line, id_end, "#c77c9b13") in found
+    assert (sum_line, id_end, "= 8") in found
+    # the hash first, then the value, at the same place
+    at = [label for line, col, label in found if (line, col) == (sum_line, id_end)]
+    assert at == ["#c77c9b13", "= 8"]
+    # nothing after the closing brace of `sum`
+    brace = sum_line + 3
+    assert lines[brace].strip() == "},"
+    assert [h for h in found if h[0] == brace] == []
+    # a one-line node keeps its value at its end
+    assert (4, 42, "= 5") in found
+
+
 async def test_long_values_are_cut(client: LanguageClient, tmp_path: Path) -> None:
     long = "x" * 70
     text = SECTION1.replace('"value": 5', f'"value": "{long}"').replace(

@@ -118,7 +118,7 @@ async def test_subgraph_call_shows_the_subgraph_ports(
         "  ]}}\n}",
     )
     found = await signature(client, tmp_path, marked)
-    assert shown(found) == ("pair(x0, x1)", ["x0", "x1"], 1)
+    assert shown(found) == ("pair(x, y)", ["x", "y"], 1)  # the ports' ids, as hover names them
 
 
 async def test_no_signature_outside_inputs(client: LanguageClient, tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """Inlay hints: each node's short content hash after its id, and, once the current version has
-run, each main-graph node's computed value after the node object."""
+run, each main-graph node's computed value: after a node written on one line, beside the id (after
+its hash) of a node written over several lines, where the eye looks for the node, not after its
+closing brace."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from lsprotocol import types as lsp
 
 from ...lang.analysis import Analysis
 from ...lang.format_edits import nodes_touching
+from ...lang.model import Node
 from ..convert import from_range, position
 from ..documents import Document
 from ..server import LexisServer
@@ -21,6 +24,18 @@ def value_label(text: str) -> str:
     if len(label) > VALUE_WIDTH:
         label = label[: VALUE_WIDTH - 1] + "…"
     return label
+
+
+def value_offset(analysis: Analysis, node: Node) -> int:
+    """Where a node's value hint goes: the end of a one-line node, else the end of its id."""
+    syntax = node.syntax
+    lines = analysis.lines
+    if lines.line_of(syntax.start) == lines.line_of(max(syntax.start, syntax.end - 1)):
+        return syntax.end
+    id_member = node.member("id")
+    if id_member is None or id_member.value is None:
+        return syntax.end
+    return id_member.value.end
 
 
 def _current_values(ls: LexisServer, doc: Document) -> dict[str, str] | None:
@@ -59,7 +74,7 @@ def hints(
                             )
                         )
             if values is not None and in_main and node.id is not None and node.id in values:
-                at = node.syntax.end
+                at = value_offset(analysis, node)
                 if start <= at <= end:
                     text = values[node.id]
                     label = value_label(text)
