@@ -40,6 +40,11 @@ class Analysis:
     # Set by a holder that keeps using this analysis after the document changes (a run in
     # progress): reanalyze() must then not consume it and analyses the new text in full.
     pinned: bool = False
+    # Set by ``incremental.reanalyze`` once a fast path has started to update this analysis's
+    # syntax tree and model in place (or shares them with its result): from then on it no
+    # longer describes its own text. An analysis that was not consumed may be used again
+    # (the editor's undo brings its text back).
+    consumed: bool = False
     # Per-graph results of the flow and duplicate checks, which an edit updates in place.
     _flow: dict[Graph, Any] = field(default_factory=dict, repr=False)
     _duplicates: dict[Graph, Any] = field(default_factory=dict, repr=False)

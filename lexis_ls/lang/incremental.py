@@ -96,7 +96,7 @@ from .checks.lint import DuplicateState, keyed, node_key, report_duplicate, repo
 from .checks.security import NETWORK_OPS, check_url_source, url_source
 from .diagnostics import Diagnostic, Related, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
-from .model import Graph, Node, node_fields
+from .model import Graph, Node, Program, node_fields
 from .opcodes import OPCODES, ValueRule
 from .repair.policy import apply_policy
 from .surrogates import SURROGATE
@@ -169,7 +169,8 @@ class _Reanalysis:
         if self.options != old.options:
             raise _Fallback("the options differ from the old analysis's")
         if self.fragment == old.text[self.start : self.end]:
-            return replace(old, incremental="no-op", fallback=None, pinned=False)
+            old.consumed = True  # the result shares its tree and model
+            return replace(old, incremental="no-op", fallback=None, pinned=False, consumed=False)
         if old.pinned:
             raise _Fallback("the old analysis is pinned (still in use elsewhere)")
         if old.internal_errors:
@@ -285,7 +286,7 @@ class _Reanalysis:
         node.inputs = inputs
         if not changed:
             return self._result(self._merge([]), old.hasher, "cosmetic")
-        hasher = Hasher(old.program)
+        hasher = _hasher(old.program, old.hasher)
         if in_subgraph:
             self._check_subgraph_hashes(graph, hasher, old_subgraph_hashes)
         else:  # the subgraphs did not change: their hashes stand
@@ -311,6 +312,7 @@ class _Reanalysis:
 
     def _retarget(self) -> None:
         """Points the parse at the new text and moves every offset after the edit."""
+        self.old.consumed = True
         parsed = self.old.parsed
         parser = parsed.parser
         assert parser is not None and parsed.root is not None
@@ -548,13 +550,16 @@ class _Reanalysis:
                 continue
             if any(d.code in codes and a <= d.start and d.end <= b for codes, a, b in drop_ranges):
                 continue
+            if d.end < start and not d.related and not d.fixes:
+                kept.append(d)  # before the edit (the common case, without reading offsets)
+                continue
             offsets = list(_offsets(d))
             if max(offsets) < start:
                 kept.append(d)
                 continue
             if any(start <= o <= end for o in offsets):
                 raise _Fallback(f"a kept {d.code} finding touches the edited range")
-            kept.append(_moved(d, end, delta))
+            kept.append(_moved(d, end, delta) if delta else d)
         if not added:
             return kept
         added = apply_policy(added, self.old.parsed, self.old.program)
@@ -651,19 +656,31 @@ def _offsets(d: Diagnostic) -> Iterable[int]:
             yield e.end
 
 
+def _hasher(program: Program, old: Hasher) -> Hasher:
+    """A new, empty hasher of ``program`` after an edit that neither added nor removed a lone
+    surrogate (the fast paths make sure): it keeps the old one's finding on that instead of
+    scanning the whole text again."""
+    hasher = Hasher(None)
+    hasher.program = program
+    hasher._lone = old._lone
+    return hasher
+
+
 def _moved(d: Diagnostic, end: int, delta: int) -> Diagnostic:
     """``d`` with every offset after the edit moved by ``delta`` (none lies inside it)."""
 
     def at(o: int) -> int:
         return o + delta if o > end else o
 
-    return replace(
-        d,
-        start=at(d.start),
-        end=at(d.end),
-        related=tuple(Related(at(r.start), at(r.end), r.message) for r in d.related),
-        fixes=tuple(
+    related = d.related
+    if related:
+        related = tuple(Related(at(r.start), at(r.end), r.message) for r in related)
+    fixes = d.fixes
+    if fixes:
+        fixes = tuple(
             replace(f, edits=tuple(TextEdit(at(e.start), at(e.end), e.new_text) for e in f.edits))
-            for f in d.fixes
-        ),
+            for f in fixes
+        )
+    return Diagnostic(
+        d.code, at(d.start), at(d.end), d.message, d.hints, related, fixes, d.severity
     )

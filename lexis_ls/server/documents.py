@@ -115,6 +115,10 @@ class Document:
     # covers every change since (incremental when that edit allows it).
     _base: Analysis | None = None
     _index: LineIndex | None = None  # the line index of `text` while it is not analysed yet
+    # The analysis before the last one, when the last one did not consume it (a full
+    # analysis ran): an undo that brings its text back (an id renamed and back, a deleted
+    # brace restored, a pasted block deleted) takes it again instead of analysing anew.
+    _recent: Analysis | None = None
 
     @property
     def lines(self) -> LineIndex:
@@ -144,9 +148,21 @@ class Document:
         if self._analysis is None or (options is not None and options != self._analysis_options):
             opts = options or self._analysis_options
             base, self._base = self._base, None
+            recent, self._recent = self._recent, None
             if self._analysis is None and base is not None:
-                start, end, fragment = covering_edit(base.text, self.text)
-                self._analysis = reanalyze(base, start, end, fragment, opts)
+                if (
+                    recent is not None
+                    and not recent.consumed
+                    and recent.options == (opts or Options())
+                    and recent.text == self.text
+                ):
+                    self._analysis = recent  # the text before the last edit, back again
+                    self._recent = base  # not consumed: it was not analysed from
+                else:
+                    start, end, fragment = covering_edit(base.text, self.text)
+                    self._analysis = reanalyze(base, start, end, fragment, opts)
+                    if not base.consumed and not base.pinned:
+                        self._recent = base
             else:
                 self._analysis = analyze(self.text, opts)
             self._analysis_options = opts
