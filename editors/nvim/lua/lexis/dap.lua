@@ -5,8 +5,10 @@
 --
 -- Then, in a *.lexis.json buffer: set breakpoints on node lines (`:lua require("dap").toggle_breakpoint()`),
 -- start with `:lua require("dap").continue()` and step with step_over / step_into / step_out.
+-- To stop on the first node: require("dap").run({ type = "lexis", request = "launch",
+-- name = "entry", program = vim.fn.expand("%:p"), stopOnEntry = true }).
 -- The adapter speaks DAP over stdio; launch arguments: program, params, stdin, stopOnEntry,
--- timeout, trustCeiling, fsRoot, noDebug.
+-- timeout, trustCeiling, fsRoot, noDebug, memory.
 
 local M = {}
 
@@ -19,17 +21,11 @@ M.defaults = {
       name = "Debug Lexis program",
       program = "${file}",
     },
-    {
-      type = "lexis",
-      request = "launch",
-      name = "Debug Lexis program (stop on entry)",
-      program = "${file}",
-      stopOnEntry = true,
-    },
   },
 }
 
---- Registers the `lexis` adapter and launch configurations with nvim-dap.
+--- Registers the `lexis` adapter and its one launch configuration with nvim-dap (with a single
+--- configuration, `require("dap").continue()` starts it without asking which to use).
 --- Returns false (with a warning) when nvim-dap is not installed.
 function M.setup(opts)
   opts = opts or {}

@@ -141,8 +141,8 @@ local function check_filetype()
   local buf = user_buffer()
   local name = buf and vim.api.nvim_buf_get_name(buf) or ""
   if name:match("%.lexis%.json$") then
-    local lexis = package.loaded["lexis"]
-    local client = lexis and lexis.client(buf)
+    local loaded, lexis = pcall(require, "lexis")
+    local client = loaded and lexis.client(buf)
     info(string.format("current buffer %s: filetype `%s`, Lexis client %s", vim.fn.fnamemodify(name, ":~:."),
       vim.bo[buf].filetype, client and ("attached (id " .. client.id .. ")") or "not attached"))
   end
