@@ -402,7 +402,7 @@ BLOCK_KINDS: dict[str, tuple[str, str]] = {
 # lazy.nvim needs Neovim 0.8+ and vim.lsp.config 0.11+: those run on the 0.11 only. The install
 # block (pipx) is run by tests/test_packaging.py, which builds and installs the package.
 SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "by-hand": (("apt", "pip"), ("by-hand",), "diagnostics,health,save,complete"),
+    "by-hand": (("apt", "pip"), ("by-hand",), "diagnostics,health,save,graph,complete"),
     "options": (("apt", "pip"), ("by-hand", "options"), "diagnostics,save"),
     "lazy": (("pip",), ("lazy",), "diagnostics,health,complete"),
     "vim-lsp-config": (("pip",), ("vim-lsp-config",), "diagnostics,complete"),
@@ -491,7 +491,12 @@ def run_readme_scenario(
     (work / "lexis.toml").write_text("")  # a project configuration file for :checkhealth
     opened = run_dir / "opened.txt"
     opener = bin_dir / "xdg-open"  # the browser: records the page it is asked to open
-    opener.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" > {opened}\n')
+    opener.write_text(
+        "#!/bin/sh\n"
+        f"n=$(wc -l < {opened} 2>/dev/null || echo 0)\n"
+        f'cp "$1" {run_dir}/page-$n.html\n'
+        f'printf "%s\\n" "$1" >> {opened}\n'
+    )
     opener.chmod(0o755)
     init = user_init(blocks)
     if "dap" in blocks:
@@ -537,6 +542,10 @@ def run_readme_scenario(
             f"init.lua:\n{init}\nstderr: {proc.stderr[-3000:]}"
         )
     results["work"] = str(work)
+    results["pages"] = [
+        (run_dir / f"page-{i}.html").read_text(encoding="utf-8")
+        for i in range(len(results.get("opened", [])))
+    ]
     return results
 
 
@@ -614,3 +623,33 @@ def test_checkhealth_lexis(readme_runs: Any) -> None:
         ), (name, report)
         assert f"{ok}configuration file: {results['work']}/lexis.toml" in report, (name, report)
         assert "ERROR" not in report and "❌" not in report, (name, report)
+
+
+def page_node_ids(html: str) -> list[str]:
+    """The node ids of the graph a `lexis viz` page shows (its embedded graph data)."""
+    found = re.search(
+        r'<script type="application/json" id="lexis-graph-data">(.*?)</script>', html, re.DOTALL
+    )
+    assert found, "no graph data in the page"
+    return [node["id"] for node in json.loads(found[1])["nodes"]]
+
+
+def test_lexisgraph_opens_the_viz_page(readme_runs: Any) -> None:
+    """:LexisGraph writes the page with `lexis viz FILE --output X.html` and opens it in the
+    browser (vim.ui.open on 0.11, xdg-open on 0.7: here a stand-in that keeps a copy); with
+    unsaved changes the page shows the buffer's text, and the buffer is left as it was."""
+    for flavour in ("apt", "pip"):
+        results, _ = readme_runs[("by-hand", flavour)]
+        first, second = results["opened"]
+        assert first == second  # the same page, refreshed
+        assert first.endswith("-problems.html") and Path(first).is_absolute()
+        saved, edited = results["pages"]
+        assert saved.startswith("<!DOCTYPE html>")
+        assert page_node_ids(saved) == ["a", "b", "sum", "show"]
+        assert page_node_ids(edited) == ["a", "b", "sum", "shown"]
+        cli = Path(results["work"]) / "cli.html"
+        proc = lexis("viz", str(Path(results["work"]) / "problems.lexis.json"), "-o", str(cli))
+        assert proc.returncode == 0, proc.stderr
+        assert page_node_ids(cli.read_text(encoding="utf-8")) == ["a", "b", "sum", "show"]
+        assert results["modified_before_graph"] is True
+        assert results["modified_after_graph"] is True

@@ -170,14 +170,33 @@ local function main()
   end
 
   if steps.graph then
+    -- :LexisGraph on the saved buffer, then again with an unsaved edit (`show` renamed `shown`):
+    -- the stand-in xdg-open appends each page it is asked to open, and a copy of the page as
+    -- it was then, to $LEXIS_TEST_OPENED.
     vim.api.nvim_set_current_buf(buf)
-    vim.cmd("LexisGraph")
     local opened = env("LEXIS_TEST_OPENED")
+    local function opened_count()
+      local text = read_file(opened) or ""
+      local _, n = text:gsub("\n", "")
+      return n
+    end
+    vim.cmd("LexisGraph")
     wait(TIMEOUT, function()
-      local text = read_file(opened)
-      return text ~= nil and text ~= ""
+      return opened_count() >= 1
     end, "the graph page to be opened")
-    results.opened = vim.trim(read_file(opened))
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+      if line:find('"id": "show"', 1, true) then
+        local edited = line:gsub('"id": "show"', '"id": "shown"')
+        vim.api.nvim_buf_set_lines(buf, i - 1, i, false, { edited })
+      end
+    end
+    results.modified_before_graph = vim.bo[buf].modified
+    vim.cmd("LexisGraph")
+    wait(TIMEOUT, function()
+      return opened_count() >= 2
+    end, "the graph page of the edited buffer to be opened")
+    results.opened = vim.split(vim.trim(read_file(opened)), "\n")
+    results.modified_after_graph = vim.bo[buf].modified
     step("graph")
   end
 
