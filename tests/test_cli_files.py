@@ -137,7 +137,7 @@ def test_fix_under_a_file_size_limit_keeps_the_file_and_goes_on(tmp_path: Path) 
     assert [line for line in r.err_lines if "b.lexis.json" in line] == failed_lines(
         r, "b.lexis.json"
     )
-    assert "Applied 2 fixes." in r.err_lines  # the one not written is not counted
+    assert "Fixed 2 findings (none remaining)." in r.err_lines  # the one not written: not counted
     assert leftovers(tmp_path) == []
 
 
