@@ -118,7 +118,9 @@ def random_node(rng: random.Random, nid: str, earlier: list[str]) -> dict[str, A
     return {"id": nid, "op": "to_str", "inputs": [rng.choice(pool)]}
 
 
-HEAD = '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n  "nodes": [\n'
+HEAD = (
+    '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n  "nodes": [\n'
+)
 FIRST_NODE_LINE = 4  # 0-based line of the first node
 
 
@@ -439,7 +441,7 @@ def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]
             digit = doc.text[stop - 1]  # the last digit of the constant, one character
             return stop - 1, stop, str((int(digit) + 1) % 10)
 
-        return [(kind, value, kind == "value-full")]
+        return [(kind, value, kind == "value-full")]  # the label is the kind
     if kind == "rename":
         nid = consumed_node(text, middle)
 
@@ -465,7 +467,7 @@ def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]
 
         return [("brace deleted", delete, False), ("brace restored", restore, False)]
     if kind == "append":
-        new = ',\n    {"id": "extra", "op": "add", "inputs": ["n3", "n4"]}'
+        new = f',\n    {{"id": "extra{rep}", "op": "add", "inputs": ["n{n - 2}", "n{n - 3 - rep}"]}}'
 
         def append(doc: Text) -> tuple[int, int, str]:
             at = doc.text.rindex("}\n  ]")
@@ -549,12 +551,12 @@ async def measure(n: int, pull: bool, reps: int, probes: int) -> dict[str, Measu
             results[s.name].open.append(await s.open(docs[s.name]))
         for kind in EDIT_KINDS:
             for rep in range(reps):
-                for _, step, full in steps(kind, text, n, rep):
+                for label, step, full in steps(kind, text, n, rep):
                     for s in sessions:  # interleaved: the same step on each server in turn
                         doc = docs[s.name]
                         start, end, new = step(doc)
                         elapsed = await s.change(doc, doc.replace(start, end, new, full))
-                        results[s.name].edits.setdefault(kind, []).append(elapsed)
+                        results[s.name].edits.setdefault(label, []).append(elapsed)
         for s in sessions:
             await probe(s, docs[s.name], n, probes, results[s.name])
         for s in sessions:
@@ -623,13 +625,8 @@ def table(all_results: dict[tuple[int, str], dict[str, Measures]]) -> str:
             rows.append(f"{first}| {name} | {ms(x)} | {y_text} | {r} |")
 
         row("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open))
-        for kind in EDIT_KINDS:
-            if kind in a.edits:
-                row(
-                    f"edit: {kind} (median)",
-                    statistics.median(a.edits[kind]),
-                    statistics.median(b.edits[kind]),
-                )
+        for label, samples in a.edits.items():
+            row(f"edit: {label}", statistics.median(samples), statistics.median(b.edits[label]))
         for name in ("completion", "hover", "definition", "code action"):
             if name in a.probes:
                 other = b.probes.get(name)
@@ -711,9 +708,7 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         "Medians of every edit step (a step and its undo both count), p95 of the requests; "
         "JSON server: vscode-langservers-extracted 4.10.0 with a shape-only JSON Schema; its "
         f"push-only times are given less its fixed {JSON_PUSH_DELAY * 1000:.0f} ms validation "
-        "delay. lexis-ls push-only runs with `lexis.diagnostics.debounceMs` 0.\n\n"
-        + report
-        + "\n"
+        "delay. lexis-ls push-only runs with `lexis.diagnostics.debounceMs` 0.\n\n" + report + "\n"
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 

@@ -21,6 +21,8 @@ from .text import Encoding, LineIndex, Position
 
 __all__ = ["Analysis", "Options", "analyze"]
 
+_UNSET = object()
+
 
 @dataclass
 class Analysis:
@@ -48,6 +50,7 @@ class Analysis:
     # Per-graph results of the flow and duplicate checks, which an edit updates in place.
     _flow: dict[Graph, Any] = field(default_factory=dict, repr=False)
     _duplicates: dict[Graph, Any] = field(default_factory=dict, repr=False)
+    _program_hash: object = field(default=_UNSET, repr=False)
 
     @property
     def lines(self) -> LineIndex:
@@ -63,7 +66,11 @@ class Analysis:
         return any(d.severity.value == "error" for d in self.diagnostics)
 
     def program_hash(self) -> str | None:
-        return self.hasher.program_hash()
+        """The program's hash, computed once per analysis (hover, code lens and the graph
+        view ask for it again and again; it reads every node)."""
+        if self._program_hash is _UNSET:
+            self._program_hash = self.hasher.program_hash()
+        return self._program_hash  # type: ignore[return-value]
 
 
 def analyze(text: str, options: Options | None = None) -> Analysis:

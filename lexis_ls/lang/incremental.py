@@ -73,10 +73,13 @@ from __future__ import annotations
 
 import gc
 import heapq
+import re
 import traceback
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from .analysis import Analysis, Options, analyze, diagnostic_order
 from .checks.base import Context
@@ -91,14 +94,22 @@ from .checks.flow import (
     same_abs,
     same_value,
 )
-from .checks.graph import check_value, value_checked
-from .checks.lint import DuplicateState, keyed, node_key, report_duplicate, reportable
+from .checks.graph import _check_inputs, _check_value, check_value, value_checked
+from .checks.lint import (
+    DuplicateState,
+    keyed,
+    node_key,
+    report_duplicate,
+    report_unused,
+    reportable,
+)
 from .checks.security import NETWORK_OPS, check_url_source, url_source
-from .diagnostics import Diagnostic, Related, TextEdit
+from .diagnostics import CODES, Diagnostic, Related, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
-from .model import Graph, Node, Program, node_fields
-from .opcodes import OPCODES, ValueRule
+from .model import ID_PATTERN, NODE_KEYS, Graph, Node, Program, node_fields
+from .opcodes import FUNC_PRODUCERS, OPCODES, ValueRule
 from .repair.policy import apply_policy
+from .stdlib import STD_PREFIX
 from .surrogates import SURROGATE
 from .syntax import JNode, JObject, replace_item, scan_element, shift_after
 from .text import Span
@@ -108,6 +119,24 @@ __all__ = ["reanalyze"]
 _WHITESPACE = frozenset(" \t\r\n")
 _URL_CODES = frozenset({"LX2005", "LX2006", "LX2007"})
 _VALUE_CODES = frozenset({"LX1007", "LX1013"})
+_ALL_CODES = frozenset(CODES)
+# The findings a program may have for nodes to be inserted or deleted incrementally: unused
+# nodes, duplicate computations and certain error values, all of which the path updates.
+_STRUCTURAL_CODES = frozenset({"LX3001", "LX3002", "LX1015"})
+# The ops of nodes inserted or deleted incrementally: pure or printing, no FUNC values, no
+# ports, no subgraph reference but a `subgraph_call` of the standard library.
+_PLAIN_OPS = frozenset(
+    name
+    for name, spec in OPCODES.items()
+    if spec.capability in ("PURE_COMPUTE", "IO_STDOUT")
+    and name not in FUNC_PRODUCERS
+    and name not in ("apply", "compose", "match", "quote")
+    and spec.value is not ValueRule.PORT
+    and (spec.value is not ValueRule.SUBGRAPH_REF or name == "subgraph_call")
+)
+_NODE_KEY_SET = frozenset(NODE_KEYS)
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_GAP_SPACE = re.compile(r"[ \t\r\n]*")
 
 
 class _Fallback(Exception):
@@ -130,7 +159,16 @@ def reanalyze(
     gc.disable()  # as in analyze(): many small objects, all alive until the end
     try:
         try:
-            return _Reanalysis(old, start, end, fragment, new_text, options).run()
+            try:
+                return _Reanalysis(old, start, end, fragment, new_text, options).run()
+            except _Fallback as why:
+                aligned = None if old.consumed else _aligned(old, start, end, fragment)
+                if aligned is None:
+                    raise
+                try:
+                    return _Reanalysis(old, *aligned, new_text, options).run()
+                except _Fallback as again:
+                    raise _Fallback(f"{why}; aligned on whole nodes: {again}") from None
         except _Fallback as why:
             reason = str(why)
         except Exception:
@@ -203,7 +241,7 @@ class _Reanalysis:
         assert array is not None
         items = array.items
         if not _WHITESPACE.issuperset(old.text[self.start : self.end] + self.fragment):
-            raise _Fallback("the edit between nodes is not whitespace only")
+            return self._nodes_changed(graph)
         if (index >= 0 and items[index].end > self.start) or (
             index + 1 < len(items) and items[index + 1].start < self.end
         ):
@@ -299,6 +337,262 @@ class _Reanalysis:
         self._duplicates(ctx, graph, node, old_spans["id"])
         return self._result(self._merge(ctx.out), hasher, "value")
 
+    # --- nodes inserted, deleted or replaced whole ------------------------------------
+
+    def _nodes_changed(self, graph: Graph) -> Analysis:
+        """Whole node objects inserted into, deleted from or replaced in the main graph's
+        `nodes` array (a node appended, a block pasted or cut, a line replaced), when nothing
+        outside them refers to them. See :func:`_structural_preconditions` for the cases."""
+        old = self.old
+        program = old.program
+        if graph is not program.main or program.subgraphs:
+            raise _Fallback("nodes changed in a program with subgraphs")
+        if any(d.code not in _STRUCTURAL_CODES for d in old.diagnostics):
+            raise _Fallback("nodes changed in a program with findings other than lint and flow")
+        array = graph.array
+        assert array is not None
+        items = array.items
+        nodes = graph.nodes
+        if len(nodes) != len(items) or any(n.broken or n.id is None for n in nodes):
+            raise _Fallback("an element of the nodes array is not a node")
+        if positions(graph) is not None:
+            raise _Fallback("the schedule is not document order")
+        start, end, delta = self.start, self.end, self.delta
+        first = bisect_right(items, start, key=_end_of)  # items[:first] end before the edit
+        stop = bisect_left(items, end, key=_start_of)  # items[stop:] start after it
+        for item in items[first:stop]:
+            if item.start < start or item.end > end:
+                raise _Fallback("the edit changes part of a node")
+        if SURROGATE.search(old.text, start, end) or SURROGATE.search(self.fragment):
+            raise _Fallback("the changed text has a surrogate escape")
+        # The new elements between the two nodes that stay (or the array's brackets).
+        gap_start = items[first - 1].end if first > 0 else array.start + 1
+        gap_end = (items[stop].start if stop < len(items) else array.end - 1) + delta
+        parser = old.parsed.parser
+        assert parser is not None
+        new_objs = _scan_gap(
+            parser, self.new_text, gap_start, gap_end, first > 0, stop < len(items)
+        )
+        removed = nodes[first:stop]
+        removed_ids = {n.id for n in removed}
+        for n in removed:
+            if graph.by_id.get(n.id or "") is not n:
+                raise _Fallback("a deleted node shares its id")
+            if any(c.id not in removed_ids for c in graph.consumers.get(n.id or "", ())):
+                raise _Fallback("a deleted node is referred to by a node that stays")
+            if n.op not in _PLAIN_OPS:
+                raise _Fallback(f"a deleted node is a `{n.op}` node")
+        new_ids: set[str] = set()
+        known = set(graph.by_id).difference(removed_ids)
+        for obj in new_objs:
+            raw = obj.value
+            if not _NODE_KEY_SET.issuperset(raw):  # (a repeated key: no object from the scan)
+                raise _Fallback("a new node has unknown keys")
+            nid, op, inputs, value, shape_ok = node_fields(raw)
+            if not shape_ok or nid is None or not ID_PATTERN.fullmatch(nid):
+                raise _Fallback("a new node is not clean")
+            if nid in known or nid in new_ids or nid in graph.consumers:
+                raise _Fallback("a new node's id is taken or referred to")
+            if op not in _PLAIN_OPS or (
+                op in SUBGRAPH_REF_OPS and not (type(value) is str and value.startswith(STD_PREFIX))
+            ):
+                raise _Fallback(f"a new node is a `{op}` node")
+            for i in inputs:
+                if i not in new_ids and (i not in known or graph.by_id[i].index >= first):
+                    raise _Fallback("a new node refers to a later or unknown node")
+            new_ids.add(nid)
+        # Capabilities: the set used must not change (LX2001/LX2002 stay as they are).
+        users = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
+        before = set(users)
+        users.subtract(OPCODES[n.op or ""].capability for n in removed)
+        users.update(OPCODES[obj.value["op"]].capability for obj in new_objs)
+        if {c for c, k in users.items() if k > 0} != before:
+            raise _Fallback("the capabilities the program uses change")
+        # Ids the fixes of kept findings made up (`fresh_id`) must not change.
+        self._check_fix_names(new_ids, removed_ids)
+        # Everything read from the old state is read: the edit.
+        flow: FlowState | None = old._flow.get(graph)
+        dup: DuplicateState | None = old._duplicates.get(graph)
+        if flow is None or dup is None:
+            raise _Fallback("no flow or duplicate state was kept for the graph")
+        touched_inputs: dict[int, Node] = {}
+        for n in removed:
+            for i in n.inputs:
+                src = graph.by_id.get(i)
+                if src is not None and src.id not in removed_ids:
+                    touched_inputs[id(src)] = src
+        # the nodes on each side: their LX3002 fix deletes them up to (or from) the next one
+        neighbours = nodes[max(first - 1, 0) : first] + nodes[stop : stop + 1]
+        if removed:
+            a, b = removed[0].syntax.start, removed[-1].syntax.end
+            self.drop_ranges.append((_ALL_CODES, a, b))
+        self._retarget()
+        array.items[first:stop] = new_objs
+        if array._value is not None:
+            array._value[first:stop] = [o.value for o in new_objs]
+        added: list[Node] = []
+        for k, obj in enumerate(new_objs):
+            nid, op, inputs, value, shape_ok = node_fields(obj.value)
+            added.append(Node(graph, first + k, obj, obj.value, nid, op, inputs, value, shape_ok))
+        nodes[first:stop] = added
+        for k in range(first, len(nodes)):
+            nodes[k].index = k
+        by_id = graph.by_id
+        consumers = graph.consumers
+        for n in removed:
+            if by_id.get(n.id or "") is n:
+                del by_id[n.id or ""]
+            for i in n.inputs:
+                group = consumers.get(i)
+                if group is not None:
+                    group[:] = [c for c in group if c is not n]
+                    if not group:
+                        del consumers[i]
+        for n in added:
+            by_id[n.id or ""] = n
+        for n in added:
+            for i in n.inputs:
+                src = by_id[i]
+                if src not in added:
+                    touched_inputs[id(src)] = src
+                insort(consumers.setdefault(i, []), n, key=_index_of)
+        graph._schedule = None
+        if positions(graph) is not None:
+            raise _Fallback("the schedule is no longer document order")
+        hasher = _hasher(program, old.hasher)
+        ctx = Context(program, self.new_text, hasher, self.options)
+        for n in added:
+            if value_checked(n, graph):
+                _check_inputs(ctx, graph, n)
+                _check_value(ctx, graph, n)
+            if ctx.out or n.skip:
+                raise _Fallback("a new node has findings of its own")
+        self._structural_flow(ctx, graph, flow, removed, added, list(touched_inputs.values()))
+        self._structural_unused(ctx, graph, added, touched_inputs)
+        self._structural_duplicates(
+            ctx, graph, dup, removed, added, [*touched_inputs.values(), *neighbours]
+        )
+        return self._result(self._merge(ctx.out), hasher, "nodes")
+
+    def _check_fix_names(self, new_ids: set[str], removed_ids: set[str | None]) -> None:
+        """Fixes name new nodes with ``fresh_id`` (the first of ``base``, ``base_2``, ... not
+        taken): a new id may take the one a kept fix chose, a deleted one free an earlier."""
+        names: set[str] = set()
+        for d in self.old.diagnostics:
+            for fix in d.fixes:
+                for e in fix.edits:
+                    if '"' in e.new_text:
+                        names.update(_QUOTED.findall(e.new_text))
+        names.difference_update(self.old.program.main.by_id)  # the names no node has
+        if not names:
+            return
+        if names & new_ids:
+            raise _Fallback("a new node takes a name a fix made up")
+        bases = set()
+        for r in removed_ids:
+            if r is not None:
+                bases.add(r)
+                head, _, tail = r.rpartition("_")
+                if head and tail.isdigit():
+                    bases.add(head)
+        for name in names:
+            if name in bases or any(name.startswith(b + "_") for b in bases):
+                raise _Fallback("a deleted node frees a name a fix made up")
+
+    def _structural_flow(
+        self,
+        ctx: Context,
+        graph: Graph,
+        state: FlowState,
+        removed: list[Node],
+        added: list[Node],
+        touched: list[Node],
+    ) -> None:
+        values, origins, sinks = state.values, state.origins, state.sinks
+        by_id = graph.by_id
+        for n in removed:
+            values.pop(n.id or "", None)
+            origins.pop(n.id or "", None)
+            sinks.pop(n.id or "", None)
+        for n in added:
+            flow_node(n, state, by_id)
+        again: dict[int, Node] = {id(n): n for n in added}
+        self._sinks(graph, state, [*added, *touched], None, again)
+        for g in [*added, *removed]:
+            for i in g.inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is not None and src.op == "const":
+                    for o in graph.consumers.get(i, ()):
+                        if o.id in origins and by_id.get(o.id or "") is o:
+                            again[id(o)] = o
+        new = {id(n) for n in added}
+        for n in sorted(again.values(), key=_index_of):
+            if id(n) not in new:
+                self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
+            if n.id in origins:
+                report_origin(ctx, graph, state, n)
+
+    def _structural_unused(
+        self, ctx: Context, graph: Graph, added: list[Node], touched: dict[int, Node]
+    ) -> None:
+        for n in added:
+            report_unused(ctx, graph, n)
+        for n in touched.values():
+            self.drop_exact.add(("LX3001", *self._old_span(n, n.id_span())))
+            report_unused(ctx, graph, n)
+
+    def _structural_duplicates(
+        self,
+        ctx: Context,
+        graph: Graph,
+        state: DuplicateState,
+        removed: list[Node],
+        added: list[Node],
+        touched: list[Node],
+    ) -> None:
+        if len(state.interned) > 4 * len(graph.nodes) + 10_000:
+            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        key_of = state.key_of
+        keys: set[int] = set()
+        for n in touched:
+            k = key_of.get(n.id or "")
+            if k is not None:
+                keys.add(k)
+        removed_ids = {id(n) for n in removed}
+        for n in removed:
+            k = key_of.pop(n.id or "", None)
+            if k is not None:
+                keys.add(k)
+        new_keys: list[tuple[Node, int]] = []
+        for n in added:
+            if keyed(n, graph.by_id):
+                k = node_key(ctx, n, key_of, state.interned)
+                if k is not None:
+                    key_of[n.id or ""] = k
+                    new_keys.append((n, k))
+                    keys.add(k)
+        members = {k: _members(state, k) for k in keys}
+        for group in members.values():
+            for n in group[1:]:
+                if reportable(n) and id(n) not in removed_ids:
+                    self.drop_exact.add(("LX3002", *self._old_span(n, n.id_span())))
+        for k in keys:
+            group = [n for n in members[k] if id(n) not in removed_ids]
+            for n, nk in new_keys:
+                if nk == k:
+                    insort(group, n, key=_index_of)
+            if group:
+                state.first_with[k] = group[0]
+            else:
+                state.first_with.pop(k, None)
+            if len(group) > 1:
+                state.more[k] = group[1:]
+            else:
+                state.more.pop(k, None)
+            for n in group[1:]:
+                if reportable(n):
+                    report_duplicate(ctx, graph, n, group[0])
+
     # --- the edit itself ---------------------------------------------------------------
 
     def _node_at(self, graph: Graph, index: int, item: JObject) -> Node:
@@ -322,9 +616,11 @@ class _Reanalysis:
             shift_after(parsed.root, self.end, self.delta, parser)
 
     def _old_span(self, node: Node, span: Span) -> tuple[int, int]:
-        """``span`` of a node other than the edited one, in offsets before the edit."""
+        """``span`` of a node other than the edited (or a new) one, in offsets before the
+        edit: a node after the edit starts at or after the end of the new fragment, one before
+        it ends at or before its start."""
         assert node is not self.edited
-        if span.start > self.start:
+        if span.start >= self.start + len(self.fragment):
             return span.start - self.delta, span.end - self.delta
         return span.start, span.end
 
@@ -598,6 +894,73 @@ class _Reanalysis:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _aligned(old: Analysis, start: int, end: int, fragment: str) -> tuple[int, int, str] | None:
+    """The same edit moved left to start where the node it starts in starts, when it can be:
+    a covering edit is as far right as the texts allow, so a pasted block of nodes starts in
+    the middle of the node after it (its `{"id": "` was taken for the pasted text's). Moving
+    an edit ``[start, end) -> fragment`` left by k gives the same text when the k characters
+    before ``end`` end the k before ``start`` followed by the fragment."""
+    for graph in old.program.graphs:
+        array = graph.array
+        if array is None or not (array.start < start < array.end):
+            continue
+        items = array.items
+        k = bisect_right(items, start, key=_start_of) - 1
+        if k < 0 or not (items[k].start < start < items[k].end):
+            return None
+        shift = start - items[k].start
+        if shift > end:
+            return None
+        text = old.text
+        joined = text[start - shift : start] + fragment
+        if not joined.endswith(text[end - shift : end]):
+            return None
+        return start - shift, end - shift, joined[: len(joined) - shift]
+    return None
+
+
+def _scan_gap(
+    parser: Any, text: str, start: int, stop: int, after_element: bool, before_element: bool
+) -> list[JObject]:
+    """The node objects in ``text[start:stop]``, the new text between two elements of an
+    array that stay (``after_element``/``before_element``: there is one on that side; else
+    the array's bracket): JSON whitespace, objects and exactly the commas between elements."""
+    found: list[JObject] = []
+    pos = start
+    want_comma = after_element  # the last thing seen was an element
+    while True:
+        pos = _GAP_SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= stop:
+            break
+        ch = text[pos]
+        if ch == ",":
+            if not want_comma:
+                raise _Fallback("a comma out of place between nodes")
+            want_comma = False
+            pos += 1
+            continue
+        if want_comma or ch != "{":
+            raise _Fallback("the text between nodes is not node objects and commas")
+        obj = scan_element(parser, pos, text)
+        if obj is None or obj.end > stop:
+            raise _Fallback("a new node is not one valid JSON object")
+        found.append(obj)
+        pos = obj.end
+        want_comma = True
+    if pos != stop:
+        raise _Fallback("the new nodes run past the next one")
+    # between two elements a comma must come last; before the closing bracket none may
+    if before_element and (found or after_element) and want_comma:
+        raise _Fallback("a comma is missing between nodes")
+    if not before_element and not want_comma and (found or after_element):
+        raise _Fallback("a trailing comma in the nodes array")
+    return found
+
+
+def _end_of(node: JNode) -> int:
+    return node.end
 
 
 def _start_of(node: JNode) -> int:

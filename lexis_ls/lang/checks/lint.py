@@ -28,25 +28,34 @@ def check_lint(ctx: Context) -> None:
 def _unused_nodes(ctx: Context, graph: Graph) -> None:
     if ctx.graph_uncertain(graph):
         return  # an unreadable node may be the consumer
-    consumers = graph.consumers
     for node in graph.nodes:
-        op = node.op
-        if op is None or op not in OPCODES or op in _SINKS or node.skip or node.id is None:
-            continue
-        if node.id in consumers or id(node) in ctx.meant or ctx.node_impurity(node)[0]:
-            continue
-        if graph.by_id.get(node.id) is not node:
-            continue  # a duplicate id (LX1004)
-        span = node.id_span()
-        ctx.add(
-            make(
-                "LX3001",
-                span.start,
-                span.end,
-                f"the value of {node.label} (`{op}`) is never used",
-                "nothing consumes this node and it has no effect: use it as an input, print it, or delete it",
-            )
+        _unused(ctx, graph, node)
+
+
+def report_unused(ctx: Context, graph: Graph, node: Node) -> None:
+    """LX3001 on ``node`` when nothing uses it (as :func:`check_lint` would report it)."""
+    if not ctx.graph_uncertain(graph):
+        _unused(ctx, graph, node)
+
+
+def _unused(ctx: Context, graph: Graph, node: Node) -> None:
+    op = node.op
+    if op is None or op not in OPCODES or op in _SINKS or node.skip or node.id is None:
+        return
+    if node.id in graph.consumers or id(node) in ctx.meant or ctx.node_impurity(node)[0]:
+        return
+    if graph.by_id.get(node.id) is not node:
+        return  # a duplicate id (LX1004)
+    span = node.id_span()
+    ctx.add(
+        make(
+            "LX3001",
+            span.start,
+            span.end,
+            f"the value of {node.label} (`{op}`) is never used",
+            "nothing consumes this node and it has no effect: use it as an input, print it, or delete it",
         )
+    )
 
 
 def _value_key(node: Node, ctx: Context) -> Any:
