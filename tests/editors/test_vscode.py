@@ -30,9 +30,16 @@ from typing import Any, NoReturn
 
 import pytest
 
+from lexis_ls.lang.analysis import analyze
+from lexis_ls.lang.complete import completions
+from lexis_ls.lang.opcodes import OPCODES
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent / "vscode"
 FIXTURES = HERE / "fixtures"
+# Programs with errors, copied into the workspace only when the driver reaches them (their
+# problems would otherwise show in the Problems panel of the earlier steps).
+LATER = HERE / "later"
 EXTENSION = ROOT / "vscode-extension"
 ARTIFACTS = ROOT / "test-artifacts" / "vscode"
 CODE_SERVER_VERSION = "4.100.3"
@@ -40,6 +47,10 @@ CODE_SERVER_VERSION = "4.100.3"
 # trailing comma): copied into the workspace as FILES["repair"]; it prints REPAIR_OUTPUT.
 REPAIR_FIXTURE = ROOT / "tests" / "fixtures" / "repair" / "model.lexis.json"
 REPAIR_OUTPUT = "42"
+# The graph view opens on this example (copied into the workspace as FILES["graph"]); a click on
+# GRAPH_NODE in the page puts the editor's cursor on that node's id.
+GRAPH_EXAMPLE = ROOT / "examples" / "subgraphs.lexis.json"
+GRAPH_NODE = "quad"
 
 # The fixtures and what the driver does with them.
 FILES = {
@@ -49,7 +60,14 @@ FILES = {
     "run": "run_me.lexis.json",
     "debug": "debug_me.lexis.json",
     "repair": "model.lexis.json",
+    "params": "params.lexis.json",
+    "broken": "broken.lexis.json",
+    "complete": "complete_me.lexis.json",
+    "graph": "subgraphs.lexis.json",
 }
+PARAM_VALUES = ["for", "ty-two"]
+PARAMS_OUTPUT = "forty-two"
+
 HOVER_NODE = "answer"
 RUN_OUTPUT = "the answer is 42"
 # The debugging session: a breakpoint on the line of DEBUG_NODE (total = add(a, b), a=40, b=2)
@@ -160,6 +178,7 @@ def code_server(
         d.mkdir(parents=True)
     shutil.copytree(FIXTURES, workspace)
     shutil.copy(REPAIR_FIXTURE, workspace / FILES["repair"])
+    shutil.copy(GRAPH_EXAMPLE, workspace / FILES["graph"])
     settings = {
         "security.workspace.trust.enabled": False,
         "files.autoSave": "off",
@@ -283,6 +302,25 @@ def _expectations(scratch: Path) -> dict[str, Any]:
     # The fixture itself must print DEBUG_OUTPUT when run.
     run = _lexis("run", str(FIXTURES / FILES["debug"]))
     assert run.stdout.strip() == DEBUG_OUTPUT, run.stdout + run.stderr
+    params = [f"--param={n}={v}" for n, v in zip(("first", "second"), PARAM_VALUES, strict=True)]
+    run = _lexis("run", *params, str(FIXTURES / FILES["params"]))
+    assert run.stdout.strip() == PARAMS_OUTPUT, run.stdout + run.stderr
+    broken = json.loads(_lexis("check", "--format", "json", str(LATER / FILES["broken"])).stdout)
+    assert [d["code"] for d in broken["diagnostics"]] == ["LX1003"], broken
+    # Completion: inside the empty op of `product` (two inputs), and before the closing quote
+    # of the reference "std:mu".
+    complete_text = (LATER / FILES["complete"]).read_text(encoding="utf-8")
+    complete_lines = complete_text.splitlines()
+    op_line = next(i for i, line in enumerate(complete_lines) if '"id": "product"' in line)
+    op_col = complete_lines[op_line].index('"op": ""') + len('"op": "')
+    first_ops = [
+        c.label
+        for c in completions(analyze(complete_text), _offset(complete_lines, op_line, op_col)).items
+    ]
+    ref_line = next(i for i, line in enumerate(complete_lines) if '"std:mu"' in line)
+    ref_col = complete_lines[ref_line].index('"std:mu"') + len('"std:mu')
+    graph_lines = GRAPH_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    graph_line = next(i for i, line in enumerate(graph_lines) if f'"id": "{GRAPH_NODE}"' in line)
     return {
         "language": "Lexis",
         "diagCode": "LX2001",
@@ -308,7 +346,25 @@ def _expectations(scratch: Path) -> dict[str, Any]:
         "debugVar": "a",
         "debugVarValue": DEBUG_INPUTS["a"],
         "debugOutput": DEBUG_OUTPUT,
+        "paramValues": PARAM_VALUES,
+        "paramsOutput": PARAMS_OUTPUT,
+        "paramsNodeIdText": '"id": "joined"',
+        "brokenCode": "LX1003",
+        "brokenMessage": broken["diagnostics"][0]["message"],
+        "opLine": op_line + 1,
+        "opCol": op_col + 1,
+        "firstOps": first_ops[:12],
+        "refLine": ref_line + 1,
+        "refCol": ref_col + 1,
+        "refName": "std:mul",
+        "graphNode": GRAPH_NODE,
+        "graphLine": graph_line + 1,
     }
+
+
+def _offset(lines: list[str], line: int, col: int) -> int:
+    """The code-point offset of 0-based (line, col) in text made of ``lines`` (LF endings)."""
+    return sum(len(text) + 1 for text in lines[:line]) + col
 
 
 @pytest.fixture(scope="module")
@@ -324,6 +380,7 @@ def scenario(
         "url": code_server["url"],
         "workspace": str(code_server["workspace"]),
         "artifacts": str(ARTIFACTS),
+        "later": str(LATER),
         "chromium": shutil.which("chromium") or "/usr/bin/chromium",
         "mode": "full",
         "files": FILES,
@@ -334,7 +391,7 @@ def scenario(
     env = {**os.environ, "NODE_PATH": str(tools / "driver" / "node_modules")}
     started = time.monotonic()
     try:
-        proc = _run(["node", str(HERE / "driver.js"), str(config_path)], env=env, timeout=240)
+        proc = _run(["node", str(HERE / "driver.js"), str(config_path)], env=env, timeout=480)
     except subprocess.TimeoutExpired as e:
         _fail(f"the VS Code driver timed out: {e}")
     elapsed = time.monotonic() - started
@@ -470,3 +527,98 @@ def test_debug_continue_runs_to_end(scenario: dict[str, Any]) -> None:
     assert DEBUG_OUTPUT in detail["console"], detail
     assert not detail["ended"]["toolbar"], detail
     assert not detail["ended"]["callStackShown"], detail
+
+
+# --- issue 15 item 8: what a new user met in real VS Code ----------------------------------
+
+
+def test_run_without_debugging_passes_breakpoints(scenario: dict[str, Any]) -> None:
+    """Ctrl+F5 with no launch.json: the provider keeps VS Code's `noDebug`, the adapter honours
+    it, the program runs to its end past the breakpoint set on `total`."""
+    detail = _check(scenario, "run-without-debugging")
+    assert detail["stopped"] is None, detail
+    assert DEBUG_OUTPUT in detail["console"], detail
+
+
+def test_status_bar_label_is_plain_text(scenario: dict[str, Any]) -> None:
+    entries = _check(scenario, "status-bar-label")["entries"]
+    labels = [label for e in entries for label in e["labels"]]
+    assert labels, entries
+    assert any("Lexis" in label and "hash" in label for label in labels), labels
+    for label in labels:
+        assert "**" not in label and "`" not in label and "\n" not in label, labels
+
+
+def test_parameter_prompts_count_their_steps(scenario: dict[str, Any]) -> None:
+    titles = _check(scenario, "run-params-in-steps")["titles"]
+    assert len(titles) == 2, titles
+    assert "1/2" in titles[0] and '"first"' in titles[0], titles
+    assert "2/2" in titles[1] and '"second"' in titles[1], titles
+
+
+def test_run_value_shows_beside_the_id_of_a_multi_line_node(scenario: dict[str, Any]) -> None:
+    lines = _check(scenario, "run-params-in-steps")["lines"]
+    at = next(i for i, line in enumerate(lines) if '"id": "joined"' in line)
+    assert f"= {PARAMS_OUTPUT}" in lines[at], lines
+    # not after the node's closing brace
+    brace = next(i for i in range(at, len(lines)) if lines[i].strip().startswith("}"))
+    assert "=" not in lines[brace], lines
+
+
+def test_refused_run_names_the_findings(scenario: dict[str, Any]) -> None:
+    toast = _check(scenario, "refused-run-names-findings")["toast"]
+    expect = scenario["_expect"]
+    assert "LX1003" in toast and "line 8" in toast, toast
+    assert expect["brokenMessage"].split(" refers")[0] in toast, toast
+    assert "Show Problems" in toast, toast
+
+
+def test_problems_code_opens_the_rendered_explain_page(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "problems-code-link")
+    assert detail["href"].startswith("command:lexis.explainDiagnostic"), detail
+    assert detail["tab"].startswith("Preview") and "LX1003" in detail["tab"], detail
+    # no editor of the raw (editable) explain/LX1003.md file
+    assert not [t for t in detail["tabs"] if t["label"].startswith("LX1003.md")], detail["tabs"]
+    assert detail["rendered"], detail
+
+
+def test_debugging_a_program_with_errors_names_them_without_a_dialog(
+    scenario: dict[str, Any],
+) -> None:
+    detail = _check(scenario, "debug-refused-without-dialog")
+    assert detail["dialog"] is None, detail
+    assert "LX1003" in detail["toast"] and "launch.json" not in detail["toast"], detail
+    assert "Show Problems" in detail["toast"], detail
+    assert not detail["session"], detail
+
+
+def test_op_completion_ranks_the_ops_that_fit_the_inputs_first(scenario: dict[str, Any]) -> None:
+    rows = _check(scenario, "completion-ranks-ops-by-inputs")["rows"]
+    expect = scenario["_expect"]["firstOps"]
+    shown = [r["label"] for r in rows]
+    assert shown[: len(expect)] == expect[: len(shown)], (shown, expect)
+    # `product` has two inputs: the first ops take exactly two
+    assert all(OPCODES[name].arity.fixed and OPCODES[name].arity.min == 2 for name in shown[:5])
+
+
+def test_completion_names_the_ports_as_hover_does(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "completion-names-like-hover")
+    assert detail["focused"]["label"] == "std:mul", detail
+    assert "std:mul(a, b)" in detail["widget"] and "x0" not in detail["widget"], detail
+    assert "std:mul(a, b)" in detail["hover"], detail
+
+
+# --- issue 15 items 3 and 6: the graph view ------------------------------------------------
+
+
+def test_graph_view_shows_the_nodes_and_reveals_a_clicked_one(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "graph-view")
+    program = json.loads(GRAPH_EXAMPLE.read_text(encoding="utf-8"))
+    ids = {n["id"] for n in program["nodes"]}
+    assert ids <= set(detail["keys"]), sorted(ids - set(detail["keys"]))
+    cursor = detail["cursor"]
+    assert cursor["line"] == scenario["_expect"]["graphLine"], detail
+    assert cursor["selected"] in (len(GRAPH_NODE), len(GRAPH_NODE) + 2), detail  # the id
+    # revealed in the editor's own column, the graph still shown beside it
+    assert FILES["graph"] in detail["activeTab"], detail
+    assert detail["graphStillShown"], detail

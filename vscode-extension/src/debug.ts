@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import { DEBUG_TYPE, expandPath, INSTALL_HINT, runSettings } from "./config";
+import { countErrors, describeFindings, programErrors, showProblems } from "./findings";
 import { checkExecutable, checkPython, serverCommand } from "./interpreter";
 import { log } from "./output";
 import { askProgramInputs, programInputs } from "./run";
@@ -89,10 +90,12 @@ class LexisDebugConfigurationProvider implements vscode.DebugConfigurationProvid
         void vscode.window.showWarningMessage("Lexis: save the program to a file before debugging it.");
         return undefined;
       }
+      // Keep what VS Code put in: `noDebug` for Run Without Debugging (Ctrl+F5).
       return {
+        ...config,
         type: DEBUG_TYPE,
         request: "launch",
-        name: `Debug ${baseName(doc.uri.fsPath)}`,
+        name: `${config.noDebug ? "Run" : "Debug"} ${baseName(doc.uri.fsPath)}`,
         program: doc.uri.fsPath,
       };
     }
@@ -130,6 +133,10 @@ class LexisDebugConfigurationProvider implements vscode.DebugConfigurationProvid
     config.program = program;
     const uri = vscode.Uri.file(program);
     const programFolder = vscode.workspace.getWorkspaceFolder(uri);
+
+    // A program with errors does not start (the adapter would refuse it, and VS Code would show
+    // its refusal in a modal offering to open launch.json): say which errors, here.
+    if (await refusedForErrors(uri, config.noDebug === true)) return undefined;
 
     // Like `Lexis: Run Program`: the trust ceiling and limits from the settings, file access
     // confined to the workspace folder holding the program.
@@ -172,6 +179,33 @@ class LexisDebugConfigurationProvider implements vscode.DebugConfigurationProvid
     }
     return config;
   }
+}
+
+/** Refuses to start a session of the program at `uri` when it has errors, naming them (returning
+ * undefined from a resolver stops the launch without any dialog; null would open launch.json). */
+async function refusedForErrors(uri: vscode.Uri, noDebug: boolean): Promise<boolean> {
+  // The server knows the program only once it is open.
+  if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) {
+    try {
+      await vscode.workspace.openTextDocument(uri);
+    } catch {
+      return false; // the adapter reports unreadable programs
+    }
+  }
+  const errors = await programErrors(uri);
+  if (errors.length === 0) return false;
+  const what = noDebug ? "run" : "debug";
+  log(`not starting a debug session of ${uri.fsPath}: ${countErrors(errors.length)}`);
+  void vscode.window
+    .showErrorMessage(
+      `Lexis: cannot ${what} ${baseName(uri.fsPath)}: it has ${countErrors(errors.length)} — ` +
+        `${describeFindings(errors)}. Fix ${errors.length === 1 ? "it" : "them"} first.`,
+      "Show Problems",
+    )
+    .then((choice) => {
+      if (choice === "Show Problems") void showProblems();
+    });
+  return true;
 }
 
 /** "Lexis" entries of the Run and Debug view's dynamic configurations: the open programs. */

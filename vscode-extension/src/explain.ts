@@ -1,6 +1,7 @@
 // Lexis: Explain Diagnostic: the page of a diagnostic code, rendered read-only.
 
 import * as vscode from "vscode";
+import { Middleware, vsdiag } from "vscode-languageclient/node";
 import { serverCommandRequest } from "./client";
 import { EXPLAIN_SCHEME } from "./config";
 import { errorText } from "./util";
@@ -14,6 +15,52 @@ export function initExplain(context: vscode.ExtensionContext): void {
     }),
   );
 }
+
+/** The link of a diagnostic code: this command, with the code (a `command:` URI, which the
+ * Problems panel and the hovers open). */
+export function explainLink(code: string): vscode.Uri {
+  return vscode.Uri.parse(`command:lexis.explainDiagnostic?${encodeURIComponent(JSON.stringify([code]))}`);
+}
+
+/** Points the code of each Lexis diagnostic at `Lexis: Explain Diagnostic` instead of the
+ * server's `codeDescription.href` (the installed package's explain/LXnnnn.md, which VS Code
+ * would open as an editable file): the click shows the same read-only rendered page. */
+function relink(items: vscode.Diagnostic[]): void {
+  for (const d of items) {
+    const code = d.code;
+    if (typeof code === "object" && code !== null && /^LX\d{4}$/.test(String(code.value))) {
+      d.code = { value: code.value, target: explainLink(String(code.value)) };
+    }
+  }
+}
+
+function relinkReport(report: vsdiag.DocumentDiagnosticReport | vsdiag.WorkspaceDocumentDiagnosticReport): void {
+  if (report.kind !== vsdiag.DocumentDiagnosticReportKind.full) return;
+  relink(report.items);
+  const related = (report as vsdiag.RelatedFullDocumentDiagnosticReport).relatedDocuments;
+  for (const other of Object.values(related ?? {})) relinkReport(other);
+}
+
+/** Client middleware for pushed and pulled (document and workspace) diagnostics. */
+export const explainLinks: Middleware = {
+  handleDiagnostics(uri, diagnostics, next) {
+    relink(diagnostics);
+    next(uri, diagnostics);
+  },
+  async provideDiagnostics(document, previousResultId, token, next) {
+    const report = await next(document, previousResultId, token);
+    if (report) relinkReport(report);
+    return report;
+  },
+  async provideWorkspaceDiagnostics(resultIds, token, reporter, next) {
+    const report = await next(resultIds, token, (chunk) => {
+      chunk?.items.forEach(relinkReport);
+      reporter(chunk);
+    });
+    report?.items.forEach(relinkReport);
+    return report;
+  },
+};
 
 export function diagnosticCode(d: vscode.Diagnostic): string | undefined {
   const raw = typeof d.code === "object" && d.code !== null ? d.code.value : d.code;

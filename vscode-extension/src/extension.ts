@@ -4,13 +4,14 @@
 // inlay hints, running programs, hashes) happens in the server. The modules here start it
 // (client.ts, interpreter.ts), show its state and the program hash (status.ts), turn the
 // server's commands into editor UI (run.ts, hashes.ts, explain.ts, commands.ts) and connect the
-// debugger (debug.ts). This file only wires them.
+// debugger (debug.ts); graph.ts hosts the graph page in a webview. This file only wires them.
 
 import * as vscode from "vscode";
-import { initClient, startServer, stopServer } from "./client";
+import { initClient, onDidChangeServerState, startServer, stopServer } from "./client";
 import { registerCommands } from "./commands";
 import { initDebug } from "./debug";
-import { initExplain } from "./explain";
+import { explainLinks, initExplain } from "./explain";
+import { initGraph, refreshGraph } from "./graph";
 import { initHashes, showHashes } from "./hashes";
 import { initOutput } from "./output";
 import { initRun, runProgram } from "./run";
@@ -26,13 +27,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (command === "lexis.hash" && args.length === 1) return showHashes(args[0]);
       return next(command, args);
     },
+    // A click on a diagnostic's code shows its rendered explain page.
+    ...explainLinks,
   });
   initStatus(context);
   initExplain(context);
   initHashes(context);
   initRun(context);
   initDebug(context);
+  initGraph(context);
   registerCommands(context);
+  context.subscriptions.push(
+    onDidChangeServerState((state) => {
+      if (state === "ready") refreshGraph();
+    }),
+  );
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(adoptJsonProgram));
   vscode.workspace.textDocuments.forEach(adoptJsonProgram);
   await startServer();

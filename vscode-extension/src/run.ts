@@ -3,6 +3,7 @@
 
 import * as vscode from "vscode";
 import { runningClient, serverCommandRequest } from "./client";
+import { countErrors, describeFindings, Finding, programErrors, showProblems } from "./findings";
 import { runChannel } from "./output";
 import { errorText, fileName, refusedInRestrictedMode, targetDocument } from "./util";
 
@@ -64,13 +65,17 @@ export async function askProgramInputs(
 ): Promise<{ params: Record<string, string>; stdin?: string } | undefined> {
   const previous = lastParams.get(key) ?? {};
   const params: Record<string, string> = {};
+  const totalSteps = names.length + (askStdin ? 1 : 0);
+  let step = 0;
   for (const name of names) {
-    const value = await vscode.window.showInputBox({
+    step += 1;
+    const value = await prompt({
       title,
+      step,
+      totalSteps,
       prompt: `Value of the parameter "${name}"`,
-      placeHolder: name,
+      placeholder: name,
       value: previous[name] ?? "",
-      ignoreFocusOut: true,
     });
     if (value === undefined) return undefined; // cancelled
     params[name] = value;
@@ -78,11 +83,13 @@ export async function askProgramInputs(
   let stdin: string | undefined;
   const remembered: Record<string, string> = { ...previous, ...params };
   if (askStdin) {
-    const value = await vscode.window.showInputBox({
+    step += 1;
+    const value = await prompt({
       title,
+      step,
+      totalSteps,
       prompt: "Standard input for read_stdin (write \\n between lines)",
       value: previous[STDIN_KEY] ?? "",
-      ignoreFocusOut: true,
     });
     if (value === undefined) return undefined;
     stdin = value.replace(/\\n/g, "\n");
@@ -93,6 +100,40 @@ export async function askProgramInputs(
   return { params, stdin };
 }
 
+/** One input of a series: an input box showing "title (step/totalSteps)" when there are several.
+ * Resolves to the text accepted, or undefined when dismissed. */
+function prompt(options: {
+  title: string;
+  step: number;
+  totalSteps: number;
+  prompt: string;
+  placeholder?: string;
+  value: string;
+}): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const box = vscode.window.createInputBox();
+    box.title = options.title;
+    if (options.totalSteps > 1) {
+      box.step = options.step;
+      box.totalSteps = options.totalSteps;
+    }
+    box.prompt = options.prompt;
+    box.placeholder = options.placeholder;
+    box.value = options.value;
+    box.ignoreFocusOut = true;
+    let answer: string | undefined;
+    box.onDidAccept(() => {
+      answer = box.value;
+      box.hide();
+    });
+    box.onDidHide(() => {
+      box.dispose();
+      resolve(answer);
+    });
+    box.show();
+  });
+}
+
 export async function runProgram(arg?: unknown): Promise<RunResult | undefined> {
   if (refusedInRestrictedMode("running")) return undefined;
   const doc = await targetDocument(arg);
@@ -100,12 +141,19 @@ export async function runProgram(arg?: unknown): Promise<RunResult | undefined> 
   if (!runningClient()) return undefined;
 
   const key = doc.uri.toString();
+  const name = fileName(doc.uri);
+  // A program with errors is not run (the server would refuse it): say which, before asking
+  // for its inputs.
+  const errors = await programErrors(doc.uri);
+  if (errors.length > 0) {
+    reportRefusal(name, errors);
+    return undefined;
+  }
   const { params: names, readsStdin } = programInputs(doc.getText());
   const inputs = await askProgramInputs(key, names, readsStdin, "Lexis: Run Program");
   if (!inputs) return undefined;
   const { params, stdin } = inputs;
 
-  const name = fileName(doc.uri);
   const options: Record<string, unknown> = {};
   if (names.length > 0) options.params = params;
   if (stdin !== undefined) options.stdin = stdin;
@@ -127,12 +175,25 @@ export async function runProgram(arg?: unknown): Promise<RunResult | undefined> 
     void vscode.window.showErrorMessage(`Lexis: the run of ${name} failed: ${message}`);
     return undefined;
   }
-  reportRun(name, params, result);
+  const refusal = result?.status === "refused" ? await programErrors(doc.uri) : [];
+  reportRun(name, params, result, refusal);
   runEmitter.fire({ uri: doc.uri, result });
   return result;
 }
 
-function reportRun(name: string, params: Record<string, string>, result: RunResult): void {
+/** The run of `name` refused for `findings`: named (not only counted), with the Problems panel
+ * a click away. */
+function reportRefusal(name: string, findings: Finding[]): void {
+  const channel = runChannel();
+  const message = `${name} was not run: it has ${countErrors(findings.length)} — ${describeFindings(findings)}.`;
+  channel.appendLine(`▶ ${message}`);
+  channel.appendLine("");
+  void vscode.window.showErrorMessage(`Lexis: ${message}`, "Show Problems").then((choice) => {
+    if (choice === "Show Problems") void showProblems();
+  });
+}
+
+function reportRun(name: string, params: Record<string, string>, result: RunResult, findings: Finding[]): void {
   const channel = runChannel();
   const stamp = new Date().toLocaleTimeString();
   const shownParams = Object.entries(params)
@@ -156,6 +217,10 @@ function reportRun(name: string, params: Record<string, string>, result: RunResu
   channel.show(true);
 
   const firstLine = stdout.split(/\r?\n/)[0];
+  if (status === "refused" && findings.length > 0) {
+    reportRefusal(name, findings);
+    return;
+  }
   if (status !== "ok") {
     void vscode.window
       .showErrorMessage(`Lexis: ${name} ${summary}`, "Show Output")

@@ -39,11 +39,13 @@ function render(): void {
   if (state === "starting") {
     item.text = "$(sync~spin) Lexis";
     item.tooltip = "Lexis: the language server is starting";
+    item.accessibilityInformation = { label: "Lexis: the language server is starting", role: "button" };
     item.command = "lexis.showServerOutput";
   } else if (state === "stopped") {
     const failure = lastStartFailure();
     item.text = "$(error) Lexis: stopped";
     item.tooltip = `Lexis: the language server is stopped${failure ? ` (${failure})` : ""}. Click to restart.`;
+    item.accessibilityInformation = { label: item.tooltip, role: "button" };
     item.command = "lexis.restartServer";
   } else {
     const current = doc && hashState && hashState.uri === doc.uri.toString() ? hashState : undefined;
@@ -52,9 +54,15 @@ function render(): void {
       item.tooltip = new vscode.MarkdownString(
         `**Lexis**: server ready\n\nProgram hash (BLAKE3):\n\n\`${current.hash}\`\n\nClick to list the content hashes.`,
       );
+      // Screen readers get plain text, not the tooltip's Markdown.
+      item.accessibilityInformation = {
+        label: `Lexis: server ready. Program hash ${current.hash.slice(0, 8)}. Activate to list the content hashes.`,
+        role: "button",
+      };
     } else {
       item.text = "$(check) Lexis";
       item.tooltip = current?.note ? `Lexis: server ready; ${current.note}` : "Lexis: server ready";
+      item.accessibilityInformation = { label: item.tooltip, role: "button" };
     }
     item.command = "lexis.showHashes";
   }

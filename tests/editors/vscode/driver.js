@@ -257,6 +257,104 @@ async function replLines() {
     .map((l) => l.trim()).filter(Boolean));
 }
 
+
+// ---- notifications, Problems, status bar ------------------------------------------------
+
+async function toastsText() {
+  return page.evaluate(() => {
+    const t = document.querySelector('.notifications-toasts');
+    return t ? t.innerText.replace(/\u00a0/g, ' ') : '';
+  });
+}
+
+async function clearNotifications() {
+  await runCommand('Notifications: Clear All Notifications').catch(() => {});
+  await poll('the notifications to clear', async () => !(await toastsText()).trim(), 5000).catch(() => {});
+}
+
+// Clicks the button `label` of the notification whose text includes `text`.
+async function clickToastButton(text, label) {
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  const button = toast.locator('.monaco-button', { hasText: label }).first();
+  await poll(`the "${label}" button of the notification "${text}"`, () => button.isVisible(), 8000);
+  await button.click();
+  await parkMouse();
+}
+
+async function dialogShown() {
+  return page.evaluate(() => {
+    const d = document.querySelector('.monaco-dialog-box');
+    return d && d.offsetParent !== null ? d.innerText : null;
+  });
+}
+
+// The status bar entry's text and every accessible label in it.
+async function statusEntry(pattern) {
+  return page.evaluate((source) => {
+    const re = new RegExp(source);
+    const items = Array.from(document.querySelectorAll('.statusbar-item'))
+      .filter((e) => re.test(e.innerText.replace(/\u00a0/g, ' ')));
+    return items.map((e) => ({
+      id: e.id,
+      text: e.innerText.replace(/\u00a0/g, ' ').trim(),
+      labels: [e, ...e.querySelectorAll('[aria-label]')].map((a) => a.getAttribute('aria-label')).filter(Boolean),
+    }));
+  }, pattern.source);
+}
+
+// The active editor's cursor as the status bar shows it: {line, col, selected}.
+async function cursorStatus() {
+  const el = page.locator('[id="status.editor.selection"]');
+  if (!(await el.isVisible())) return null;
+  const t = (await el.innerText()).replace(/\u00a0/g, ' ');
+  const m = /Ln (\d+), Col (\d+)(?: \((\d+) selected\))?/.exec(t);
+  return m ? { line: +m[1], col: +m[2], selected: m[3] ? +m[3] : 0, text: t } : null;
+}
+
+// The suggest widget's rows in order: [{label, text}], once it shows.
+async function suggestRows() {
+  return page.evaluate(() => {
+    const w = Array.from(document.querySelectorAll('.suggest-widget'))
+      .find((e) => e.getBoundingClientRect().height > 0 && getComputedStyle(e).display !== 'none');
+    if (!w) return null;
+    return Array.from(w.querySelectorAll('.monaco-list-row'))
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((r) => ({
+        label: (r.querySelector('.label-name') || r).innerText.trim(),
+        text: r.innerText.replace(/\u00a0/g, ' ').replace(/\s*\n\s*/g, ' ').trim(),
+        focused: r.classList.contains('focused'),
+      }));
+  });
+}
+
+async function triggerSuggest() {
+  await page.keyboard.press('Control+Space');
+  const rows = await poll('the suggestions', suggestRows, 4000).catch(() => null);
+  if (rows && rows.length) return rows;
+  await runCommand('Trigger Suggest');
+  return poll('the suggestions', async () => {
+    const r = await suggestRows();
+    return r && r.length ? r : false;
+  }, 8000);
+}
+
+// The frame of the graph page (inside the webview's iframes), once it is laid out.
+async function graphFrame() {
+  for (const f of page.frames()) {
+    try {
+      const ok = await f.evaluate(() => !!document.getElementById('lexis-graph-root')
+        && document.body.dataset.ready === '1' && !!document.querySelector('[data-key]'));
+      if (ok) return f;
+    } catch (_) { /* detached or not ready */ }
+  }
+  return null;
+}
+
+function copyLater(name) {
+  const to = path.join(cfg.workspace, name);
+  if (!fs.existsSync(to)) fs.copyFileSync(path.join(cfg.later, name), to);
+}
+
 // ---- the scenario -----------------------------------------------------------------------
 
 async function main() {
@@ -609,6 +707,222 @@ async function main() {
         return { console: output, ended: end };
       });
     }
+
+    // 7. Issue 15 item 8: what a new user met in real VS Code.
+    // Run Without Debugging (Ctrl+F5; from the palette here, as the browser owns Ctrl+F5) with
+    // no launch.json runs to the end past the breakpoint still set on debug_me's `total`.
+    if (stopped) {
+      await step('run-without-debugging', async () => {
+        await openFile(F.debug);
+        await runCommand('Debug: Clear Console').catch(() => {});
+        await runCommand('Debug: Start Without Debugging');
+        let sawStop = null;
+        const end = await poll('the session to run to its end', async () => {
+          const s = await debugState();
+          if (s.stoppedLine !== null || /paused/i.test(s.callStack)) sawStop = s;
+          const lines = await replLines();
+          return !s.toolbar && lines.includes(X.debugOutput) ? { state: s, lines } : false;
+        }, 20000).catch(async (e) => {
+          throw new Error(`${e.message}\n--- debug state: ${JSON.stringify(await debugState().catch(() => null))}\n--- console: ${JSON.stringify(await replLines().catch(() => null))}`);
+        });
+        return { stopped: sawStop, console: end.lines };
+      });
+    }
+
+    // The status bar's accessible label is plain text (its tooltip is Markdown).
+    await step('status-bar-label', async () => {
+      await focusEditor(); // debug_me, a program with a hash
+      const entries = await poll('the status bar to show the program hash', async () => {
+        const e = await statusEntry(/Lexis #[0-9a-f]{8}/);
+        return e.length ? e : false;
+      }, 15000);
+      return { entries };
+    });
+
+    // Parameters are asked in numbered steps; the value of a multi-line node shows beside its id.
+    await step('run-params-in-steps', async () => {
+      await openFile(F.params);
+      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      await closeWidgets();
+      await page.keyboard.press('F1');
+      await poll('the command palette', quickInputVisible, 5000);
+      await page.locator('.quick-input-widget input').fill('>' + X.runCommand);
+      await page.keyboard.press('Enter');
+      const titles = [];
+      for (const value of X.paramValues) {
+        const title = await poll('a parameter prompt', async () => {
+          if (!(await quickInputVisible())) return false;
+          const t = await page.locator('.quick-input-widget .quick-input-titlebar').innerText().catch(() => '');
+          const prompt = await page.locator('.quick-input-widget .quick-input-message').innerText().catch(() => '');
+          const text = `${t} | ${prompt}`.replace(/\u00a0/g, ' ');
+          return titles.length && text === titles[titles.length - 1] ? false : text;
+        }, 8000);
+        titles.push(title);
+        await screenshot(`param-prompt-${titles.length}`);
+        await page.locator('.quick-input-widget input').fill(value);
+        await page.keyboard.press('Enter');
+      }
+      await poll(`"${X.paramsOutput}" in the Output panel`, async () => {
+        const t = await page.evaluate(() => Array.from(document.querySelectorAll('.part.panel .view-lines'))
+          .map((e) => e.innerText).join('\n'));
+        return t.includes(X.paramsOutput);
+      }, 15000);
+      await focusEditor();
+      const lines = await poll('the value hint of the multi-line node', async () => {
+        const t = (await editorText()).split('\n');
+        const i = t.findIndex((l) => l.includes(X.paramsNodeIdText));
+        return i >= 0 && t[i].includes(`= ${X.paramsOutput}`) ? t : false;
+      }, 10000).catch(async (e) => {
+        throw new Error(`${e.message}\n--- editor:\n${await editorText()}`);
+      });
+      return { titles, lines };
+    });
+
+    // A program with errors: the refused run names them and offers the Problems panel.
+    copyLater(F.broken);
+    copyLater(F.complete);
+    await step('refused-run-names-findings', async () => {
+      await openFile(F.broken);
+      await poll('error squiggles', async () => (await squiggles()) || false, 20000);
+      await clearNotifications();
+      await runCommand(X.runCommand);
+      const toast = await poll('the refusal notification', async () => {
+        const t = await toastsText();
+        return t.includes('was not run') ? t : false;
+      }, 10000);
+      await screenshot('refused-run-toast');
+      await clickToastButton('was not run', 'Show Problems');
+      await poll('the Problems panel', () => page.locator('.markers-panel').isVisible(), 5000);
+      return { toast };
+    });
+
+    // Clicking the code in the Problems panel shows the rendered, read-only explain page.
+    await step('problems-code-link', async () => {
+      const row = page.locator('.markers-panel .monaco-list-row', { hasText: X.brokenCode }).first();
+      await poll(`a Problems row with ${X.brokenCode}`, () => row.isVisible(), 10000);
+      const link = row.locator('a.monaco-link', { hasText: X.brokenCode }).first();
+      const href = await link.getAttribute('href');
+      await link.click();
+      await parkMouse();
+      const tab = await poll('the explain page to open', async () => {
+        const t = await page.locator('.tabs-container .tab.active').first().innerText().catch(() => '');
+        return t.includes(X.brokenCode) ? t.trim() : false;
+      }, 10000);
+      const tabs = await page.evaluate(() => Array.from(document.querySelectorAll('.tabs-container .tab'))
+        .map((t) => ({ label: t.innerText.trim(), title: t.getAttribute('title') || t.getAttribute('aria-label') || '' })));
+      // The page is rendered (Markdown preview: headings), in a frame of its own.
+      const rendered = await poll('the rendered explain page', async () => {
+        for (const f of page.frames()) {
+          if (f === page.mainFrame()) continue; // the workbench itself
+          try {
+            const r = await f.evaluate((code) => {
+              const h = document.querySelector('h1, h2');
+              return h && document.body.innerText.includes(code) ? h.innerText : null;
+            }, X.brokenCode);
+            if (r) return r;
+          } catch (_) { /* not ready */ }
+        }
+        return false;
+      }, 10000);
+      await screenshot('explain-from-problems');
+      await runCommand('View: Close Editor');
+      return { href, tab, tabs, rendered };
+    });
+
+    // Debugging a program with errors: a notification naming them, no launch.json dialog.
+    await step('debug-refused-without-dialog', async () => {
+      await openFile(F.broken);
+      await clearNotifications();
+      await runCommand('Lexis: Debug Program');
+      const toast = await poll('the debug refusal', async () => {
+        const t = await toastsText();
+        return t.includes('cannot debug') ? t : false;
+      }, 10000);
+      // A dialog would come with the refusal: give it time to show.
+      let dialog = null;
+      const until = Date.now() + 1500;
+      while (Date.now() < until && !dialog) {
+        dialog = await dialogShown();
+        await sleep(100);
+      }
+      await screenshot('debug-refused-toast');
+      const state = await debugState();
+      await clickToastButton('cannot debug', 'Show Problems');
+      await poll('the Problems panel', () => page.locator('.markers-panel').isVisible(), 5000);
+      return { toast, dialog, session: state.toolbar };
+    });
+
+    // Completion: the ops taking the node's two inputs first; std: names as hover shows them.
+    await step('completion-ranks-ops-by-inputs', async () => {
+      await openFile(F.complete);
+      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      await goTo(X.opLine, X.opCol);
+      const rows = await triggerSuggest();
+      await screenshot('completion-ops');
+      await page.keyboard.press('Escape');
+      return { rows: rows.slice(0, 12) };
+    });
+
+    await step('completion-names-like-hover', async () => {
+      await focusEditor();
+      await goTo(X.refLine, X.refCol);
+      const rows = await triggerSuggest();
+      const focused = rows.find((r) => r.focused) || rows[0];
+      const widget = await page.evaluate(() => Array.from(document.querySelectorAll('.suggest-widget'))
+        .map((e) => e.innerText).join('\n'));
+      await screenshot('completion-std-mul');
+      await page.keyboard.press('Enter');
+      await poll('the accepted reference', async () => (await editorText()).includes(`"${X.refName}"`), 5000);
+      await goTo(X.refLine, X.refCol);
+      await runCommand('Show or Focus Hover');
+      const hover = await poll('the hover of the reference', async () => {
+        const h = page.locator('.monaco-hover:not(.hidden)').first();
+        if (!(await h.isVisible())) return false;
+        const t = await h.innerText();
+        return t.includes(X.refName) ? t : false;
+      }, 10000);
+      await closeWidgets();
+      return { focused, widget: widget.replace(/\u00a0/g, ' '), hover: hover.replace(/\u00a0/g, ' ') };
+    });
+
+    // 8. Issue 15 items 3 and 6: Lexis: Show Graph, and a click on a node reveals its id.
+    await step('graph-view', async () => {
+      await openFile(F.graph);
+      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      await runCommand('Lexis: Show Graph');
+      const tab = page.locator('.tabs-container .tab', { hasText: `Graph: ${F.graph}` }).first();
+      await poll('the graph tab', () => tab.isVisible(), 10000);
+      const frame = await poll('the graph page, laid out', graphFrame, 20000);
+      const keys = await frame.evaluate(() => Array.from(document.querySelectorAll('[data-key]')).map((e) => e.dataset.key));
+      // A click on a node of the page's list reveals that node's id in the editor.
+      const item = frame.locator(`[data-key="${X.graphNode}"]`).first();
+      await item.scrollIntoViewIfNeeded().catch(() => {});
+      await item.click();
+      await parkMouse();
+      const cursor = await poll(`the editor's cursor on line ${X.graphLine}`, async () => {
+        const c = await cursorStatus();
+        return c && c.line === X.graphLine ? c : false;
+      }, 10000).catch(async (e) => {
+        throw new Error(`${e.message}\n--- status: ${JSON.stringify(await cursorStatus())}`);
+      });
+      const activeTab = await page.locator('.editor-group-container.active .tabs-container .tab.active').innerText();
+      const graphStillShown = await tab.isVisible();
+      // The page marks the node under the editor's cursor.
+      const marked = await poll('the page to mark the node under the cursor', () => frame.evaluate((key) => {
+        const g = window.lexisGraph;
+        const n = g && g.cy && g.cy.getElementById(key);
+        return !!(n && n.length && n.hasClass('cursor'));
+      }, X.graphNode), 5000).catch(() => false);
+      // The webview alone, for the README.
+      let shot = null;
+      try {
+        const parent = frame.parentFrame();
+        const el = parent && parent !== page.mainFrame() ? await parent.frameElement() : await frame.frameElement();
+        shot = path.join(cfg.artifacts, 'graph-webview.png');
+        await el.screenshot({ path: shot });
+      } catch (e) { shot = `no screenshot: ${e}`; }
+      return { keys, cursor, activeTab: activeTab.trim(), graphStillShown, marked, shot };
+    });
   } finally {
     const ok = steps.length > 0 && steps.every((s) => s.ok);
     process.stdout.write(JSON.stringify({ ok, steps, consoleErrors: consoleErrors.slice(0, 20) }, null, 1) + '\n');
