@@ -1095,7 +1095,7 @@ exit status:
   0  success
   1  findings (an error in a program, a file that would change, a refused run)
   2  usage errors, and files that cannot be read or written
-  3  a run stopped by a limit (time, memory)
+  3  a run stopped by a limit (time, memory, output)
 """
 
 CHECK_EPILOG = """\
@@ -1166,8 +1166,7 @@ RUN_EPILOG = """\
 Limits (command line, else [run] in lexis.toml, else the default):
   --timeout      run.timeout       10 s of wall-clock time
   --memory       run.memory        1G of address space (and CPU time = timeout + 1 s)
-  --output-limit run.output-limit  1000000 characters printed; past it the print node's
-                                   value is an error value and the run carries on
+  --output-limit run.output-limit  1000000 characters printed; past it the run stops
   --fs-root      run.fs-root       file access confined to this folder (default: the
                                    program's folder; the folder must exist)
   --trust-ceiling trust-ceiling    highest capability trust level a program may need
@@ -1181,7 +1180,7 @@ exit status:
   1  the program was not run: it has errors, or needs more trust than the ceiling
   2  a usage error (an unknown --param name, a missing --fs-root folder, an unwritable
      --trace-json or --viz path), or a file that cannot be read
-  3  the run was stopped by a limit (time, memory)
+  3  the run was stopped by a limit (time, memory, output)
 """
 
 VIZ_EPILOG = """\
