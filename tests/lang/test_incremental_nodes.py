@@ -1,0 +1,233 @@
+"""Incremental re-analysis of whole nodes inserted, deleted and replaced (a node appended, a
+block pasted or cut, a line replaced), and the document's reuse of the analysis an undo brings
+back: after each edit, the analysis equals a fresh one of the new text in everything
+observable (tests/lang/incremental_support.py), whichever path was taken."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+from incremental_support import assert_same_analysis
+from test_incremental import _OPS, _SMALL_VALUES, FILE_TEXTS, generated_programs
+
+from lexis_ls.lang.analysis import Analysis, analyze
+from lexis_ls.lang.incremental import reanalyze
+from lexis_ls.server.documents import Document, covering_edit
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_lsp import generate as bench_program  # noqa: E402
+
+Edit = tuple[int, int, str]
+
+
+def _check(old: Analysis, edit: Edit) -> Analysis:
+    """reanalyze() of the edit as the document store computes it (the covering edit of the
+    two texts, which may start inside a node), compared with a fresh analysis."""
+    start, end, fragment = edit
+    new_text = old.text[:start] + fragment + old.text[end:]
+    start, end, fragment = covering_edit(old.text, new_text)
+    got = reanalyze(old, start, end, fragment)
+    if currently_in_test_context():
+        event(f"path: {got.incremental or 'full'}")
+    assert got.fallback is None or "internal error" not in got.fallback, got.fallback
+    assert_same_analysis(got, analyze(new_text))
+    return got
+
+
+def node_texts(draw: st.DrawFn, analysis: Analysis, before: int, count: int) -> list[str]:
+    """``count`` node objects that may read the ids of nodes ``[0, before)`` of the main graph
+    and the earlier new ones; now and then an id that is taken, a reference to a later node
+    or to no node at all, or an op that the fast path leaves to a full analysis."""
+    nodes = analysis.program.main.nodes
+    ids = [n.id for n in nodes[:before] if n.id is not None]
+    later = [n.id for n in nodes[before:] if n.id is not None]
+    out: list[str] = []
+    for k in range(count):
+        nid = f"new{k}"
+        if later and draw(st.integers(0, 9)) == 0:
+            nid = draw(st.sampled_from(later + ids))  # taken
+        op = draw(st.sampled_from(sorted(_OPS)))
+        arity = _OPS[op]
+        pool = ids + (
+            [draw(st.sampled_from(later))] if later and draw(st.integers(0, 7)) == 0 else []
+        )
+        if draw(st.integers(0, 9)) == 0:
+            pool = [*pool, "nowhere"]
+        if arity > len(pool):
+            op, arity = "const", 0
+        node: dict[str, Any] = {"id": nid, "op": op}
+        if arity:
+            node["inputs"] = [draw(st.sampled_from(pool)) for _ in range(arity)]
+        if op in ("const", "format", "assert", "param", "http_get"):
+            node["value"] = draw(st.sampled_from(_SMALL_VALUES))
+        if op == "subgraph_call":
+            node["value"] = draw(st.sampled_from(["std:double", "std:nope", "f"]))
+        if op == "param":
+            node["value"] = "name"
+        out.append(json.dumps(node))
+        ids.append(nid)
+    return out
+
+
+@st.composite
+def node_edit(draw: st.DrawFn, analysis: Analysis) -> Edit:
+    """Nodes inserted at a gap of the main `nodes` array, a run of nodes deleted, or a run
+    replaced by new nodes, laid out as the array is (one per line or inline)."""
+    array = analysis.program.main.array
+    text = analysis.text
+    if array is None or not array.items:
+        return 0, 0, ""
+    items = array.items
+    n = len(items)
+    kind = draw(st.sampled_from(["insert", "insert", "delete", "replace"]))
+    line_start = text.rfind("\n", 0, items[0].start) + 1
+    indent = text[line_start : items[0].start]
+    sep = (
+        ",\n" + indent
+        if indent.strip() == "" and "\n" in text[array.start : items[0].start]
+        else ", "
+    )
+    if kind == "insert":
+        gap = draw(st.integers(0, n))
+        new = node_texts(draw, analysis, gap, draw(st.integers(1, 4)))
+        if gap < n and draw(st.booleans()):
+            at = items[gap].start  # before a node (a paste at the start of its line)
+            return at, at, sep.join(new) + sep
+        at = items[gap - 1].end if gap > 0 else array.start + 1
+        if gap == 0:
+            return at, at, sep.join(new) + (sep if n else "")
+        return at, at, sep + sep.join(new)
+    i = draw(st.integers(0, n - 1))
+    j = draw(st.integers(i + 1, min(n, i + 4)))
+    new = node_texts(draw, analysis, i, draw(st.integers(1, 3))) if kind == "replace" else []
+    if new:
+        return items[i].start, items[j - 1].end, sep.join(new)
+    if j < n:
+        return items[i].start, items[j].start, ""
+    if i > 0:
+        return items[i - 1].end, items[j - 1].end, ""
+    return items[0].start, items[-1].end, ""
+
+
+def programs() -> st.SearchStrategy[str]:
+    return st.one_of(
+        generated_programs(),
+        st.sampled_from(FILE_TEXTS),
+        st.integers(20, 80).map(bench_program),
+        st.integers(3, 40).map(bench_program),
+    )
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_node_edits_equal_a_fresh_analysis(data: st.DataObject) -> None:
+    analysis = analyze(data.draw(programs(), label="text"))
+    if data.draw(st.booleans(), label="line index first"):
+        analysis.lines  # noqa: B018 - a computed line index must be spliced, not dropped
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        analysis = _check(analysis, data.draw(node_edit(analysis), label="edit"))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_paste_then_cut(data: st.DataObject) -> None:
+    """A block pasted at the start of a line and cut again: the covering edits start inside
+    the node after it (the texts share its `{"id": "`)."""
+    analysis = analyze(data.draw(st.integers(30, 90).map(bench_program), label="text"))
+    items = analysis.program.main.nodes
+    k = data.draw(st.integers(1, len(items) - 1), label="before")
+    at = analysis.text.rfind("\n", 0, items[k].syntax.start) + 1
+    block = "".join(f"    {t},\n" for t in node_texts(data.draw, analysis, k, 5))
+    pasted = _check(analysis, (at, at, block))
+    cut = _check(pasted, (at, at + len(block), ""))
+    assert cut.text == analysis.text
+
+
+# --- the paths are taken ---------------------------------------------------------------------
+
+
+def test_a_node_appended_and_removed_is_incremental() -> None:
+    text = bench_program(300)
+    analysis = analyze(text)
+    at = text.rindex("}\n  ]") + 1
+    node = ',\n    {"id": "extra", "op": "add", "inputs": ["n297", "n296"]}'
+    appended = _check(analysis, (at, at, node))
+    assert appended.incremental == "nodes", appended.fallback
+    # the node read `n296` (unused until then): its LX3001 is gone, the new node has one
+    unused = {d.start for d in appended.diagnostics if d.code == "LX3001"}
+    extra = appended.program.main.by_id["extra"]
+    assert extra.id_span().start in unused
+    removed = _check(appended, (at, at + len(node), ""))
+    assert removed.incremental == "nodes", removed.fallback
+    assert removed.text == text
+
+
+def test_a_pasted_block_is_incremental() -> None:
+    text = bench_program(400)
+    analysis = analyze(text)
+    line = text.index('{"id": "n200", ')
+    at = text.index("\n", line) + 1
+    block = "".join(
+        f'    {{"id": "p{k}", "op": "mul", "inputs": ["n19{k}", "n200"]}},\n' for k in range(5)
+    )
+    pasted = _check(analysis, (at, at, block))
+    assert pasted.incremental == "nodes", pasted.fallback
+    cut = _check(pasted, (at, at + len(block), ""))
+    assert cut.incremental == "nodes", cut.fallback
+
+
+def test_deleting_a_node_that_is_read_falls_back() -> None:
+    text = bench_program(100)
+    analysis = analyze(text)
+    node = analysis.program.main.by_id["n3"]
+    assert analysis.program.main.consumers.get("n3")
+    start = node.syntax.start
+    end = analysis.program.main.nodes[node.index + 1].syntax.start
+    after = _check(analysis, (start, end, ""))
+    assert after.incremental is None
+    assert after.fallback is not None and "referred to" in after.fallback
+
+
+# --- undo: the document takes the earlier analysis again --------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_undo_takes_the_analysis_before_again(data: st.DataObject) -> None:
+    text = data.draw(st.one_of(generated_programs(), st.integers(20, 60).map(bench_program)))
+    doc = Document("file:///p.lexis.json", "lexis", 1, text)
+    first = doc.analysis()
+    at = data.draw(st.integers(0, len(text) - 1), label="at")
+    doc.update(text[:at] + text[at + 1 :], 2)  # a character deleted (an id, a brace, ...)
+    broken = doc.analysis()
+    assert_same_analysis(broken, analyze(doc.text))
+    doc.update(text, 3)  # and typed again
+    back = doc.analysis()
+    assert back.text == text
+    assert_same_analysis(back, analyze(text))
+    if broken.incremental is None and not first.consumed:
+        assert back is first  # taken again, not analysed anew
+
+
+def test_undo_after_an_id_rename_reuses_the_analysis() -> None:
+    text = bench_program(200)
+    doc = Document("file:///p.lexis.json", "lexis", 1, text)
+    first = doc.analysis()
+    at = text.index('{"id": "n100", ') + len('{"id": "n100')
+    doc.update(text[:at] + "x" + text[at:], 2)
+    renamed = doc.analysis()
+    assert {"LX1003"} <= {d.code for d in renamed.diagnostics}
+    doc.update(text, 3)
+    assert doc.analysis() is first
+    assert doc.result_id == 3  # a new result for the client all the same
