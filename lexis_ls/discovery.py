@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lang.project import ProjectConfig, find_config, glob_match, load_config
+from .lang.project import ProjectConfig, find_config, glob_match, load_config, problem_lines
+
+__all__ = ["Configs", "Discovered", "discover", "problem_lines"]
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
 
@@ -254,25 +256,3 @@ def _gitignore_match(pattern: str, rel: str) -> bool:
         return glob_match("/" + pattern.lstrip("/"), rel)  # anchored at the .gitignore folder
     name = rel.rsplit("/", 1)[-1]
     return glob_match(pattern, name)
-
-
-def problem_lines(config: ProjectConfig) -> list[str]:
-    """Each problem of a configuration file as ``path:line:col: warning|error: message``
-    (1-based line and column, the path relative to the current folder when it is below it)."""
-    if config.path is None:
-        return []
-    try:
-        shown = os.path.relpath(config.path)
-        if shown.startswith(".."):
-            shown = str(config.path)
-    except ValueError:
-        shown = str(config.path)
-    text = config.text
-    out = []
-    for p in config.problems:
-        start = max(0, min(p.start, len(text)))
-        line = text.count("\n", 0, start) + 1
-        column = start - (text.rfind("\n", 0, start) + 1) + 1
-        word = "error" if p.severity.value == "error" else "warning"
-        out.append(f"{shown}:{line}:{column}: {word}: {p.message}")
-    return out

@@ -20,6 +20,7 @@ from ..lang import stdlib
 from ..lang.analysis import Analysis, Options, analyze
 from ..lang.diagnostics import Severity
 from ..lang.model import ID_PATTERN, Graph, Node
+from ..lang.project import ProjectConfig, config_for, problem_lines
 from ..lang.text import LineIndex
 from ..lang.values import ErrorValue, to_str
 from ..run import limits
@@ -293,7 +294,12 @@ class DapServer:
             stdin = "".join(s + "\n" for s in stdin)
         if not isinstance(stdin, str):
             raise DapError("launch: `stdin` must be a string (or a list of lines)")
-        timeout = args.get("timeout", DEFAULT_TIMEOUT)
+        # The project configuration (lexis.toml / [tool.lexis], found upward from the
+        # program) gives what the launch arguments leave out.
+        project = self._project_config(path)
+        timeout = args.get("timeout")
+        if timeout is None:
+            timeout = project.run_timeout or DEFAULT_TIMEOUT
         if (
             isinstance(timeout, bool)
             or not isinstance(timeout, (int, float))
@@ -304,14 +310,21 @@ class DapServer:
         ceiling = args.get("trustCeiling")
         if ceiling is not None and (type(ceiling) is not int or not 0 <= ceiling <= 3):
             raise DapError("launch: `trustCeiling` must be 0, 1, 2 or 3")
+        if ceiling is None:
+            ceiling = project.trust_ceiling
         fs_root_arg = args.get("fsRoot")
         fs_root = None
         if fs_root_arg is not None:
             if not isinstance(fs_root_arg, str) or not fs_root_arg:
                 raise DapError("launch: `fsRoot` must be a folder path")
             fs_root = Path(check_path(fs_root_arg, "launch: `fsRoot`")).expanduser().resolve()
+        elif project.fs_root is not None:
+            fs_root = project.fs_root.resolve()
         memory_arg = args.get("memory")
-        memory = limits.DEFAULT_MEMORY if memory_arg is None else limits.size_setting(memory_arg)
+        if memory_arg is None:
+            memory: int | None = project.run_memory or limits.DEFAULT_MEMORY
+        else:
+            memory = limits.size_setting(memory_arg)
         if memory is None:
             raise DapError(
                 'launch: `memory` must be a size such as "512M" or "2G" (or a number of '
@@ -344,6 +357,14 @@ class DapServer:
             no_debug=args.get("noDebug") is True,
             memory=memory,
         )
+
+    def _project_config(self, program: Path) -> ProjectConfig:
+        """The configuration that applies to ``program``; its problems are shown in the debug
+        console (``path:line:col: warning|error: message``), and the valid settings apply."""
+        config = config_for(program)
+        for line in problem_lines(config):
+            self.event("output", {"category": "stderr", "output": line + "\n"})
+        return config
 
     def _diagnostics_message(self, path: Path, analysis: Analysis, errors: list[Any]) -> str:
         shown = errors[:MAX_LISTED_DIAGNOSTICS]

@@ -34,6 +34,7 @@ offending key or value in the file's text, and the setting keeps its default.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -56,6 +57,7 @@ __all__ = [
     "find_config",
     "load_config",
     "parse_config",
+    "problem_lines",
 ]
 
 CONFIG_NAMES = ("lexis.toml", ".lexis.toml")
@@ -229,6 +231,28 @@ def config_for(file: Path) -> ProjectConfig:
     """The configuration that applies to ``file`` (defaults when there is none)."""
     found = find_config(file)
     return ProjectConfig() if found is None else load_config(found)
+
+
+def problem_lines(config: ProjectConfig) -> list[str]:
+    """Each problem of a configuration file as ``path:line:col: warning|error: message``
+    (1-based line and column, the path relative to the current folder when it is below it)."""
+    if config.path is None:
+        return []
+    try:
+        shown = os.path.relpath(config.path)
+        if shown.startswith(".."):
+            shown = str(config.path)
+    except ValueError:
+        shown = str(config.path)
+    text = config.text
+    out = []
+    for p in config.problems:
+        start = max(0, min(p.start, len(text)))
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        word = "error" if p.severity.value == "error" else "warning"
+        out.append(f"{shown}:{line}:{column}: {word}: {p.message}")
+    return out
 
 
 # --- parsing ------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""The debug adapter reads the project configuration of the program it debugs (issue 17 item
+3): trust ceiling and ``[run]`` settings from ``lexis.toml``, launch arguments winning, and the
+file's problems in the debug console. Driven over real pipes with the DAP test client."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "lexis_dap_client", Path(__file__).parent / "dap" / "conftest.py"
+)
+assert _spec is not None and _spec.loader is not None
+_client = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_client)
+DapClient: Any = _client.DapClient
+
+
+@pytest.fixture
+def dap() -> Iterator[Any]:
+    client = DapClient()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+READER = {
+    "spec": "lexis-0.1.0",
+    "capabilities": ["PURE_COMPUTE", "IO_STDOUT", "FS_READ"],
+    "nodes": [
+        {"id": "p", "op": "const", "value": "../data/note.txt"},
+        {"id": "r", "op": "read_file", "inputs": ["p"]},
+        {"id": "o", "op": "print", "inputs": ["r"]},
+    ],
+}
+
+
+def _setup(tmp_path: Path, config: str) -> Path:
+    program = tmp_path / "prog" / "p.lexis.json"
+    program.parent.mkdir()
+    program.write_text(json.dumps(READER), encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "note.txt").write_text("from data", encoding="utf-8")
+    (tmp_path / "lexis.toml").write_text(config, encoding="utf-8")
+    return program
+
+
+def _launch(dap: Any, program: Path, **launch: Any) -> dict[str, Any]:
+    dap.request("initialize", {"adapterID": "lexis", "clientID": "test"})
+    dap.event("initialized")
+    return dap.request_raw("launch", {"program": str(program), **launch})
+
+
+def _run_to_end(dap: Any) -> str:
+    dap.request("setExceptionBreakpoints", {"filters": []})
+    dap.request("configurationDone")
+    dap.finish()
+    return str(dap.output())
+
+
+def test_fs_root_comes_from_the_configuration(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, '[run]\nfs-root = "."\n')
+    assert _launch(dap, program)["success"] is True
+    assert _run_to_end(dap) == "from data\n"
+
+
+def test_launch_fs_root_wins_over_the_configuration(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, '[run]\nfs-root = "."\n')
+    assert _launch(dap, program, fsRoot=str(program.parent))["success"] is True
+    assert "is outside the allowed folder" in _run_to_end(dap)
+
+
+def test_trust_ceiling_comes_from_the_configuration(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, "trust-ceiling = 0\n")
+    response = _launch(dap, program)
+    assert response["success"] is False
+    assert "cannot debug p.lexis.json" in response["message"]
+    assert "trust" in response["message"]
+
+
+def test_launch_trust_ceiling_wins(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, 'trust-ceiling = 0\n[run]\nfs-root = "."\n')
+    assert _launch(dap, program, trustCeiling=3)["success"] is True
+    assert _run_to_end(dap) == "from data\n"
+
+
+def test_configuration_problems_are_shown_in_the_debug_console(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, 'colour = "red"\n[run]\nfs-root = "."\n')
+    assert _launch(dap, program)["success"] is True
+    body = dap.event("output", where=lambda b: b.get("category") == "stderr")
+    assert body["output"].endswith(
+        "lexis.toml:1:1: warning: unknown key `colour` (known keys: trust-ceiling, select, "
+        "extend-select, ignore, include, exclude, per-file-ignores, run)\n"
+    )
+    assert _run_to_end(dap) == "from data\n"  # the valid settings still apply
