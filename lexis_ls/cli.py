@@ -1263,7 +1263,10 @@ def build_parser() -> argparse.ArgumentParser:
         dest="format",
         choices=OUTPUT_FORMATS,
         default="text",
-        help="how findings are printed (default text; see below)",
+        metavar="FORMAT",
+        help="how findings are printed: "
+        + ", ".join(OUTPUT_FORMATS)
+        + " (default text; see below)",
     )
     p.add_argument(
         "--color",
