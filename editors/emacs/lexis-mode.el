@@ -19,11 +19,13 @@
 ;;   `lexis-fix-all'      apply every safe fix (the `source.fixAll.lexis' code action)
 ;;   `lexis-fix-and-format' the same, then `eglot-format-buffer'
 ;;   `lexis-run'          run the program (`lexis.run') and show its output
+;;   `lexis-graph'        open the program's graph (`lexis viz') in the browser
 ;; Set `lexis-fix-all-on-save' and `lexis-format-on-save' to do both before each save.
 
 ;;; Code:
 
 (require 'js)
+(require 'subr-x)
 (require 'json-mode nil t)
 
 (declare-function eglot-code-actions "eglot")
@@ -47,6 +49,13 @@
   "Command (program and arguments) that starts the Lexis language server on stdio.
 For a server installed in a virtualenv, e.g. (\"/path/to/.venv/bin/lexis-ls\")."
   :type '(repeat string))
+
+(defcustom lexis-cli-command nil
+  "Command (program and arguments) of the `lexis' command line, for `lexis-graph'.
+nil: the `lexis' program beside the server's `lexis-ls' (as pip and pipx
+install them), `python -m lexis_ls.cli' for a `python -m lexis_ls' server,
+else `lexis' on PATH."
+  :type '(choice (const :tag "Beside the server" nil) (repeat string)))
 
 (defcustom lexis-fix-all-on-save nil
   "When non-nil, apply every safe fix (`source.fixAll.lexis') before saving."
@@ -142,8 +151,15 @@ As `lexis-fix-all-on-save' and `lexis-format-on-save' say."
     (when lexis-format-on-save
       (eglot-format-buffer))))
 
-(defun lexis--run-report (result)
-  "The text shown for a `lexis.run' RESULT (a plist)."
+(defun lexis--timing (wall-ms interpreter-ms)
+  "The last line of a run report: WALL-MS waited, then INTERPRETER-MS."
+  (format "\n-- finished in %d ms (the program itself: %.1f ms) --\n"
+          (round wall-ms) (or interpreter-ms 0)))
+
+(defun lexis--run-report (result &optional wall-ms)
+  "The text shown for a `lexis.run' RESULT (a plist).
+WALL-MS is the time from the request to its answer, as the user waited for it;
+the result's `durationMs' is the interpreter's own time."
   (let ((errors (append (plist-get result :errors) nil))
         (status (plist-get result :status)))
     (concat
@@ -156,7 +172,7 @@ As `lexis-fix-all-on-save' and `lexis-format-on-save' say."
                "\n"))
      (if (and status (not (equal status "ok")))
          (format "\n-- %s: %s --\n" status (plist-get result :reason))
-       (format "\n-- finished in %.1f ms --\n" (or (plist-get result :durationMs) 0))))))
+       (lexis--timing (or wall-ms 0) (plist-get result :durationMs))))))
 
 (defun lexis-run (&optional params)
   "Run this buffer's program with the server's `lexis.run' and show its output.
@@ -176,19 +192,92 @@ NAME=VALUE words."
                                        (dolist (p (reverse params) plist)
                                          (setq plist (cons (intern (concat ":" (car p)))
                                                            (cons (cdr p) plist)))))))
-                 (vector uri))))
+                 (vector uri)))
+         (started (float-time)))
     (jsonrpc-async-request
      server :workspace/executeCommand (list :command "lexis.run" :arguments args)
      :success-fn (lambda (result)
                    (with-current-buffer (get-buffer-create "*lexis run*")
                      (let ((inhibit-read-only t))
                        (erase-buffer)
-                       (insert (lexis--run-report result))
+                       (insert (lexis--run-report
+                                result (* 1000 (- (float-time) started))))
                        (goto-char (point-min))
                        (special-mode))
                      (display-buffer (current-buffer))))
      :error-fn (lambda (err)
                  (message "lexis.run failed: %s" (plist-get err :message))))))
+
+;;; The graph page
+
+(defun lexis--cli-command ()
+  "The `lexis' command line as a list (see `lexis-cli-command')."
+  (or lexis-cli-command
+      (let ((server lexis-server-command))
+        (cond
+         ((equal (cdr server) '("-m" "lexis_ls"))
+          (list (car server) "-m" "lexis_ls.cli"))
+         ((equal (file-name-nondirectory (car server)) "lexis-ls")
+          (let* ((found (executable-find (car server)))
+                 (beside (and found (expand-file-name "lexis" (file-name-directory found)))))
+            (if (and beside (file-executable-p beside)) (list beside) '("lexis"))))
+         (t '("lexis"))))))
+
+(defvar-local lexis--graph-file nil
+  "The HTML file `lexis-graph' writes for this buffer.
+Reused, so that the browser tab shows the new graph on reload.")
+
+(defun lexis--graph-source ()
+  "The file `lexis viz' reads: the visited file, or a copy of the buffer's text.
+A copy (same name, in a temporary folder) when the buffer has unsaved changes
+or visits no file."
+  (let ((file (buffer-file-name)))
+    (if (and file (not (buffer-modified-p)) (file-readable-p file))
+        file
+      (let* ((dir (make-temp-file "lexis-graph-" t))
+             (copy (expand-file-name (if file (file-name-nondirectory file) "buffer.lexis.json")
+                                     dir))
+             (text (buffer-substring-no-properties (point-min) (point-max))))
+        (with-temp-file copy
+          (insert text))
+        copy))))
+
+(defun lexis-graph (&optional callback)
+  "Open the graph of this buffer's program in the browser.
+Runs `lexis viz FILE --output OUT.html' (one self-contained page: the layered
+DAG, opcode colours, diagnostics on their nodes), then `browse-url-of-file'.
+Unsaved changes are shown too.  With CALLBACK, call it with (ERROR HTML-FILE)
+instead of opening the page.  Returns the process."
+  (interactive)
+  (let* ((source (lexis--graph-source))
+         (html (or lexis--graph-file
+                   (setq lexis--graph-file
+                         (concat (make-temp-name
+                                  (expand-file-name "lexis-" temporary-file-directory))
+                                 "-" (replace-regexp-in-string
+                                      "\\.lexis\\.json\\'\\|\\.json\\'" ""
+                                      (file-name-nondirectory source))
+                                 ".html"))))
+         (command (append (lexis--cli-command) (list "viz" source "--output" html)))
+         (output (generate-new-buffer " *lexis viz*")))
+    (make-process
+     :name "lexis-viz"
+     :buffer output
+     :command command
+     :noquery t
+     :connection-type 'pipe
+     :sentinel
+     (lambda (process _event)
+       (unless (process-live-p process)
+         (let ((err (unless (and (zerop (process-exit-status process)) (file-readable-p html))
+                      (format "`%s' failed (exit %d): %s"
+                              (mapconcat #'identity command " ")
+                              (process-exit-status process)
+                              (string-trim (with-current-buffer output (buffer-string)))))))
+           (kill-buffer output)
+           (cond (callback (funcall callback err html))
+                 (err (message "lexis-graph: %s" err))
+                 (t (browse-url-of-file html)))))))))
 
 (provide 'lexis-mode)
 ;;; lexis-mode.el ends here

@@ -80,6 +80,7 @@ def session() -> Any:
             "quickfix.lexis.json": HERE / "quickfix.lexis.json",
             "fixall.lexis.json": HERE / "fixall.lexis.json",
             "params.lexis.json": EXAMPLES / "params.lexis.json",
+            "graph.lexis.json": ROOT / "tests" / "editors" / "neovim" / "problems.lexis.json",
         }
         for name, src in sources.items():
             shutil.copyfile(src, work / name)
@@ -220,6 +221,40 @@ def test_lexis_run_shows_the_program_output(session: Any) -> None:
     assert rest[2].startswith("price_raw: missing parameter `price`")
     assert rest[3].startswith("price_num: missing parameter `price`")
     assert rest[4] == ""
-    assert re.fullmatch(r"-- finished in \d+\.\d ms --", rest[5])
+    # the time the user waited (request to answer), then the interpreter's own
+    timing = re.fullmatch(
+        r"-- finished in (\d+) ms \(the program itself: (\d+\.\d) ms\) --", rest[5]
+    )
+    assert timing, rest[5]
+    assert float(timing[1]) + 0.5 >= float(timing[2]) > 0
     assert rest[6:] == [""]
     assert results["run_buffer_mode"] == "special-mode"
+
+
+def page_node_ids(html: str) -> list[str]:
+    """The node ids of the graph a `lexis viz` page shows (its embedded graph data)."""
+    found = re.search(
+        r'<script type="application/json" id="lexis-graph-data">(.*?)</script>', html, re.DOTALL
+    )
+    assert found, "no graph data in the page"
+    return [node["id"] for node in json.loads(found[1])["nodes"]]
+
+
+def test_lexis_graph_opens_the_viz_page(session: Any, tmp_path: Path) -> None:
+    """M-x lexis-graph writes the page with `lexis viz FILE --output X.html` and opens it with
+    browse-url-of-file; with unsaved changes the page shows the buffer's text, and the buffer
+    stays modified (nothing is saved behind the user's back)."""
+    results, originals = session
+    first, second = results["graph_urls"]
+    assert first == second  # the same file, refreshed
+    assert first.startswith("file:///") and first.endswith("-graph.html")
+    saved, edited = results["graph_pages"]
+    assert saved.startswith("<!DOCTYPE html>")
+    assert page_node_ids(saved) == ["a", "b", "sum", "show"]
+    assert page_node_ids(edited) == ["a", "b", "sum", "shown"]
+    cli = tmp_path / "cli.html"
+    proc = lexis("viz", str(originals / "graph.lexis.json"), "-o", str(cli))
+    assert proc.returncode == 0, proc.stderr
+    assert page_node_ids(cli.read_text(encoding="utf-8")) == page_node_ids(saved)
+    assert results["graph_modified_before"] is True
+    assert results["graph_modified_after"] is True

@@ -10,6 +10,7 @@
 (require 'cl-lib)
 (require 'json)
 (require 'subr-x)
+(require 'url-util)
 
 (defvar lexis-test-timeout 20.0)
 (defvar lexis-test-results nil "Alist written as the result JSON.")
@@ -159,6 +160,40 @@ would do."
   (lexis-test-put 'run_output (with-current-buffer "*lexis run*" (buffer-string)))
   (lexis-test-put 'run_buffer_mode
                   (symbol-name (buffer-local-value 'major-mode (get-buffer "*lexis run*"))))
+
+  ;; 6. M-x lexis-graph writes the `lexis viz' page and opens it with `browse-url-of-file':
+  ;; the browser is a function recording each URL and a copy of the page as it was then.
+  ;; Once on the saved buffer, once with an unsaved edit (`show' renamed `shown').
+  ;; Batch mode reads no input events, so once a watched file changes (eglot watches the
+  ;; workspace for the server; the saves above changed it) the inotify descriptor stays
+  ;; readable, and Emacs runs process sentinels only when no input descriptor is readable: no
+  ;; sentinel would run from here on.  The interactive command loop reads those events; here
+  ;; the watches are removed, which closes the descriptor.
+  (require 'filenotify)
+  (let (descriptors)
+    (maphash (lambda (descriptor _) (push descriptor descriptors)) file-notify-descriptors)
+    (mapc #'file-notify-rm-watch descriptors))
+  (let ((opened nil))
+    (setq browse-url-browser-function
+          (lambda (url &rest _)
+            (let ((file (url-unhex-string (string-remove-prefix "file://" url))))
+              (push (list url (with-temp-buffer
+                                (insert-file-contents file)
+                                (buffer-string)))
+                    opened))))
+    (lexis-test-visit "graph.lexis.json")
+    (call-interactively #'lexis-graph)
+    (lexis-test-wait "the graph page to be opened" (lambda () (= (length opened) 1)))
+    (goto-char (point-min))
+    (search-forward "\"id\": \"show\"")
+    (replace-match "\"id\": \"shown\"")
+    (lexis-test-put 'graph_modified_before (buffer-modified-p))
+    (call-interactively #'lexis-graph)
+    (lexis-test-wait "the graph page of the edited buffer" (lambda () (= (length opened) 2)))
+    (lexis-test-put 'graph_modified_after (buffer-modified-p))
+    (lexis-test-put 'graph_urls (vconcat (mapcar #'car (reverse opened))))
+    (lexis-test-put 'graph_pages (vconcat (mapcar #'cadr (reverse opened))))
+    (set-buffer-modified-p nil))
 
   (ignore-errors (eglot-shutdown (eglot-current-server) nil 5)))
 
