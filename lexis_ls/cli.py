@@ -376,7 +376,7 @@ def _reported(diagnostics: Sequence[Diagnostic], selection: Selection) -> list[D
     """The diagnostics the selection keeps (errors are always kept)."""
     from .lang.diagnostics import Severity
 
-    return [d for d in diagnostics if d.severity is Severity.ERROR or selection.enabled(d.code)]
+    return [d for d in diagnostics if d.severity is Severity.ERROR or selection.matches(d.code)]
 
 
 # --- check ---------------------------------------------------------------------------------

@@ -314,6 +314,35 @@ def test_select_ignore_extend_select(tmp_path: Path) -> None:
     assert "LX1003" in _codes(errors_stay) and errors_stay.code == 1
 
 
+def test_a_code_reported_as_a_warning_can_be_ignored(tmp_path: Path) -> None:
+    # LX1015 is an error when the error value reaches an effect, a warning otherwise
+    write(
+        tmp_path / "demo.lexis.json",
+        json.dumps(
+            {
+                "spec": "lexis-0.1.0",
+                "capabilities": ["PURE_COMPUTE"],
+                "nodes": [
+                    {"id": "price", "op": "const", "value": 40},
+                    {"id": "tax", "op": "const", "value": 0},
+                    {"id": "rate", "op": "div", "inputs": ["price", "tax"]},
+                ],
+            },
+            indent=1,
+        ),
+    )
+    r = lexis("check", "--output-format", "concise", "-q", "demo.lexis.json", cwd=tmp_path)
+    assert [line.split(" ")[1:3] for line in r.lines] == [
+        ["LX3001", "hint:"],
+        ["LX1015", "warning:"],
+    ]
+    r = lexis(
+        "check", "--output-format", "concise", "-q", "--ignore", "LX1015", "demo.lexis.json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert [line.split(" ")[1] for line in r.lines] == ["LX3001"] and r.code == 0
+
+
 @pytest.mark.parametrize("option", ["--select", "--ignore", "--extend-select"])
 def test_unknown_codes_are_a_usage_error(tmp_path: Path, option: str) -> None:
     project(tmp_path)

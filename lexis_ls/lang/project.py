@@ -100,6 +100,11 @@ class Selection:
         info = CODES.get(code)
         if info is not None and info.severity is Severity.ERROR:
             return True
+        return self.matches(code)
+
+    def matches(self, code: str) -> bool:
+        """The prefix rule alone (a code whose severity depends on the case, such as LX1015,
+        can be ignored where it is reported as a warning)."""
         best_on = max((len(p) for p in self.select if code.startswith(p)), default=-1)
         best_off = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
         return best_on > best_off
