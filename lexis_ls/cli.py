@@ -179,13 +179,6 @@ def _read(path: Path) -> tuple[TextFile | None, str | None]:
         return None, f"{path}: cannot read: {exc.strerror or exc}"
 
 
-def read_text(path: Path) -> str:
-    """The file's text (UTF-8, a BOM dropped); raises OSError or UnicodeDecodeError."""
-    from .run.files import read_text_file
-
-    return read_text_file(path).text
-
-
 def _read_stdin(shown: str) -> tuple[TextFile | None, str | None]:
     from .run.files import decode_text
 
