@@ -197,11 +197,13 @@ export class Model {
     return this.categories.get(category)?.color ?? "#eeeeee";
   }
 
-  /** Keys within `hops` steps of `center` (inputs, consumers, calls and callers), at most `cap`. */
-  neighbourhood(center: string, hops: number, cap: number): Set<string> {
+  /** The keys nearest to `center` (through inputs, consumers, calls and callers): all those
+   * within `hops` steps, and further steps while fewer than `want`; at most `cap` keys. */
+  neighbourhood(center: string, hops: number, want: number, cap: number): { keys: Set<string>; steps: number } {
     const seen = new Set<string>([center]);
     let frontier = [center];
-    for (let h = 0; h < hops && frontier.length > 0 && seen.size < cap; h++) {
+    let h = 0;
+    for (; frontier.length > 0 && seen.size < cap && (h < hops || seen.size < want); h++) {
       const next: string[] = [];
       for (const k of frontier) {
         const around = [
@@ -222,7 +224,7 @@ export class Model {
       }
       frontier = next;
     }
-    return seen;
+    return { keys: seen, steps: h };
   }
 }
 

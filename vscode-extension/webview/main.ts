@@ -15,7 +15,11 @@ import { searchBox } from "./search";
 /** Above this many nodes the canvas shows a neighbourhood of the selected node, not everything. */
 export const LARGE_GRAPH = 1500;
 const HOPS = 2;
+const NEIGHBOURHOOD_WANT = 120;
 const NEIGHBOURHOOD_CAP = 300;
+/** Above this many nodes the page opens with every subgraph collapsed. */
+const AUTO_COLLAPSE = 400;
+let restoredCollapse = false;
 
 interface LexisGraphApi {
   cy: cytoscape.Core;
@@ -32,6 +36,7 @@ declare global {
   }
 }
 
+performance.mark("lexis:start");
 const host = connectHost();
 const root = document.getElementById("lexis-graph-root") ?? document.body.appendChild(h("div", { id: "lexis-graph-root" }));
 
@@ -134,7 +139,18 @@ function large(): boolean {
 
 function defaultFocus(): string | null {
   const withError = model.data.nodes.find((n) => worstSeverity(n.diagnostics) === "error");
-  return (withError ?? model.data.nodes[0])?.key ?? null;
+  if (withError !== undefined) return withError.key;
+  // Else the most connected node: its neighbourhood shows the most of the program.
+  let best: string | null = null;
+  let degree = -1;
+  for (const n of model.data.nodes) {
+    const d = (model.producers.get(n.key)?.length ?? 0) + (model.consumers.get(n.key)?.length ?? 0);
+    if (d > degree) {
+      best = n.key;
+      degree = d;
+    }
+  }
+  return best;
 }
 
 function focusKey(): string | null {
@@ -144,17 +160,23 @@ function focusKey(): string | null {
 function rerender(): void {
   if (large()) {
     const center = focusKey();
-    const keys = center === null ? new Set<string>() : model.neighbourhood(center, HOPS, NEIGHBOURHOOD_CAP);
+    const near =
+      center === null
+        ? { keys: new Set<string>(), steps: 0 }
+        : model.neighbourhood(center, HOPS, NEIGHBOURHOOD_WANT, NEIGHBOURHOOD_CAP);
+    const keys = near.keys;
     canvas.render(keys);
     const n = model.byKey.get(center ?? "");
     notice.hidden = false;
     notice.textContent =
       `This program has ${model.size.toLocaleString("en")} nodes: too many to lay out at once, so the graph shows ` +
-      `the ${keys.size} nodes within ${HOPS} steps of ${n ? `“${n.id}”` : "the selected node"}. ` +
+      `the ${keys.size} nodes nearest to ${n ? `“${n.id}”` : "the selected node"} (up to ${near.steps} steps away). ` +
       `Select any node in the list or search for an id to move the view; the list names every node.`;
   } else {
     canvas.render(null);
-    notice.hidden = true;
+    const closed = model.data.subgraphs.filter((sg) => canvas.collapsed.has(sg.key)).length;
+    notice.hidden = !(model.size > AUTO_COLLAPSE && closed > 0);
+    notice.textContent = `${closed} subgraph${closed === 1 ? " is" : "s are"} collapsed: “Expand subgraphs” or a double click opens them.`;
   }
   restoreClasses();
   scheduleSave();
@@ -310,9 +332,15 @@ function load(data: GraphData, keepView: boolean): void {
   model = new Model(data);
   canvas.model = model;
   for (const k of [...canvas.collapsed]) if (!model.subgraphByKey.has(k)) canvas.collapsed.delete(k);
+  // A big program opens with its subgraphs collapsed: compound nodes multiply dagre's layers
+  // (and its time) by three; "Expand subgraphs" or a double click opens them.
+  if (!keepView && !restoredCollapse && data.nodes.length > AUTO_COLLAPSE) {
+    for (const sg of data.subgraphs) canvas.collapsed.add(sg.key);
+  }
   if (selected !== null && !model.has(selected)) selected = null;
   describe(data);
   list.build(model);
+  performance.mark("lexis:listed");
   rerender();
   if (sameShape) canvas.cy.viewport({ zoom, pan });
   setTrace(data.trace);
@@ -325,6 +353,7 @@ function markReady(): void {
   renders += 1;
   document.body.dataset.renders = String(renders);
   document.body.dataset.ready = "1";
+  performance.mark("lexis:ready");
 }
 
 function onMessage(m: HostMessage): void {
@@ -374,6 +403,7 @@ const saved = host.state();
 if (saved !== null) {
   selected = saved.selected;
   for (const k of saved.collapsed) canvas.collapsed.add(k);
+  restoredCollapse = true;
 }
 const embedded = embeddedData();
 if (embedded !== null) {

@@ -191,6 +191,8 @@ function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
 }
 
 const CHAR_W = 7;
+/** Above this many nodes dagre ranks by longest path instead of network simplex (see layout()). */
+const SIMPLEX_LIMIT = 250;
 const LINE_H = 14;
 
 export function nodeLabel(n: GraphNode): string {
@@ -203,6 +205,75 @@ function size(label: string): { w: number; h: number } {
   const lines = label.split("\n");
   const longest = Math.max(...lines.map((l) => l.length));
   return { w: Math.max(64, Math.min(360, longest * CHAR_W + 22)), h: lines.length * LINE_H + 16 };
+}
+
+/** Layer of each node (0 at the top) along the input edges; null when they have a cycle
+ * (reported as LX1005; dagre breaks it) or when dagre's longest-path layering is shorter. */
+function layers(nodes: cytoscape.NodeCollection, edges: cytoscape.EdgeCollection): Map<string, number> | null {
+  const ins = new Map<string, string[]>();
+  const outs = new Map<string, string[]>();
+  const pending = new Map<string, number>();
+  nodes.forEach((n) => {
+    ins.set(n.id(), []);
+    outs.set(n.id(), []);
+    pending.set(n.id(), 0);
+  });
+  edges.forEach((e) => {
+    const s = e.source().id();
+    const t = e.target().id();
+    if (s === t || !ins.has(s) || !ins.has(t)) return;
+    ins.get(t)?.push(s);
+    outs.get(s)?.push(t);
+    pending.set(t, (pending.get(t) ?? 0) + 1);
+  });
+  const order: string[] = [];
+  for (const [k, c] of pending) if (c === 0) order.push(k);
+  for (let i = 0; i < order.length; i++) {
+    for (const t of outs.get(order[i] ?? "") ?? []) {
+      const c = (pending.get(t) ?? 0) - 1;
+      pending.set(t, c);
+      if (c === 0) order.push(t);
+    }
+  }
+  if (order.length !== pending.size) return null;
+  // Dagre's own longest-path layering (every node as low as it can go, sinks at the bottom):
+  // when its edges cross fewer layers in all than ours (plus our anchors), it is kept (null).
+  const height = new Map<string, number>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const k = order[i] ?? "";
+    let hgt = 0;
+    for (const t of outs.get(k) ?? []) hgt = Math.max(hgt, (height.get(t) ?? 0) + 1);
+    height.set(k, hgt);
+  }
+  const rank = new Map<string, number>();
+  for (const k of order) {
+    let r = 0;
+    for (const s of ins.get(k) ?? []) r = Math.max(r, (rank.get(s) ?? 0) + 1);
+    rank.set(k, r);
+  }
+  // Sources (constants, params) sit just above their first consumer, not on the top layer.
+  for (const k of order) {
+    if ((ins.get(k) ?? []).length > 0) continue;
+    const consumers = outs.get(k) ?? [];
+    if (consumers.length === 0) continue;
+    let first = Infinity;
+    for (const t of consumers) first = Math.min(first, rank.get(t) ?? 0);
+    rank.set(k, Math.max(0, first - 1));
+  }
+  let spanOurs = 0;
+  let spanDagre = 0;
+  let deepest = 0;
+  let sinks = 0;
+  for (const [k, r] of rank) {
+    deepest = Math.max(deepest, r);
+    const targets = outs.get(k) ?? [];
+    if (targets.length === 0) sinks += 1;
+    for (const t of targets) {
+      spanOurs += (rank.get(t) ?? 0) - r;
+      spanDagre += (height.get(k) ?? 0) - (height.get(t) ?? 0);
+    }
+  }
+  return spanOurs + deepest + sinks < spanDagre ? rank : null;
 }
 
 export interface CanvasEvents {
@@ -299,17 +370,24 @@ export class Canvas {
       if (!present.has(e.source) || !present.has(e.target)) continue;
       elements.push({ group: "edges", data: { id: `e${i++}`, source: e.source, target: e.target, kind: e.kind }, classes: e.kind });
     }
+    performance.mark("lexis:elements");
     const cy = this.cy;
     cy.startBatch();
     cy.elements().remove();
     cy.style(stylesheet(this.theme, this.large));
     cy.add(elements);
     cy.endBatch();
+    performance.mark("lexis:added");
     this.layout();
+    performance.mark("lexis:laid-out");
   }
 
   layout(): void {
-    const options = {
+    const cy = this.cy;
+    // Call edges (to a subgraph's compound node) are drawn but not laid out: dagre would stretch
+    // the compound across the ranks of all its callers (and take seconds doing so).
+    let eles = cy.elements().not("edge.call");
+    const options: Record<string, unknown> = {
       name: "dagre",
       rankDir: "TB",
       nodeSep: 18,
@@ -319,7 +397,53 @@ export class Canvas {
       padding: 24,
       animate: false,
     };
-    this.cy.layout(options as cytoscape.LayoutOptions).run();
+    // Dagre's default ranker (network simplex) gives the shortest edges but its time grows fast:
+    // seconds for 1,000 nodes. Its linear "longest-path" ranker puts every sink on the bottom
+    // layer (a print of an early value gets an edge across the whole graph, and dagre a
+    // dummy node per layer crossed). So above SIMPLEX_LIMIT nodes the layers are computed here
+    // (each node one below its lowest input, sources pulled down to just above their first
+    // consumer) and handed to dagre's longest-path ranker as edge lengths, with temporary
+    // anchors below the sinks; dagre then orders, positions and routes as usual.
+    let anchor: cytoscape.CollectionReturnValue | null = null;
+    const leaves = eles.nodes().filter((n) => !n.isParent());
+    if (leaves.length > SIMPLEX_LIMIT) {
+      const ranks = layers(leaves, eles.edges());
+      options.ranker = "longest-path";
+      if (ranks !== null) {
+        let deepest = 0;
+        for (const r of ranks.values()) deepest = Math.max(deepest, r);
+        // A chain of zero-size anchors, one per layer, and an edge from each sink to the anchor
+        // one layer below it: the anchor chain's end is then the only sink, and every edge has
+        // the length of its layers' difference (no edge spans more layers than it must).
+        const added: cytoscape.ElementDefinition[] = [];
+        for (let i = 1; i <= deepest + 1; i++) {
+          added.push({ group: "nodes", data: { id: `__lexis_anchor_${i}`, w: 1, h: 1, color: "transparent", label: "" } });
+          if (i > 1) added.push({ group: "edges", data: { id: `__lexis_anchor_e${i}`, source: `__lexis_anchor_${i - 1}`, target: `__lexis_anchor_${i}`, len: 1 } });
+        }
+        leaves.forEach((n) => {
+          if (n.outgoers("edge").not("edge.call").empty()) {
+            const below = (ranks.get(n.id()) ?? 0) + 1;
+            added.push({ group: "edges", data: { id: `__lexis_anchor_s${n.id()}`, source: n.id(), target: `__lexis_anchor_${below}`, len: 1 } });
+          }
+        });
+        cy.startBatch();
+        anchor = cy.add(added);
+        cy.endBatch();
+        eles = eles.union(anchor);
+        options.ranker = "longest-path";
+        options.minLen = (edge: cytoscape.EdgeSingular): number => {
+          const len = edge.data("len") as number | undefined;
+          if (len !== undefined) return len;
+          const d = (ranks.get(edge.target().id()) ?? 0) - (ranks.get(edge.source().id()) ?? 0);
+          return Math.max(1, d);
+        };
+      }
+    }
+    eles.layout(options as unknown as cytoscape.LayoutOptions).run();
+    if (anchor !== null) {
+      anchor.remove();
+      if (options.fit) cy.fit(undefined, 24);
+    }
   }
 
   hasNode(key: string): boolean {
