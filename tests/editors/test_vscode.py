@@ -622,3 +622,19 @@ def test_graph_view_shows_the_nodes_and_reveals_a_clicked_one(scenario: dict[str
     # revealed in the editor's own column, the graph still shown beside it
     assert FILES["graph"] in detail["activeTab"], detail
     assert detail["graphStillShown"], detail
+
+
+def test_graph_view_marks_the_debugger_node(scenario: dict[str, Any]) -> None:
+    """Stopped at a breakpoint on GRAPH_NODE, the page marks that node; the mark goes when the
+    session ends."""
+    detail = _check(scenario, "graph-debug-node")
+    assert detail["debug"] == GRAPH_NODE, detail
+    assert detail["cleared"], detail
+
+
+def test_graph_view_is_restored_after_a_reload(scenario: dict[str, Any]) -> None:
+    """The panel's serializer brings the graph back after the window reloads, and the page its
+    view state (the node selected by the click)."""
+    detail = _check(scenario, "graph-restored-after-reload")
+    assert detail["keys"] > 0, detail
+    assert detail["selected"] == GRAPH_NODE, detail

@@ -198,18 +198,35 @@ class GraphPanel {
   private async request(): Promise<GraphData | undefined> {
     const client = readyClient();
     if (!client) return undefined; // the status bar says why; the next start refreshes
-    try {
-      const data = await client.sendRequest<GraphData | null>(GRAPH_REQUEST, {
-        textDocument: { uri: client.code2ProtocolConverter.asUri(this.uri) },
-      });
-      if (data && Array.isArray(data.nodes)) {
-        this.warned = false;
-        return data;
+    const name = fileName(this.uri);
+    // The server knows the documents the editor has open (after a reload the panel can come
+    // back before its document).
+    if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === this.uri.toString())) {
+      try {
+        await vscode.workspace.openTextDocument(this.uri);
+      } catch (err) {
+        this.problem(`cannot open ${name}: ${errorText(err)}`);
+        return undefined;
       }
-      this.problem(`the server has no graph of ${fileName(this.uri)}`);
-    } catch (err) {
-      this.problem(`the server gave no graph of ${fileName(this.uri)}: ${errorText(err)}`);
     }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const data = await client.sendRequest<GraphData | null>(GRAPH_REQUEST, {
+          textDocument: { uri: client.code2ProtocolConverter.asUri(this.uri) },
+        });
+        if (data && Array.isArray(data.nodes)) {
+          this.warned = false;
+          return data;
+        }
+      } catch (err) {
+        this.problem(`the server gave no graph of ${name}: ${errorText(err)}`);
+        return undefined;
+      }
+      // A document just opened reaches the server a moment later: ask once more.
+      if (attempt === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    this.problem(`the server has no graph of ${name}`);
     return undefined;
   }
 
@@ -283,9 +300,16 @@ class GraphPanel {
       this.setDebugNode(null);
       return;
     }
-    if (file !== this.uri.fsPath) return;
+    if (!this.isDocument(file)) return;
     const node = nodeAt(this.graph, line, character);
     this.setDebugNode(node?.key ?? null);
+  }
+
+  /** Whether a debug adapter's source path is this document. In a remote window (code-server,
+   * Remote - SSH) VS Code hands the adapter's paths to extensions as `vscode-remote://` URIs. */
+  private isDocument(file: string): boolean {
+    const uri = /^[a-z][a-z0-9+.-]+:\/\//i.test(file) ? vscode.Uri.parse(file) : vscode.Uri.file(file);
+    return uri.path === this.uri.path;
   }
 
   private setDebugNode(key: string | null): void {
@@ -297,7 +321,7 @@ class GraphPanel {
   /** The values of the debug session so far, keyed as the graph keys the nodes of the graph
    * the debugger stopped in. */
   debugValues(file: string, values: { name: string; value: string; type?: string }[], status: Trace["status"]): void {
-    if (file !== this.uri.fsPath || !this.graph) return;
+    if (!this.isDocument(file) || !this.graph) return;
     const at = this.graph.nodes.find((n) => n.key === this.debugKey);
     const prefix = at && at.parent ? at.key.slice(0, at.key.length - at.id.length) : "";
     const trace: Trace = { order: [], values: {}, status, output: "" };
