@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +165,8 @@ def _git_work_tree(folder: Path) -> Path | None:
     git = shutil.which("git")
     if git is None:
         return None
+    import subprocess
+
     try:
         proc = subprocess.run(
             [git, "rev-parse", "--show-toplevel"],
@@ -187,6 +188,8 @@ def _git_ignored(root: Path, files: Iterable[Path]) -> set[Path]:
     git = shutil.which("git")
     if git is None:
         return set()
+    import subprocess
+
     by_abs = {str(f.absolute()): f for f in files}
     data = "\0".join(by_abs) + "\0"
     try:
