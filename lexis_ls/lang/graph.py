@@ -27,6 +27,7 @@ __all__ = [
     "display_value",
     "graph_data",
     "trace_data",
+    "values_trace",
 ]
 
 GRAPH_VERSION = 1
@@ -299,4 +300,50 @@ def trace_data(
         "reason": trace.get("reason"),
         "durationMs": trace.get("duration_ms"),
         "output": text,
+    }
+
+
+def values_trace(
+    analysis: Analysis,
+    data: Mapping[str, Any],
+    texts: Mapping[str, str],
+    status: str = "ok",
+) -> dict[str, Any]:
+    """``GraphData["trace"]`` from a run's values as short display texts by main-graph node id
+    (what the server keeps of its last run), in the main graph's schedule order; no durations."""
+    from .model import schedule
+
+    keys: dict[str, str] = {}
+    hashes: dict[str, Any] = {}
+    for n in data["nodes"]:
+        if n["parent"] is None and n["id"] not in keys:
+            keys[n["id"]] = n["key"]
+            hashes[n["key"]] = n["hash"]
+    order: list[str] = []
+    values: dict[str, Any] = {}
+    order_nodes, _ = schedule(analysis.program.main)
+    for node in order_nodes:
+        if node.id is None or node.id not in texts or node.id not in keys:
+            continue
+        key = keys[node.id]
+        if key in values:
+            continue
+        text = texts[node.id]
+        order.append(key)
+        values[key] = {
+            "value": _clip(text),
+            # to_str of an error value; the server keeps no cause chain
+            "error": {"message": text[len("Error: ") :], "node": None, "causes": []}
+            if text.startswith("Error: ")
+            else None,
+            "durationMs": None,
+            "hash": hashes.get(key),
+        }
+    return {
+        "order": order,
+        "values": values,
+        "status": status if status in ("ok", "error", "stopped") else "ok",
+        "reason": None,
+        "durationMs": None,
+        "output": "",
     }
