@@ -50,6 +50,8 @@ class Analysis:
     # Per-graph results of the flow and duplicate checks, which an edit updates in place.
     _flow: dict[Graph, Any] = field(default_factory=dict, repr=False)
     _duplicates: dict[Graph, Any] = field(default_factory=dict, repr=False)
+    # The nodes (by ``id()``) a dangling reference evidently meant (not reported as unused).
+    _meant: set[int] = field(default_factory=set, repr=False)
     _program_hash: object = field(default=_UNSET, repr=False)
 
     @property
@@ -108,6 +110,7 @@ def _analyze(text: str, options: Options) -> Analysis:
         internal,
         _flow=ctx.flow,
         _duplicates=ctx.duplicates,
+        _meant=ctx.meant,
     )
 
 

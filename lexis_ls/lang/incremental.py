@@ -79,7 +79,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from .analysis import Analysis, Options, analyze, diagnostic_order
 from .checks.base import Context
@@ -115,6 +115,8 @@ from .syntax import JNode, JObject, replace_item, scan_element, shift_after
 from .text import Span
 
 __all__ = ["reanalyze"]
+
+_V = TypeVar("_V")
 
 _WHITESPACE = frozenset(" \t\r\n")
 _URL_CODES = frozenset({"LX2005", "LX2006", "LX2007"})
@@ -197,6 +199,9 @@ class _Reanalysis:
         # Old findings to drop, in old offsets: exact (code, start, end), and codes in a range.
         self.drop_exact: set[tuple[str, int, int]] = set()
         self.drop_ranges: list[tuple[frozenset[str], int, int]] = []
+        self.drop_codes: set[str] = set()  # every old finding of these codes
+        # What the dangling references meant (LX1003; not unused): kept unless recomputed.
+        self.meant: set[int] = old._meant
         self.edited: Node | None = None  # the node the edit is in
         self.edited_extent = (0, 0)  # its old span
 
@@ -269,11 +274,6 @@ class _Reanalysis:
         ):
             # LX1004 offers to delete a repeated node only when it is the same as the first
             raise _Fallback("the edited node shares its id with another (LX1004 compares them)")
-        spec = OPCODES.get(node.op or "")
-        if node.op in SUBGRAPH_REF_OPS or (
-            spec is not None and spec.value in (ValueRule.SUBGRAPH_REF, ValueRule.PORT)
-        ):
-            raise _Fallback(f"the value of a `{node.op}` node is read by checks of other nodes")
         parser = old.parsed.parser
         assert parser is not None
         new_obj = scan_element(parser, item.start, self.new_text)
@@ -287,6 +287,20 @@ class _Reanalysis:
         if list(raw) != list(node.raw):
             raise _Fallback("the keys of the edited node changed")
         nid, op, inputs, value, shape_ok = node_fields(raw)
+        if (
+            nid != node.id
+            and nid is not None
+            and op == node.op
+            and shape_ok
+            and same_value(inputs, node.inputs)
+            and same_value(value, node.value)
+        ):
+            return self._renamed(graph, index, item, node, new_obj, nid)
+        spec = OPCODES.get(node.op or "")
+        if node.op in SUBGRAPH_REF_OPS or (
+            spec is not None and spec.value in (ValueRule.SUBGRAPH_REF, ValueRule.PORT)
+        ):
+            raise _Fallback(f"the value of a `{node.op}` node is read by checks of other nodes")
         if nid != node.id or op != node.op or not same_value(inputs, node.inputs):
             raise _Fallback("the id, op or inputs of the edited node changed")
         if not shape_ok:
@@ -336,6 +350,201 @@ class _Reanalysis:
         self._network(ctx, graph, node)
         self._duplicates(ctx, graph, node, old_spans["id"])
         return self._result(self._merge(ctx.out), hasher, "value")
+
+    # --- a node renamed --------------------------------------------------------------
+
+    def _renamed(
+        self, graph: Graph, index: int, item: JObject, node: Node, new_obj: JObject, new_id: str
+    ) -> Analysis:
+        """Only the id of one node changed: what referred to the old id now refers to no node
+        (LX1003 on each reference, and what follows downstream of the nodes holding them:
+        constant flow, error sinks, duplicate keys), the node itself may be unused (LX3001)
+        and every finding naming it is reported again. Nothing else is checked again."""
+        old = self.old
+        program = old.program
+        if graph is not program.main or program.subgraphs:
+            raise _Fallback("a node renamed in a program with subgraphs")
+        dangling = 0
+        for d in old.diagnostics:
+            if d.code == "LX1003":
+                dangling += 1
+            elif d.code not in _STRUCTURAL_CODES:
+                raise _Fallback("a node renamed in a program with findings other than lint and flow")
+        nodes = graph.nodes
+        if len(nodes) != len(graph.array.items if graph.array is not None else ()):
+            raise _Fallback("an element of the nodes array is not a node")
+        if positions(graph) is not None:
+            raise _Fallback("the schedule is not document order")
+        old_id = node.id
+        assert old_id is not None
+        if not ID_PATTERN.fullmatch(new_id) or new_id in graph.by_id:
+            raise _Fallback("the new id is invalid or taken")
+        # The nodes reading the old id (their references now dangle) and those whose dangling
+        # references name the new one (now resolved): every LX1003 must be one of the latter,
+        # as the others' suggestions and fixes read the set of ids.
+        found = {id(c): c for ref in (old_id, new_id) for c in graph.consumers.get(ref, ())}
+        if id(node) in found:
+            raise _Fallback("the node reads itself")
+        readers = sorted(found.values(), key=_index_of)
+        resolving = {id(c): c for c in graph.consumers.get(new_id, ())}  # listed once per input
+        resolved = sum(c.inputs.count(new_id) for c in resolving.values())
+        if dangling != resolved:
+            raise _Fallback("other references dangle (their suggestions read the ids)")
+        for n in (node, *readers):
+            if n.op not in _PLAIN_OPS:
+                raise _Fallback(f"a renamed or reading node is a `{n.op}` node")
+        self._check_fix_names({new_id}, {old_id}, skip="LX1003")
+        flow: FlowState | None = old._flow.get(graph)
+        dup: DuplicateState | None = old._duplicates.get(graph)
+        if flow is None or dup is None:
+            raise _Fallback("no flow or duplicate state was kept for the graph")
+        if len(dup.interned) > 4 * len(nodes) + 10_000:
+            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        self.edited = node
+        self.edited_extent = (item.start, item.end)
+        old_id_span = node.id_span()
+        old_op_span = node.op_span()
+        # The edit.
+        self._retarget()
+        assert graph.array is not None
+        replace_item(graph.array, index, new_obj)
+        node.syntax = new_obj
+        node.raw = new_obj.value
+        node.id = new_id
+        by_id = graph.by_id
+        by_id.clear()  # in document order, as a fresh model has it (suggestions list them)
+        for n in nodes:
+            if n.id is not None and n.id not in by_id:
+                by_id[n.id] = n
+        graph._schedule = None
+        if positions(graph) is not None:
+            raise _Fallback("a resolved reference names a later node")
+        _move_key(flow.values, old_id, new_id)  # the tables are by id
+        _move_key(flow.origins, old_id, new_id)
+        _move_key(flow.sinks, old_id, new_id)
+        _move_key(dup.key_of, old_id, new_id)
+        hasher = _hasher(program, old.hasher)
+        ctx = Context(program, self.new_text, hasher, self.options)
+        # The references to the old id (LX1003, with what they may have meant), and those to
+        # the new one (resolved: their LX1003 go).
+        self.drop_codes.add("LX1003")
+        for n in readers:
+            if value_checked(n, graph):
+                _check_inputs(ctx, graph, n)
+                _check_value(ctx, graph, n)
+            if n.skip:
+                raise _Fallback("a reading node is left out of the later checks")
+        # Constant flow downstream of the readers, error sinks, LX1015 again.
+        values = flow.values
+        visited: list[Node] = []
+
+        def visit(n: Node) -> bool:
+            before = values.get(n.id) if n.id is not None else None
+            flow_node(n, flow, by_id)
+            if n.id is None or by_id.get(n.id) is not n:
+                return False
+            visited.append(n)
+            after = values.get(n.id)
+            return before is None or after is None or not same_abs(before, after)
+
+        _downstream_of(graph, readers, None, visit)
+        again: dict[int, Node] = {id(n): n for n in visited}
+        self._sinks(graph, flow, [*visited, node], None, again)
+        origins = flow.origins
+        for g in visited:
+            for i in g.inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is not None and src.op == "const":
+                    for o in graph.consumers.get(i, ()):
+                        if o.id in origins and by_id.get(o.id or "") is o:
+                            again[id(o)] = o
+        again[id(node)] = node  # its label is in its own LX1015 ...
+        for oid, sink in flow.sinks.items():  # ... and in those of the errors reaching it
+            if sink is node and oid in origins:
+                again[id(by_id[oid])] = by_id[oid]
+        for n in sorted(again.values(), key=_index_of):
+            if n is node:
+                self.drop_exact.add(("LX1015", old_op_span.start, old_op_span.end))
+            else:
+                self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
+            if n.id in origins:
+                report_origin(ctx, graph, flow, n)
+        # Duplicate keys downstream of the readers (they have none now), and the node's class.
+        self._rename_duplicates(ctx, graph, dup, node, readers, old_id_span)
+        # Unused: the node (read by other ids now), and the nodes a reference meant before or
+        # means now (not reported as unused).
+        self.drop_exact.add(("LX3001", old_id_span.start, old_id_span.end))
+        report_unused(ctx, graph, node)
+        meant = old._meant | ctx.meant
+        if meant:
+            for n in nodes:
+                if id(n) in meant and n is not node:
+                    self.drop_exact.add(("LX3001", *self._old_span(n, n.id_span())))
+                    report_unused(ctx, graph, n)
+        self.meant = ctx.meant
+        return self._result(self._merge(ctx.out), hasher, "rename")
+
+    def _rename_duplicates(
+        self,
+        ctx: Context,
+        graph: Graph,
+        state: DuplicateState,
+        node: Node,
+        readers: list[Node],
+        old_id_span: Span,
+    ) -> None:
+        by_id = graph.by_id
+        key_of = state.key_of
+        moves: list[tuple[Node, int | None, int | None]] = []
+
+        def visit(n: Node) -> bool:
+            if not keyed(n, by_id):
+                return False
+            assert n.id is not None
+            before = key_of.get(n.id)
+            after = node_key(ctx, n, key_of, state.interned)
+            if before == after:
+                return False
+            if after is None:
+                del key_of[n.id]
+            else:
+                key_of[n.id] = after
+            moves.append((n, before, after))
+            return True
+
+        _downstream_of(graph, readers, None, visit)
+        touched = {k for _, b, a in moves for k in (b, a) if k is not None}
+        own = key_of.get(node.id or "")
+        if own is not None:
+            touched.add(own)  # its label is in the findings of its class
+        members = {k: _members(state, k) for k in touched}
+
+        def old_span(n: Node) -> tuple[int, int]:
+            if n is node:
+                return old_id_span.start, old_id_span.end
+            return self._old_span(n, n.id_span())
+
+        for group in members.values():
+            for n in group[1:]:
+                if reportable(n):
+                    self.drop_exact.add(("LX3002", *old_span(n)))
+        for n, before, after in moves:
+            if before is not None:
+                members[before].remove(n)
+            if after is not None:
+                insort(members[after], n, key=_index_of)
+        for k, group in members.items():
+            if group:
+                state.first_with[k] = group[0]
+            else:
+                state.first_with.pop(k, None)
+            if len(group) > 1:
+                state.more[k] = group[1:]
+            else:
+                state.more.pop(k, None)
+            for n in group[1:]:
+                if reportable(n):
+                    report_duplicate(ctx, graph, n, group[0])
 
     # --- nodes inserted, deleted or replaced whole ------------------------------------
 
@@ -474,11 +683,15 @@ class _Reanalysis:
         )
         return self._result(self._merge(ctx.out), hasher, "nodes")
 
-    def _check_fix_names(self, new_ids: set[str], removed_ids: set[str | None]) -> None:
+    def _check_fix_names(
+        self, new_ids: set[str], removed_ids: set[str | None], skip: str = ""
+    ) -> None:
         """Fixes name new nodes with ``fresh_id`` (the first of ``base``, ``base_2``, ... not
         taken): a new id may take the one a kept fix chose, a deleted one free an earlier."""
         names: set[str] = set()
         for d in self.old.diagnostics:
+            if d.code == skip:
+                continue  # computed again
             for fix in d.fixes:
                 for e in fix.edits:
                     if '"' in e.new_text:
@@ -841,8 +1054,9 @@ class _Reanalysis:
         start, end, delta = self.start, self.end, self.delta
         drop_exact, drop_ranges = self.drop_exact, self.drop_ranges
         kept: list[Diagnostic] = []
+        drop_codes = self.drop_codes
         for d in self.old.diagnostics:
-            if (d.code, d.start, d.end) in drop_exact:
+            if (d.code, d.start, d.end) in drop_exact or d.code in drop_codes:
                 continue
             if any(d.code in codes and a <= d.start and d.end <= b for codes, a, b in drop_ranges):
                 continue
@@ -890,6 +1104,7 @@ class _Reanalysis:
             incremental=kind,
             _flow=old._flow,
             _duplicates=old._duplicates,
+            _meant=self.meant,
         )
 
 
@@ -969,6 +1184,44 @@ def _start_of(node: JNode) -> int:
 
 def _index_of(node: Node) -> int:
     return node.index
+
+
+def _move_key(table: dict[str, _V], old: str, new: str) -> None:
+    if old in table:
+        table[new] = table.pop(old)
+
+
+def _downstream_of(
+    graph: Graph,
+    starts: list[Node],
+    position: dict[int, int] | None,
+    visit: Callable[[Node], bool],
+) -> None:
+    """:func:`_downstream` from several nodes at once (each visited once, in schedule order)."""
+
+    def pos(n: Node) -> int | None:
+        return n.index if position is None else position.get(id(n))
+
+    heap: list[int] = []
+    waiting: dict[int, Node] = {}
+    for n in starts:
+        p = pos(n)
+        if p is not None and p not in waiting:
+            waiting[p] = n
+            heap.append(p)
+    heapq.heapify(heap)
+    done: set[int] = set()
+    while heap:
+        p = heapq.heappop(heap)
+        done.add(p)
+        n = waiting.pop(p)
+        if not visit(n) or n.id is None:
+            continue
+        for consumer in graph.consumers.get(n.id, ()):
+            q = pos(consumer)
+            if q is not None and q not in done and q not in waiting:
+                waiting[q] = consumer
+                heapq.heappush(heap, q)
 
 
 def _downstream(

@@ -395,7 +395,7 @@ def test_other_fast_paths() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "why"),
     [
-        ('"id": "b"', '"id": "c"', "id, op or inputs"),
+        ('"id": "b"', '"id": "a"', "invalid or taken"),  # (a new id: the rename path)
         ('"inputs": ["a", "b"]', '"inputs": ["b", "a"]', "id, op or inputs"),
         ('"value": 2', '"value": 2, "doc": "x"', "keys"),
         ('"value": 2', '"value": 2}', "no longer one valid JSON object"),

@@ -220,14 +220,92 @@ def test_undo_takes_the_analysis_before_again(data: st.DataObject) -> None:
         assert back is first  # taken again, not analysed anew
 
 
-def test_undo_after_an_id_rename_reuses_the_analysis() -> None:
+def test_undo_after_a_full_analysis_reuses_the_analysis() -> None:
     text = bench_program(200)
     doc = Document("file:///p.lexis.json", "lexis", 1, text)
     first = doc.analysis()
-    at = text.index('{"id": "n100", ') + len('{"id": "n100')
-    doc.update(text[:at] + "x" + text[at:], 2)
-    renamed = doc.analysis()
-    assert {"LX1003"} <= {d.code for d in renamed.diagnostics}
+    line = text.index('{"id": "n100", ')
+    brace = text.index("\n", line) - 2  # the node's closing brace
+    assert text[brace] == "}"
+    doc.update(text[:brace] + text[brace + 1 :], 2)
+    broken = doc.analysis()
+    assert broken.incremental is None and "LX0001" in {d.code for d in broken.diagnostics}
     doc.update(text, 3)
     assert doc.analysis() is first
     assert doc.result_id == 3  # a new result for the client all the same
+
+
+# --- ids renamed ---------------------------------------------------------------------------
+
+
+@st.composite
+def id_edit(draw: st.DrawFn, analysis: Analysis) -> Edit:
+    """A node's id changed: a character typed or deleted at its end, a new name, the name a
+    dangling reference uses (a rename undone), or a taken one."""
+    nodes = [n for n in analysis.program.all_nodes() if n.id is not None]
+    if not nodes:
+        return 0, 0, ""
+    node = draw(st.sampled_from(nodes))
+    span = node.id_span()
+    dangling = sorted(
+        i
+        for n in analysis.program.main.nodes
+        for i in n.inputs
+        if type(i) is str and i not in analysis.program.main.by_id
+    )
+    choices = [node.id + "x", node.id[:-1] or "y", "fresh", nodes[0].id or "z"]
+    if dangling:
+        choices += dangling
+    new = draw(st.sampled_from(choices))
+    if draw(st.booleans()):  # one character typed or deleted, as an editor sends it
+        if new == node.id + "x":
+            return span.end - 1, span.end - 1, "x"
+        if new == node.id[:-1] and new:
+            return span.end - 2, span.end - 1, ""
+    return span.start, span.end, json.dumps(new)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_id_edits_equal_a_fresh_analysis(data: st.DataObject) -> None:
+    analysis = analyze(data.draw(programs(), label="text"))
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        if data.draw(st.integers(0, 3), label="kind") == 0:
+            edit = data.draw(node_edit(analysis), label="nodes edit")
+        else:
+            edit = data.draw(id_edit(analysis), label="id edit")
+        analysis = _check(analysis, edit)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_rename_and_back(data: st.DataObject) -> None:
+    """A read node renamed by one character and back: both on the rename path."""
+    analysis = analyze(data.draw(st.integers(30, 90).map(bench_program), label="text"))
+    main = analysis.program.main
+    read = [n for n in main.nodes if n.id in main.consumers]
+    node = data.draw(st.sampled_from(read), label="node")
+    end = node.id_span().end - 1
+    renamed = _check(analysis, (end, end, "x"))
+    assert {d.code for d in renamed.diagnostics} >= {"LX1003"}
+    back = _check(renamed, (end, end + 1, ""))
+    assert renamed.incremental == back.incremental == "rename", (renamed.fallback, back.fallback)
+
+
+def test_a_rename_reports_the_references_and_back() -> None:
+    text = bench_program(200)
+    analysis = analyze(text)
+    at = text.index('{"id": "n100", ') + len('{"id": "n100')
+    readers = analysis.program.main.consumers["n100"]
+    renamed = _check(analysis, (at, at, "x"))
+    assert renamed.incremental == "rename", renamed.fallback
+    broken = [d for d in renamed.diagnostics if d.code == "LX1003"]
+    assert len(broken) == sum(n.inputs.count("n100") for n in readers)
+    assert all("did you mean `n100x`" in d.message for d in broken)
+    back = _check(renamed, (at, at + 1, ""))
+    assert back.incremental == "rename", back.fallback
+    assert [d.code for d in back.diagnostics] == [d.code for d in analyze(text).diagnostics]
