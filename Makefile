@@ -31,6 +31,14 @@ lint: $(BIN)/lexis
 bench: $(BIN)/lexis
 	$(BIN)/python benchmarks/bench_check.py
 
+# Keystroke latency of lexis-ls against vscode-json-language-server (npm-installed into
+# ~/.cache/lexis-ls/json-server on first use): every edit kind at 1k/10k/50k nodes, pull and
+# push-only clients, probes p95 and peak RSS; prints the ratio table and writes
+# benchmarks/RESULTS.md (about 10-15 minutes).
+.PHONY: bench-lsp
+bench-lsp: $(BIN)/lexis
+	$(BIN)/python benchmarks/bench_lsp.py
+
 # How well the fixes repair the model-written programs of tests/repair/corpus (fix, quick fix,
 # fix-all); exit 1 when any case ends clean-but-wrong.
 # The repair score: the corpus, then the three held-out corpora (exit 1 on any clean-but-wrong).

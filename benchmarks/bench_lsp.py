@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -357,10 +358,8 @@ class Session:
                 self.last_diagnostics = got[2]
                 return got[1] - since - self.push_delay
             self._published_event.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._published_event.wait(), 1)
-            except TimeoutError:
-                pass
         raise TimeoutError(f"{self.name}: no diagnostics for version {doc.version}")
 
     async def open(self, doc: Text) -> float:
@@ -436,7 +435,7 @@ def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]
         nid = consumed_node(text, middle, "const")
 
         def value(doc: Text, nid: str = nid) -> tuple[int, int, str]:
-            start, end = line_of_node(doc.text, nid)
+            start = line_of_node(doc.text, nid)[0]
             stop = doc.text.index("}", doc.text.index('"value": ', start))
             digit = doc.text[stop - 1]  # the last digit of the constant, one character
             return stop - 1, stop, str((int(digit) + 1) % 10)
@@ -467,7 +466,9 @@ def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]
 
         return [("brace deleted", delete, False), ("brace restored", restore, False)]
     if kind == "append":
-        new = f',\n    {{"id": "extra{rep}", "op": "add", "inputs": ["n{n - 2}", "n{n - 3 - rep}"]}}'
+        new = (
+            f',\n    {{"id": "extra{rep}", "op": "add", "inputs": ["n{n - 2}", "n{n - 3 - rep}"]}}'
+        )
 
         def append(doc: Text) -> tuple[int, int, str]:
             at = doc.text.rindex("}\n  ]")
@@ -566,7 +567,7 @@ async def measure(n: int, pull: bool, reps: int, probes: int) -> dict[str, Measu
 
 async def probe(s: Session, doc: Text, n: int, count: int, out: Measures) -> None:
     """Completion, hover and definition on an input id, code actions on an unused node."""
-    line_start, line_end = line_of_node(doc.text, consumed_node(doc.text, n // 2 + 3, "add"))
+    line_start = line_of_node(doc.text, consumed_node(doc.text, n // 2 + 3, "add"))[0]
     at = doc.text.index('"inputs": ["', line_start) + len('"inputs": ["') + 1
     where = {"textDocument": {"uri": doc.uri}, "position": doc.position(at)}
     unused = next(
@@ -610,32 +611,61 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b > 0 else "—"
 
 
+def rows_of(result: dict[str, Measures]) -> list[tuple[str, float, float | None]]:
+    """(measure, lexis-ls seconds, JSON server seconds or None) of one size and client."""
+    a, b = result["lexis-ls"], result["vscode-json"]
+    out: list[tuple[str, float, float | None]] = [
+        ("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open))
+    ]
+    for label, samples in a.edits.items():
+        out.append(
+            (f"edit: {label}", statistics.median(samples), statistics.median(b.edits[label]))
+        )
+    for name in ("completion", "hover", "definition", "code action"):
+        if name in a.probes:
+            other = b.probes.get(name)
+            out.append((f"{name} p95", p95(a.probes[name]), p95(other) if other else None))
+    return out
+
+
+def ratio_table(all_results: dict[tuple[int, str], dict[str, Measures]]) -> str:
+    """Measures down, sizes and clients across: lexis-ls time / JSON server time."""
+    columns = list(all_results)
+    measures: list[str] = []
+    cells: dict[tuple[str, tuple[int, str]], str] = {}
+    for column, result in all_results.items():
+        for name, x, y in rows_of(result):
+            if name not in measures:
+                measures.append(name)
+            cells[(name, column)] = ratio(x, y) if y is not None else f"{ms(x)} ms"
+        a, b = result["lexis-ls"], result["vscode-json"]
+        cells[("peak RSS", column)] = ratio(a.rss_kb, b.rss_kb)
+    measures.append("peak RSS")
+    head = "| measure | " + " | ".join(f"{n // 1000}k {mode}" for n, mode in columns) + " |"
+    lines = [head, "|---|" + "---:|" * len(columns)]
+    for name in measures:
+        lines.append(f"| {name} | " + " | ".join(cells.get((name, c), "—") for c in columns) + " |")
+    return "\n".join(lines)
+
+
 def table(all_results: dict[tuple[int, str], dict[str, Measures]]) -> str:
-    rows = [
+    """Every measure in milliseconds, both servers."""
+    lines = [
         "| nodes | client | measure | lexis-ls ms | JSON server ms | ratio |",
         "|---:|---|---|---:|---:|---:|",
     ]
     for (n, mode), result in all_results.items():
-        a, b = result["lexis-ls"], result["vscode-json"]
         first = f"| {n:,} | {mode} "
-
-        def row(name: str, x: float, y: float | None) -> None:
+        for name, x, y in rows_of(result):
             y_text = ms(y) if y is not None else "n/a"
             r = ratio(x, y) if y is not None else "—"
-            rows.append(f"{first}| {name} | {ms(x)} | {y_text} | {r} |")
-
-        row("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open))
-        for label, samples in a.edits.items():
-            row(f"edit: {label}", statistics.median(samples), statistics.median(b.edits[label]))
-        for name in ("completion", "hover", "definition", "code action"):
-            if name in a.probes:
-                other = b.probes.get(name)
-                row(f"{name} p95", p95(a.probes[name]), p95(other) if other else None)
-        rows.append(
+            lines.append(f"{first}| {name} | {ms(x)} | {y_text} | {r} |")
+        a, b = result["lexis-ls"], result["vscode-json"]
+        lines.append(
             f"{first}| peak RSS MB | {a.rss_kb / 1024:.0f} | {b.rss_kb / 1024:.0f} | "
             f"{ratio(a.rss_kb, b.rss_kb)} |"
         )
-    return "\n".join(rows)
+    return "\n".join(lines)
 
 
 def machine() -> str:
@@ -686,10 +716,12 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
             all_results[(n, mode)] = result
             print(f"{n} nodes, {mode}: {time.perf_counter() - t0:.0f} s", flush=True)
     load_after = os.getloadavg()
+    ratios = ratio_table(all_results)
     report = table(all_results)
     print()
+    print(ratios)
+    print("\n(ratio = lexis-ls / JSON server; below 1× lexis-ls is faster)\n")
     print(report)
-    print("\n(ratio = lexis-ls / JSON server; below 1× lexis-ls is faster)")
     if not write:
         return
     loaded = max(load_before[0], load_after[0]) > 1.0
@@ -705,10 +737,17 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         "# lexis-ls against vscode-json-language-server\n\n"
         f"Written by `make bench-lsp` (benchmarks/bench_lsp.py) on {started:%Y-%m-%d %H:%M} UTC."
         f"\n\nMachine: {machine()}.\n\n{note}\n\n"
-        "Medians of every edit step (a step and its undo both count), p95 of the requests; "
-        "JSON server: vscode-langservers-extracted 4.10.0 with a shape-only JSON Schema; its "
-        f"push-only times are given less its fixed {JSON_PUSH_DELAY * 1000:.0f} ms validation "
-        "delay. lexis-ls push-only runs with `lexis.diagnostics.debounceMs` 0.\n\n" + report + "\n"
+        "Medians of each edit step over its repetitions (an edit and its undo are separate "
+        "rows), p95 of the requests; JSON server: vscode-langservers-extracted 4.10.0 with a "
+        "shape-only JSON Schema; its push-only times are given less its fixed "
+        f"{JSON_PUSH_DELAY * 1000:.0f} ms validation delay. lexis-ls push-only runs with "
+        "`lexis.diagnostics.debounceMs` 0. A ratio below 1× means lexis-ls is faster (or "
+        "smaller); where the JSON server has no such request (definition), the ratio table "
+        "gives lexis-ls's own p95.\n\n## Ratios (lexis-ls / JSON server)\n\n"
+        + ratios
+        + "\n\n## Times\n\n"
+        + report
+        + "\n"
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
