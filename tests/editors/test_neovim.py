@@ -653,3 +653,56 @@ def test_lexisgraph_opens_the_viz_page(readme_runs: Any) -> None:
         assert page_node_ids(cli.read_text(encoding="utf-8")) == ["a", "b", "sum", "show"]
         assert results["modified_before_graph"] is True
         assert results["modified_after_graph"] is True
+
+
+HEALTH_PROBLEMS_LUA = """
+vim.opt.runtimepath:prepend(os.getenv("LEXIS_NVIM_PLUGIN"))
+require("lexis").setup({ cmd = { "no-such-lexis-ls" } })
+vim.cmd("checkhealth lexis")
+local f = assert(io.open(os.getenv("LEXIS_TEST_RESULT"), "w"))
+f:write(table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\\n"))
+f:close()
+vim.cmd("qall!")
+"""
+
+
+@pytest.mark.parametrize("flavour", ["apt", "pip"])
+def test_checkhealth_names_what_is_missing(flavour: str, tmp_path: Path) -> None:
+    """A server command that is not installed and filetype detection left off (`-u NONE`):
+    :checkhealth lexis says so, with what to do, instead of passing."""
+    nvim = apt_nvim() if flavour == "apt" else pip_nvim()
+    script = tmp_path / "health.lua"
+    script.write_text(HEALTH_PROBLEMS_LUA)
+    result = tmp_path / "health.txt"
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / ".config"),
+        "XDG_DATA_HOME": str(tmp_path / ".local" / "share"),
+        "XDG_STATE_HOME": str(tmp_path / ".local" / "state"),
+        "LEXIS_NVIM_PLUGIN": str(PLUGIN),
+        "LEXIS_TEST_RESULT": str(result),
+    }
+    proc = subprocess.run(
+        [nvim, "--headless", "-u", "NONE", "-c", f"luafile {script}"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=NVIM_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = result.read_text()
+    error = "- ERROR: " if flavour == "apt" else "- ❌ ERROR "
+    assert (
+        f'{error}`no-such-lexis-ls` (require("lexis").setup()) is not an executable on PATH'
+        in report
+    ), report
+    assert "pipx install" in report, report  # the advice
+    if flavour == "pip":
+        assert f"{error}filetype detection is off: *.lexis.json files get no filetype" in report
+    else:  # 0.7's setup() detects *.lexis.json with an autocommand of its own
+        assert "- OK: *.lexis.json files get the `lexis` filetype" in report, report
+    assert f"no lexis.toml or [tool.lexis] in pyproject.toml above {tmp_path}" in report, report

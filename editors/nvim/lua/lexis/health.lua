@@ -70,7 +70,7 @@ local function check_server()
   local exe = vim.fn.exepath(cmd[1])
   if exe == "" then
     error_(string.format("`%s` (%s) is not an executable on PATH", cmd[1], origin), {
-      "Install it: `pipx install lexis-ls`, or from a checkout `pipx install /path/to/lexis-ls`",
+      "install it from a checkout of lexis-ls: `pipx install /path/to/lexis-ls` (once published: `pipx install lexis-ls`)",
       "or set the full path: require('lexis').setup({ cmd = { '/path/to/.venv/bin/lexis-ls' } })",
     })
     return
@@ -127,11 +127,14 @@ end
 
 local function check_filetype()
   start("lexis: filetype detection")
-  if vim.fn.execute("filetype"):match("detection:OFF") then
-    warn("filetype detection is off: *.lexis.json files get no filetype", { "add `filetype on` (or `filetype plugin on`) to your configuration" })
-  end
   local ft = filetype_of("program.lexis.json")
-  if ft == "lexis" then
+  -- 0.8+ detect through vim.filetype, which runs only with `:filetype on`; 0.7's setup() sets
+  -- the filetype from an autocommand of its own.
+  if has08 and vim.fn.execute("filetype"):match("detection:OFF") then
+    error_("filetype detection is off: *.lexis.json files get no filetype and no server", {
+      "add `filetype on` (or `filetype plugin on`) to your configuration",
+    })
+  elseif ft == "lexis" then
     ok("*.lexis.json files get the `lexis` filetype")
   else
     error_(string.format("*.lexis.json files open as `%s`, not `lexis`: no server starts for them", tostring(ft)), {
