@@ -70,33 +70,32 @@ def _observer(paths: list[str], changes: _Changes) -> Any:
     return observer
 
 
-def _signature(path: Path) -> tuple[int, int] | None:
+def _signature(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells that a file changed: its inode (a save by rename), time and size."""
     try:
         st = path.stat()
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size)
+    return (st.st_ino, st.st_dev, st.st_mtime_ns, st.st_size)
 
 
 def watch(args: argparse.Namespace, rules: Rules) -> int:
     from . import cli
     from .lang import project
 
-    interrupted = threading.Event()
-
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
     changes = _Changes()
-    cache: dict[Path, tuple[tuple[int, int] | None, Checked]] = {}
+    cache: dict[Path, tuple[tuple[int, int, int, int] | None, Checked]] = {}
     observer = None
     tty = sys.stdout.isatty()
     try:
         observer = _observer(args.paths, changes)
         first = True
         changed: set[str] = set()
-        while not interrupted.is_set():
+        while True:
             if not first:
                 changes.event.wait()
                 while True:  # a quiet spell: one round for one save
@@ -126,8 +125,12 @@ def watch(args: argparse.Namespace, rules: Rules) -> int:
                 cache[key] = (sig, checked)
                 results.append(checked)
                 rechecked.append(str(path))
-            for key in set(cache) - {p.resolve() for p in files.files}:
+            gone = set(cache) - {p.resolve() for p in files.files}
+            for key in gone:
                 del cache[key]
+            if not first and not rechecked and not gone and not files.problems:
+                changed = set()
+                continue  # nothing Lexis changed (a folder made, a file touched): no new report
             if not first:
                 if tty:
                     sys.stdout.write(CLEAR)

@@ -727,6 +727,14 @@ class _Lines:
 
         threading.Thread(target=pump, daemon=True).start()
 
+    def quiet(self) -> bool:
+        """Nothing printed for 2 s."""
+        try:
+            self.queue.get(timeout=2)
+        except queue.Empty:
+            return True
+        return False
+
     def until(self, marker: str) -> list[str]:
         got: list[str] = []
         while True:
@@ -735,6 +743,12 @@ class _Lines:
             got.append(line)
             if line.startswith(marker):
                 return got
+
+
+def save(source: Path, target: Path, scratch: Path) -> None:
+    temporary = scratch / f".{target.name}.tmp"
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
 
 
 def test_watch_rechecks_a_changed_file_and_ctrl_c_exits_0(tmp_path: Path) -> None:
@@ -752,7 +766,9 @@ def test_watch_rechecks_a_changed_file_and_ctrl_c_exits_0(tmp_path: Path) -> Non
             "Found 1 error in 2 files.",
             "Watching for changes (Ctrl+C to stop).",
         ]
-        shutil.copyfile(CLI / "section1.lexis.json", tmp_path / "w" / "a.lexis.json")
+        # saved as editors do: a new file renamed over the old one (one event, never a
+        # half-written file)
+        save(CLI / "section1.lexis.json", tmp_path / "w" / "a.lexis.json", tmp_path)
         second = lines.until("Watching for changes")
         assert second[0].startswith("--- ") and second[0].endswith(
             " re-checked: w/a.lexis.json ---"
@@ -761,7 +777,11 @@ def test_watch_rechecks_a_changed_file_and_ctrl_c_exits_0(tmp_path: Path) -> Non
             "All checks passed (2 files).",
             "Watching for changes (Ctrl+C to stop).",
         ]
-        put(tmp_path, "w/new/c.lexis.json", "unused_capability.lexis.json")
+        (tmp_path / "w" / "new").mkdir()
+        assert lines.quiet()  # a new folder holds no new finding: no new report
+        save(
+            CLI / "unused_capability.lexis.json", tmp_path / "w" / "new" / "c.lexis.json", tmp_path
+        )
         third = lines.until("Watching for changes")
         assert third[0].endswith(" re-checked: w/new/c.lexis.json ---")  # only the new file
         assert third[1].startswith("w/new/c.lexis.json:3:49: LX2002")
