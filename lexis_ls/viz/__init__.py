@@ -94,19 +94,27 @@ def page_html(data: Mapping[str, Any], title: str | None = None) -> str:
 
 
 def output_problem(path: str) -> str | None:
-    """Why ``path`` cannot be written as the page (checked before a run), or None."""
+    """Why ``path`` cannot be written as the page (checked before a run), or None.
+
+    Probed for real (a temporary file made and removed beside it; an existing file opened for
+    appending, which changes nothing): permission bits say nothing to root, nor about a
+    read-only file system or an immutable folder."""
     p = Path(path)
-    if path == "" or path.endswith(os.sep):
-        return f"{path!r} is not a file name"
+    if path == "" or path.endswith(("/", os.sep)):
+        return "not a file name"
     if p.is_dir():
         return "is a directory"
-    parent = p.parent if str(p.parent) else Path(".")
+    parent = p.parent
     if not parent.is_dir():
         return f"no such directory: {parent}"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"permission denied (cannot write in {parent})"
-    if p.exists() and not os.access(p, os.W_OK):
-        return "permission denied"
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".lexis-viz-", suffix=".tmp"):
+            pass
+        if p.exists():
+            with open(p, "ab"):
+                pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
     return None
 
 
