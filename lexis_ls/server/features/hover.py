@@ -3,10 +3,15 @@ a capability, a subgraph), followed by the explain summary of each diagnostic th
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from lsprotocol import types as lsp
 
+from ...lang.analysis import Analysis, diagnostic_order
+from ...lang.diagnostics import Diagnostic
 from ...lang.outline import describe
 from ..convert import to_offset, to_range
+from ..documents import Document
 from ..server import LexisServer
 
 
@@ -15,6 +20,26 @@ def _markup_kind(ls: LexisServer) -> lsp.MarkupKind:
     if formats and lsp.MarkupKind.Markdown not in formats:
         return lsp.MarkupKind.PlainText
     return lsp.MarkupKind.Markdown
+
+
+_INDEX = "hover.diagnostics"
+_LONG = 2000  # findings longer than this are few (a whole array, a subgraph): kept apart
+
+
+def _covering(doc: Document, analysis: Analysis, offset: int) -> list[Diagnostic]:
+    """The analysis's findings whose range covers ``offset``, from an index built once per
+    analysis (a document of 50,000 nodes has thousands: a hover must not scan them all)."""
+    cached = doc.extra.get(_INDEX)
+    if cached is None or cached[0] is not analysis:
+        short = [d for d in analysis.diagnostics if d.end - d.start <= _LONG]
+        long = [d for d in analysis.diagnostics if d.end - d.start > _LONG]
+        cached = doc.extra[_INDEX] = (analysis, short, [d.start for d in short], long)
+    _, short, starts, long = cached
+    first = bisect_left(starts, offset - _LONG)
+    last = bisect_right(starts, offset)
+    found = [d for d in short[first:last] if d.end >= offset]
+    found += [d for d in long if d.start <= offset <= d.end]
+    return sorted(found, key=diagnostic_order) if long else found
 
 
 def register(server: LexisServer) -> None:
@@ -28,11 +53,14 @@ def register(server: LexisServer) -> None:
         lines = analysis.lines
         offset = to_offset(lines, params.position, enc)
         run = doc.run if doc.run is not None and doc.run.version == doc.version else None
+        covering = _covering(doc, analysis, offset)
+        if run is not None:
+            covering += [d for d in run.diagnostics if d.start <= offset <= d.end]
         found = describe(
             analysis,
             offset,
             values=run.values if run is not None else None,
-            diagnostics=list(analysis.diagnostics) + (run.diagnostics if run is not None else []),
+            diagnostics=covering,
         )
         if found is None:
             return None
