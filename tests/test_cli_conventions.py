@@ -675,6 +675,26 @@ def test_output_limit_from_the_command_line_and_the_configuration(tmp_path: Path
     assert r.code == 0 and r.out == (EXAMPLES / "expected" / "hello.stdout").read_text()
 
 
+def test_run_timeout_from_the_configuration_and_the_command_line_wins(tmp_path: Path) -> None:
+    slow = {
+        "spec": "lexis-0.1.0",
+        "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],
+        "nodes": [
+            {"id": "a", "op": "const", "value": "before"},
+            {"id": "p", "op": "print", "inputs": ["a"]},
+            {"id": "w", "op": "delay", "inputs": ["p"], "value": 30},
+            {"id": "q", "op": "print", "inputs": ["w"]},
+        ],
+    }
+    write(tmp_path / "slow.lexis.json", json.dumps(slow))
+    write(tmp_path / "lexis.toml", "[run]\ntimeout = 0.3\n")
+    r = lexis("run", "slow.lexis.json", cwd=tmp_path)
+    assert r.code == 3 and r.out == "before\n"
+    assert "run stopped at node `w`: time limit of 0.3 s reached" in r.err
+    r = lexis("run", "slow.lexis.json", "--timeout", "0.4", cwd=tmp_path)
+    assert "time limit of 0.4 s reached" in r.err
+
+
 def test_run_fs_root_from_the_configuration(tmp_path: Path) -> None:
     program = {
         "spec": "lexis-0.1.0",
