@@ -227,6 +227,9 @@ NAME=VALUE words."
   "The HTML file `lexis-graph' writes for this buffer.
 Reused, so that the browser tab shows the new graph on reload.")
 
+(defvar-local lexis--graph-copy-dir nil
+  "The temporary folder of this buffer's text for `lexis-graph' (reused).")
+
 (defun lexis--graph-source ()
   "The file `lexis viz' reads: the visited file, or a copy of the buffer's text.
 A copy (same name, in a temporary folder) when the buffer has unsaved changes
@@ -234,7 +237,9 @@ or visits no file."
   (let ((file (buffer-file-name)))
     (if (and file (not (buffer-modified-p)) (file-readable-p file))
         file
-      (let* ((dir (make-temp-file "lexis-graph-" t))
+      (let* ((dir (if (and lexis--graph-copy-dir (file-directory-p lexis--graph-copy-dir))
+                      lexis--graph-copy-dir
+                    (setq lexis--graph-copy-dir (make-temp-file "lexis-graph-" t))))
              (copy (expand-file-name (if file (file-name-nondirectory file) "buffer.lexis.json")
                                      dir))
              (text (buffer-substring-no-properties (point-min) (point-max))))

@@ -9,6 +9,7 @@ JSON file; the tests below compare it with what the `lexis` command line produce
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -403,7 +404,7 @@ BLOCK_KINDS: dict[str, tuple[str, str]] = {
 # block (pipx) is run by tests/test_packaging.py, which builds and installs the package.
 SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "by-hand": (("apt", "pip"), ("by-hand",), "diagnostics,health,save,graph,complete"),
-    "options": (("apt", "pip"), ("by-hand", "options"), "diagnostics,save"),
+    "options": (("apt", "pip"), ("by-hand", "options"), "diagnostics,save,graph"),
     "lazy": (("pip",), ("lazy",), "diagnostics,health,complete"),
     "vim-lsp-config": (("pip",), ("vim-lsp-config",), "diagnostics,complete"),
     "vim-lsp-config+on-save": (("pip",), ("vim-lsp-config", "on-save"), "diagnostics,health,save"),
@@ -638,8 +639,9 @@ def test_lexisgraph_opens_the_viz_page(readme_runs: Any) -> None:
     """:LexisGraph writes the page with `lexis viz FILE --output X.html` and opens it in the
     browser (vim.ui.open on 0.11, xdg-open on 0.7: here a stand-in that keeps a copy); with
     unsaved changes the page shows the buffer's text, and the buffer is left as it was."""
-    for flavour in ("apt", "pip"):
-        results, _ = readme_runs[("by-hand", flavour)]
+    # "options" sets trustCeiling = 2: :LexisGraph passes it on (--trust-ceiling 2)
+    for scenario, flavour in itertools.product(("by-hand", "options"), ("apt", "pip")):
+        results, _ = readme_runs[(scenario, flavour)]
         first, second = results["opened"]
         assert first == second  # the same page, refreshed
         assert first.endswith("-problems.html") and Path(first).is_absolute()

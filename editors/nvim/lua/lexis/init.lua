@@ -493,6 +493,11 @@ function M.graph(bufnr, callback)
   end
   local args = M.cli_cmd()
   vim.list_extend(args, { "viz", source, "--output", html })
+  -- The page shows the diagnostics the editor shows: the same trust ceiling.
+  local lexis_settings = (M.config.settings or {}).lexis or {}
+  if type(lexis_settings.trustCeiling) == "number" then
+    vim.list_extend(args, { "--trust-ceiling", tostring(lexis_settings.trustCeiling) })
+  end
   local stderr = {}
   local function collect(_, data)
     for _, line in ipairs(data or {}) do
