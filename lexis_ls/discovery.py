@@ -36,21 +36,14 @@ class Configs:
     ``report`` is called once for each configuration file that has problems (with the
     loaded configuration), when it is first needed."""
 
-    def __init__(
-        self,
-        report: Callable[[ProjectConfig], None] | None = None,
-        isolated: bool = False,
-    ) -> None:
+    def __init__(self, report: Callable[[ProjectConfig], None] | None = None) -> None:
         self.report = report
-        self.isolated = isolated
         self._loaded: dict[Path, ProjectConfig] = {}
         self._default = ProjectConfig()
 
     def for_path(self, path: Path) -> ProjectConfig:
         """The configuration that applies to ``path`` (a file or a folder; it need not
         exist: the search starts from its folder)."""
-        if self.isolated:
-            return self._default
         found = find_config(path)
         if found is None:
             return self._default
