@@ -327,11 +327,12 @@ def _dap_message(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
 
 
 def test_nvim_dap_configuration_debugs_a_program(readme_runs: Any) -> None:
-    """The README's `require("lexis.dap").setup()` registers an adapter command and ONE launch
-    configuration (so nvim-dap's continue() starts it without asking which), on both Neovims;
-    used as nvim-dap uses them, they debug a program to its end with its output."""
-    for flavour in ("apt", "pip"):
-        got, _ = readme_runs[("dap", flavour)]
+    """The README's `require("lexis.dap").setup()`, and the same written out in nvim-dap's
+    terms, register an adapter command and ONE launch configuration (so nvim-dap's continue()
+    starts it without asking which), on both Neovims; used as nvim-dap uses them, they debug a
+    program to its end with its output."""
+    for scenario, flavour in itertools.product(("dap", "dap-plain"), ("apt", "pip")):
+        got, _ = readme_runs[(scenario, flavour)]
         assert got["dap_adapter"] == {"type": "executable", "command": "lexis-ls", "args": ["dap"]}
         assert got["dap_configurations"] == [
             {
@@ -396,6 +397,7 @@ BLOCK_KINDS: dict[str, tuple[str, str]] = {
     "health": ("vim", ":checkhealth lexis"),
     "options": ("lua", 'require("lexis").setup({'),
     "dap": ("lua", 'require("lexis.dap").setup()'),
+    "dap-plain": ("lua", "dap.adapters.lexis = "),
     "vim-lsp-config": ("lua", 'vim.lsp.enable("lexis")'),
     "on-save": ("lua", '"BufWritePre"'),
 }
@@ -409,6 +411,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "vim-lsp-config": (("pip",), ("vim-lsp-config",), "diagnostics,complete"),
     "vim-lsp-config+on-save": (("pip",), ("vim-lsp-config", "on-save"), "diagnostics,health,save"),
     "dap": (("apt", "pip"), ("by-hand", "dap"), "dap"),
+    "dap-plain": (("apt", "pip"), ("dap-plain",), "dap"),
 }
 # nvim-dap comes from GitHub, which is not reachable here: a module table with nvim-dap's two
 # registries stands in for it (what `require("lexis.dap").setup()` fills in).
@@ -500,7 +503,7 @@ def run_readme_scenario(
     )
     opener.chmod(0o755)
     init = user_init(blocks)
-    if "dap" in blocks:
+    if "dap" in blocks or "dap-plain" in blocks:
         init = DAP_STANDIN + init
     (home / ".config" / "nvim" / "init.lua").write_text(init)
     result_file = run_dir / "result.json"
