@@ -11,7 +11,7 @@ from ..model import MISSING, Graph, Node
 from ..opcodes import OPCODES
 from ..repair.names import needed_ports, resolve_subgraph_ref
 from ..syntax import JArray
-from .base import Context, json_text, remove_element
+from .base import Context, id_span, json_text, remove_element
 
 _SINKS = frozenset({"input_port", "output_port"})
 _IMPURE_OPS = frozenset(n for n, op in OPCODES.items() if op.effect or not op.deterministic)
@@ -46,7 +46,7 @@ def _unused(ctx: Context, graph: Graph, node: Node) -> None:
         return
     if graph.by_id.get(node.id) is not node:
         return  # a duplicate id (LX1004)
-    span = node.id_span()
+    span = id_span(ctx.text, node)
     ctx.add(
         make(
             "LX3001",
@@ -168,8 +168,8 @@ def reportable(node: Node) -> bool:
 def report_duplicate(ctx: Context, graph: Graph, node: Node, earlier: Node) -> None:
     """LX3002 on ``node``, which computes the same as ``earlier``."""
     nid = node.id
-    span = node.id_span()
-    e_span = earlier.id_span()
+    span = id_span(ctx.text, node)
+    e_span = id_span(ctx.text, earlier)
     edits: list[TextEdit] = []
     for consumer in graph.consumers.get(nid, ()):  # type: ignore[arg-type]
         for idx, i in enumerate(consumer.inputs):
