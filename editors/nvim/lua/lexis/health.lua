@@ -146,8 +146,13 @@ local function check_filetype()
   if name:match("%.lexis%.json$") then
     local loaded, lexis = pcall(require, "lexis")
     local client = loaded and lexis.client(buf)
-    info(string.format("current buffer %s: filetype `%s`, Lexis client %s", vim.fn.fnamemodify(name, ":~:."),
-      vim.bo[buf].filetype, client and ("attached (id " .. client.id .. ")") or "not attached"))
+    local what = string.format("current buffer %s: filetype `%s`, Lexis client ", vim.fn.fnamemodify(name, ":~:."),
+      vim.bo[buf].filetype)
+    if client then
+      ok(what .. "attached (id " .. client.id .. ")")
+    else
+      warn(what .. "not attached", { "see the server's log: :lua vim.cmd.edit(vim.lsp.get_log_path())" })
+    end
   end
 end
 
