@@ -151,7 +151,7 @@ local function check_filetype()
     if client then
       ok(what .. "attached (id " .. client.id .. ")")
     else
-      warn(what .. "not attached", { "see the server's log: :lua vim.cmd("edit " .. vim.lsp.get_log_path())" })
+      warn(what .. "not attached", { [[see the server's log: :lua vim.cmd("edit " .. vim.lsp.get_log_path())]] })
     end
   end
 end
