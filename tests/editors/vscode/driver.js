@@ -201,6 +201,14 @@ async function setBreakpoint(line) {
     .catch(() => false);
   if (!at) {
     via = 'F9';
+    const wrong = await glyphLine();
+    if (wrong !== null && wrong > 0 && wrong !== line) {
+      // The click landed on another line (the layout moved under the pointer): take it back.
+      await focusEditor();
+      await goTo(wrong, 1);
+      await page.keyboard.press('F9');
+      await poll('the misplaced breakpoint to go', async () => (await glyphLine()) === null, 3000).catch(() => {});
+    }
     if ((await glyphLine()) === null) {
       await focusEditor();
       await goTo(line, 1);
@@ -593,6 +601,15 @@ async function main() {
       if (caret) {
         await page.mouse.move(caret.x + 4, caret.y + caret.height / 2, { steps: 3 });
         text = await poll('a 64-hex hash in the mouse hover', hashShown, 4000).catch(() => false);
+        // The layout can move under the pointer (a code lens arriving): then the hover is
+        // another node's, and the keyboard shows the one at the cursor.
+        if (text && X.hoverHash && !text.includes(X.hoverHash)) {
+          text = false;
+          await parkMouse();
+          await closeWidgets();
+          await focusEditor();
+          await goTo(X.hoverLine, X.hoverCol);
+        }
       }
       if (!text) {
         via = 'keyboard';
@@ -993,7 +1010,8 @@ async function main() {
       await sleep(500); // the page lays out again in its new size
       // The graph's group alone in the window, then fit the graph to it.
       await frame.locator('button', { hasText: /^Fit$/ }).first().click().catch(() => {});
-      await runCommand('View: Toggle Maximized Editor Group').catch(() => {});
+      await page.locator('.tabs-container .tab', { hasText: `Graph: ${F.graph}` }).first().click().catch(() => {});
+      await runCommand('View: Toggle Maximize Editor Group').catch(() => {});
       await sleep(800);
       await frame.locator('button', { hasText: /^Fit$/ }).first().click().catch(() => {});
       await parkMouse();
