@@ -218,6 +218,9 @@ class _ShapeReporter:
     def __init__(self, ctx: Context, root: JNode) -> None:
         self.ctx = ctx
         self.root = root
+        # jsonschema reports one `required` error per missing key, each naming the whole list:
+        # each (object, key) is reported once.
+        self._missing_reported: set[tuple[int, str]] = set()
 
     def report(self, error: ValidationError, base: JNode, base_path: list[str | int]) -> None:
         ctx = self.ctx
@@ -251,8 +254,9 @@ class _ShapeReporter:
             assert isinstance(error.instance, dict)
             required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
             for key in required:
-                if key in error.instance:
+                if key in error.instance or (target.start, key) in self._missing_reported:
                     continue
+                self._missing_reported.add((target.start, key))
                 self._missing(target, path, key)
         elif kind == "additionalProperties":
             assert isinstance(error.instance, dict)
