@@ -135,11 +135,15 @@ def main() -> None:
         try:
             out = json.loads(proc.stdout)
         except json.JSONDecodeError:
-            raise SystemExit(f"driver failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}") from None
+            raise SystemExit(
+                f"driver failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            ) from None
         if "fatal" in out:
             raise SystemExit(f"driver failed: {out['fatal']}")
         print()
-        print(f"{'shape':>5} {'nodes':>6}  {'laid out':>9}  {'ready':>9}  {'select':>9}  {'gap':>8}  mode (canvas / list)")
+        print(
+            f"{'shape':>5} {'nodes':>6}  {'laid out':>9}  {'ready':>9}  {'select':>9}  {'gap':>8}  mode (canvas / list)"
+        )
         for r in out["results"]:
             runs = r["runs"]
             keys = ("laidOut", "ready", "select", "gap")

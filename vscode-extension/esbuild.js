@@ -10,8 +10,10 @@ const path = require("path");
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
-// --page: the graph page alone (benchmarks and tests/viz rebuild it without the extension).
-const pageOnly = process.argv.includes("--page");
+// --page: the graph page alone. --outdir=DIR (with --page): the page into DIR and nowhere else
+// (tests/viz/test_bundle.py compares a fresh build with the committed lexis_ls/viz/static).
+const outdirArg = process.argv.find((a) => a.startsWith("--outdir="));
+const pageOnly = process.argv.includes("--page") || outdirArg !== undefined;
 
 const extension = {
   entryPoints: ["src/extension.ts"],
@@ -50,6 +52,7 @@ function copyPageToPython() {
 }
 
 async function main() {
+  if (outdirArg !== undefined) page.outdir = path.resolve(outdirArg.slice("--outdir=".length));
   const builds = pageOnly ? [page] : [extension, page];
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   if (watch) {
@@ -60,7 +63,7 @@ async function main() {
     await c.rebuild();
     await c.dispose();
   }
-  if (production) copyPageToPython();
+  if (production && outdirArg === undefined) copyPageToPython();
 }
 
 main().catch((err) => {

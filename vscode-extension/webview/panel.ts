@@ -14,13 +14,14 @@ function row(list: HTMLElement, field: string, label: string, value: Node | stri
   list.append(h("dt", { text: label }), h("dd", { "data-field": field }, value));
 }
 
-function keyButtons(model: Model, keys: readonly string[], actions: PanelActions): Node {
+/** Buttons naming `keys` (a node in another subgraph than `current` by its key "sub/id"). */
+function keyButtons(model: Model, keys: readonly string[], actions: PanelActions, current: string | null = null): Node {
   if (keys.length === 0) return document.createTextNode("none");
   const wrap = h("span", { class: "lx-links" });
   for (const k of keys) {
     const n = model.byKey.get(k);
     const s = model.subgraphByKey.get(k);
-    const text = n ? n.id : s ? `subgraph ${s.name}` : k;
+    const text = n ? (n.parent !== null && n.parent !== current ? n.key : n.id) : s ? `subgraph ${s.name}` : k;
     const b = h("button", { type: "button", class: "lx-link", "data-key": k, text });
     b.addEventListener("click", () => actions.navigate(k));
     wrap.append(b);
@@ -107,7 +108,7 @@ export function renderPanel(
           }),
         );
   row(dl, "inputs", "Inputs", inputs);
-  row(dl, "consumers", "Consumers", keyButtons(model, model.consumers.get(node.key) ?? [], actions));
+  row(dl, "consumers", "Consumers", keyButtons(model, model.consumers.get(node.key) ?? [], actions, node.parent));
   if (node.calls !== null) {
     const target = model.calls.get(node.key);
     row(dl, "calls", "Calls", target !== undefined ? keyButtons(model, [target], actions) : h("code", { text: node.calls }));

@@ -88,7 +88,8 @@ export class Playback {
     this.play.textContent = "Pause";
     this.play.setAttribute("aria-pressed", "true");
     this.timer = window.setInterval(() => {
-      if (!this.next()) this.pause();
+      // Paused as soon as the last node is shown (not one tick later).
+      if (!this.next() || this.trace === null || this.index + 1 >= this.trace.order.length) this.pause();
     }, Number(this.speed.value));
   }
 
