@@ -3,6 +3,7 @@ lsprotocol types, in the position encoding negotiated with the client."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -116,6 +117,16 @@ def diagnostic(uri: str, lines: LineIndex, d: Diagnostic, enc: Encoding) -> lsp.
 
 # --- the wire form of diagnostics -------------------------------------------------------------
 
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes of ``value`` by orjson; a text with a lone surrogate (LX0008 quotes one),
+    which orjson refuses, is encoded as `json.dumps` does (an escape, ASCII only)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value).encode()
+
+
 _SEVERITY_NUMBER = {s: int(v.value) for s, v in SEVERITY.items()}
 _Key = tuple[Any, ...]
 
@@ -174,7 +185,7 @@ class DiagnosticWire:
             forms[key] = form
             parts.append(form)
         if total > len(found):
-            parts.append(orjson.dumps(_note(len(found), total)))
+            parts.append(dumps(_note(len(found), total)))
         self._forms = forms
         return b"[" + b",".join(parts) + b"]"
 
@@ -209,7 +220,7 @@ class DiagnosticWire:
             ]
         if fixes:
             out["data"] = {"fixes": [{"title": t, "safe": safe} for t, safe in fixes]}
-        return orjson.dumps(out)
+        return dumps(out)
 
 
 def _note(shown: int, total: int) -> dict[str, Any]:

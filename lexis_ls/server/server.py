@@ -22,7 +22,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.io_ import StdoutWriter
@@ -36,7 +35,7 @@ from ..lang.text import Encoding, LineIndex
 from ..run.files import read_text_file
 from . import features
 from .config import Settings
-from .convert import DiagnosticWire, diagnostic, encoding_of
+from .convert import DiagnosticWire, diagnostic, dumps, encoding_of
 from .documents import LEXIS_SUFFIX, Change, Document, DocumentStore
 from .early import MISMATCH, DropAnswer, frame
 from .memory import HeapKeeper
@@ -273,7 +272,7 @@ class LexisServer(LanguageServer):
             return
         items = self.encoded_diagnostics(doc)
         head = {"uri": doc.uri} if doc.version is None else {"uri": doc.uri, "version": doc.version}
-        params = orjson.dumps(head)[:-1] + b',"diagnostics":' + items + b"}"
+        params = dumps(head)[:-1] + b',"diagnostics":' + items + b"}"
         self.protocol.notify(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Encoded(params))
 
     def refresh_diagnostics(self) -> None:
@@ -546,7 +545,7 @@ def register_core(server: LexisServer) -> None:
         if params.previous_result_id == result_id:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         items = ls.encoded_diagnostics(doc)
-        head = orjson.dumps({"kind": "full", "resultId": result_id})[:-1]
+        head = dumps({"kind": "full", "resultId": result_id})[:-1]
         return Encoded(head + b',"items":' + items + b"}")
 
     @server.feature(lsp.WORKSPACE_DIAGNOSTIC)

@@ -31,7 +31,6 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any, BinaryIO
 
-import orjson
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
@@ -310,14 +309,14 @@ class LexisProtocol(LanguageServerProtocol):
     ) -> None:
         if error is None and isinstance(result, Encoded):
             self._result_types.pop(msg_id, None)
-            head = b'{"jsonrpc":"2.0","id":' + orjson.dumps(msg_id) + b',"result":'
+            head = b'{"jsonrpc":"2.0","id":' + json.dumps(msg_id).encode() + b',"result":'
             self._write_body(head + result.raw + b"}")
             return
         super()._send_response(msg_id, result, error)
 
     def notify(self, method: str, params: Any | None = None) -> None:
         if isinstance(params, Encoded):
-            head = b'{"jsonrpc":"2.0","method":' + orjson.dumps(method) + b',"params":'
+            head = b'{"jsonrpc":"2.0","method":' + json.dumps(method).encode() + b',"params":'
             self._write_body(head + params.raw + b"}")
             return
         super().notify(method, params)

@@ -190,3 +190,20 @@ async def test_each_version_equals_a_fresh_check(client: LanguageClient, tmp_pat
         edit(editor)
         found = await diagnostics(client, uri, editor.version)
         assert seen_by_client(found) == fresh_check(editor.text, tmp_path), what
+
+
+async def test_a_lone_surrogate_in_a_message_is_sent(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A message quoting a lone surrogate (which orjson refuses) still reaches the client,
+    escaped as JSON escapes it."""
+    text = (
+        '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE", "IO_STDOUT"], "nodes": [\n'
+        '  {"id": "a", "op": "\\ud800const", "value": 5},\n'
+        '  {"id": "out", "op": "print", "inputs": ["a"]}\n'
+        "]}\n"
+    )
+    uri = open_doc(client, tmp_path / "s.lexis.json", text, language_id="json")
+    found = await diagnostics(client, uri, 1)
+    assert "\ud800" in "".join(d.message for d in found)
+    assert seen_by_client(found) == fresh_check(text, tmp_path)
