@@ -51,6 +51,8 @@ REPAIR_OUTPUT = "42"
 # GRAPH_NODE in the page puts the editor's cursor on that node's id.
 GRAPH_EXAMPLE = ROOT / "examples" / "subgraphs.lexis.json"
 GRAPH_NODE = "quad"
+GRAPH_NEXT_NODE = "msg2"  # the node on the line after GRAPH_NODE's
+GRAPH_VALUE = "20"  # quadruple(5)
 
 # The fixtures and what the driver does with them.
 FILES = {
@@ -321,6 +323,9 @@ def _expectations(scratch: Path) -> dict[str, Any]:
     ref_col = complete_lines[ref_line].index('"std:mu"') + len('"std:mu')
     graph_lines = GRAPH_EXAMPLE.read_text(encoding="utf-8").splitlines()
     graph_line = next(i for i, line in enumerate(graph_lines) if f'"id": "{GRAPH_NODE}"' in line)
+    assert f'"id": "{GRAPH_NEXT_NODE}"' in graph_lines[graph_line + 1]
+    run = _lexis("run", str(GRAPH_EXAMPLE))
+    assert f"quadruple(5) = {GRAPH_VALUE}" in run.stdout, run.stdout + run.stderr
     return {
         "language": "Lexis",
         "diagCode": "LX2001",
@@ -359,6 +364,8 @@ def _expectations(scratch: Path) -> dict[str, Any]:
         "refName": "std:mul",
         "graphNode": GRAPH_NODE,
         "graphLine": graph_line + 1,
+        "graphNextNode": GRAPH_NEXT_NODE,
+        "graphValue": GRAPH_VALUE,
     }
 
 
@@ -622,6 +629,14 @@ def test_graph_view_shows_the_nodes_and_reveals_a_clicked_one(scenario: dict[str
     # revealed in the editor's own column, the graph still shown beside it
     assert FILES["graph"] in detail["activeTab"], detail
     assert detail["graphStillShown"], detail
+    # the page marks the node under the editor's cursor, and follows it
+    assert detail["marked"], detail
+    assert detail["followed"] == GRAPH_NEXT_NODE, detail
+
+
+def test_graph_view_shows_the_values_of_a_run(scenario: dict[str, Any]) -> None:
+    detail = _check(scenario, "graph-run-values")
+    assert detail["value"] == GRAPH_VALUE, detail
 
 
 def test_graph_view_marks_the_debugger_node(scenario: dict[str, Any]) -> None:

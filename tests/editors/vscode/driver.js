@@ -949,6 +949,13 @@ async function main() {
         const n = g && g.cy && g.cy.getElementById(key);
         return !!(n && n.length && n.hasClass('cursor'));
       }, X.graphNode), 5000).catch(() => false);
+      // Moving the editor's cursor to another node marks that one.
+      await focusEditor();
+      await goTo(X.graphLine + 1, 10);
+      const followed = await poll('the page to follow the cursor to the next node', () => frame.evaluate((key) => {
+        const n = window.lexisGraph.cy.getElementById(key);
+        return n.length && n.hasClass('cursor') ? key : false;
+      }, X.graphNextNode), 5000).catch(() => null);
       // The webview alone, for the README.
       let shot = null;
       try {
@@ -957,7 +964,26 @@ async function main() {
         shot = path.join(cfg.artifacts, 'graph-webview.png');
         await el.screenshot({ path: shot });
       } catch (e) { shot = `no screenshot: ${e}`; }
-      return { keys, cursor, activeTab: activeTab.trim(), graphStillShown, marked, shot };
+      return { keys, cursor, activeTab: activeTab.trim(), graphStillShown, marked, followed, shot };
+    });
+
+    // After Lexis: Run Program the page shows the run's values.
+    await step('graph-run-values', async () => {
+      const frame = await poll('the graph page', graphFrame, 10000);
+      await focusEditor();
+      await runCommand(X.runCommand);
+      const item = frame.locator(`[data-key="${X.graphNode}"]`).first();
+      const value = await poll(`the value of ${X.graphNode} in the page`, async () => {
+        await item.click();
+        const v = await frame.evaluate(() => {
+          const el = document.querySelector('#lexis-node-panel .lx-value');
+          return el ? el.innerText.trim() : null;
+        });
+        return v === X.graphValue ? v : false;
+      }, 15000);
+      await parkMouse();
+      const panel = await frame.evaluate(() => document.getElementById('lexis-node-panel').innerText);
+      return { value, panel };
     });
 
     // The graph marks the node the debugger is stopped at, with the values so far.
