@@ -9,7 +9,7 @@
 
 import * as crypto from "crypto";
 import * as vscode from "vscode";
-import { readyClient } from "./client";
+import { lastStartFailure, readyClient, serverState } from "./client";
 import { DEBUG_TYPE } from "./config";
 import { log } from "./output";
 import { onDidRun } from "./run";
@@ -197,8 +197,15 @@ class GraphPanel {
 
   private async request(): Promise<GraphData | undefined> {
     const client = readyClient();
-    if (!client) return undefined; // the status bar says why; the next start refreshes
     const name = fileName(this.uri);
+    if (!client) {
+      // Starting: the panel asks again once the server is ready. Stopped: say so.
+      if (serverState() === "stopped") {
+        const why = lastStartFailure();
+        this.problem(`no graph of ${name}: the language server is not running${why ? ` (${why})` : ""}`);
+      }
+      return undefined;
+    }
     // The server knows the documents the editor has open (after a reload the panel can come
     // back before its document).
     if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === this.uri.toString())) {
