@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Drives the `lexis viz` page in headless Chromium with playwright-core, for tests/viz/test_page.py
 // and benchmarks/bench_viz.py. Usage: node page_driver.js CONFIG.json
-// CONFIG: {chromium, pages: [{name, file, width?, height?, colorScheme?, steps: [STEP, ...]}]}
+// CONFIG: {chromium, pages: [{name, file, width?, height?, colorScheme?, vscode?, state?, steps}]}
+// (vscode: the page runs with a stub acquireVsCodeApi, starting from `state`)
 // STEP: {do: "report"} | {do: "select", key} | {do: "click", selector} | {do: "panel"}
 //     | {do: "hover", key} | {do: "playback"} | {do: "screenshot", path} | {do: "type", selector, text}
 //     | {do: "press", selector, key} | {do: "nodeStyle", key} | {do: "eval", js} (an expression)
-//     | {do: "waitFor", js, timeout?} | {do: "selectOption", selector, value}
+//     | {do: "waitFor", js, timeout?} | {do: "selectOption", selector, value} | {do: "tap", key}
+//     | {do: "post", message} (a host message) | {do: "posted"} (what the page posted, its state)
 // Every request the page makes is intercepted: only the page's own file and data: URLs are let
 // through (and everything is recorded). Prints one JSON object: {pages: [{name, readyMs,
 // requests, blocked, errors, results: [...]}]}, or {fatal} when the browser cannot start.
@@ -99,6 +101,26 @@ async function runStep(page, s) {
         const n = window.lexisGraph.cy.getElementById(k);
         return { borderColor: n.style('border-color'), borderWidth: n.style('border-width'), classes: n.classes() };
       }, s.key);
+    case 'tap': {
+      const pos = await page.evaluate((k) => {
+        const cy = window.lexisGraph.cy;
+        const n = cy.getElementById(k);
+        cy.center(n);
+        const p = n.renderedPosition();
+        const box = document.getElementById('lexis-graph-canvas').getBoundingClientRect();
+        return { x: box.left + p.x, y: box.top + p.y };
+      }, s.key);
+      await page.mouse.click(pos.x, pos.y);
+      await page.waitForTimeout(50);
+      return null;
+    }
+    case 'post':
+      // A message from the VS Code host (the stub below delivers them as the webview does).
+      await page.evaluate((m) => window.postMessage(m, '*'), s.message);
+      await page.waitForTimeout(100);
+      return null;
+    case 'posted':
+      return page.evaluate(() => ({ posted: window.__lexisPosted, state: window.__lexisState }));
     case 'eval':
       return page.evaluate(s.js);
     case 'waitFor': {
@@ -151,13 +173,25 @@ async function main() {
         return route.abort();
       });
       const page = await context.newPage();
+      if (p.vscode) {
+        // A stand-in for the VS Code webview API: records what the page posts and its state.
+        await page.addInitScript((saved) => {
+          window.__lexisPosted = [];
+          window.__lexisState = saved;
+          window.acquireVsCodeApi = () => ({
+            postMessage: (m) => window.__lexisPosted.push(m),
+            getState: () => window.__lexisState,
+            setState: (st) => { window.__lexisState = st; },
+          });
+        }, p.state || null);
+      }
       page.on('request', (r) => rec.requests.push(r.url()));
       page.on('pageerror', (e) => rec.errors.push(`pageerror: ${e.message}`));
       page.on('console', (m) => { if (m.type() === 'error') rec.errors.push(`console: ${m.text()}`); });
       const t0 = Date.now();
       try {
         await page.goto(url, { waitUntil: 'load' });
-        await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: p.timeout || 30000 });
+        if (!p.vscode) await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: p.timeout || 30000 });
         rec.readyMs = Date.now() - t0;
         // Time to the first frame painted after the layout.
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,9 @@ from lexis_ls.viz import page_html
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 INSTALL = ROOT / "tests" / "editors" / "vscode" / "install.sh"
+DATA_ELEMENT = re.compile(
+    r'<script type="application/json" id="lexis-graph-data">.*?</script>\n', re.S
+)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_check import generate  # noqa: E402
@@ -287,3 +291,81 @@ def test_a_big_program_opens_a_neighbourhood_view(tools: Path, tmp_path: Path) -
     assert "3,000 nodes" in report["notice"]
     assert panel["selected"] == far
     assert far in rendered and len(rendered) <= 300
+
+
+def test_in_a_vscode_webview_the_page_talks_to_its_host(tools: Path, tmp_path: Path) -> None:
+    """With acquireVsCodeApi (a stub here; the real panel is tested in real VS Code): no embedded
+    graph, "ready" posted, then the host's graph/cursor/trace/debugNode messages, "reveal" on a
+    click, and the view state kept with setState and restored from getState."""
+    text = (EXAMPLES / "subgraphs.lexis.json").read_text()
+    data = graph_data(analyze(text), "file:///w/subgraphs.lexis.json")
+    bare = DATA_ELEMENT.sub("", page_html(data))
+    assert 'id="lexis-graph-data"' not in bare
+    out = tmp_path / "panel.html"
+    out.write_text(bare)
+    trace = {
+        "order": ["five", "once"],
+        "values": {
+            "five": {"value": "5", "error": None, "durationMs": None, "hash": None},
+            "once": {"value": "10", "error": None, "durationMs": None, "hash": None},
+        },
+        "status": "ok",
+        "output": "",
+    }
+    twice = next(n for n in data["nodes"] if n["key"] == "twice")
+    classes = "(k) => window.lexisGraph.cy.getElementById(k).classes()"
+    steps = [
+        {"do": "posted"},
+        {"do": "eval", "js": "document.body.dataset.ready || null"},
+        {"do": "post", "message": {"type": "graph", "data": data}},
+        {"do": "waitFor", "js": "document.body.dataset.ready === '1'"},
+        {"do": "tap", "key": "twice"},
+        {"do": "post", "message": {"type": "cursor", "key": "five"}},
+        {"do": "eval", "js": f"({classes})('five')"},
+        {"do": "post", "message": {"type": "trace", "trace": trace}},
+        {"do": "eval", "js": "document.getElementById('lexis-playback').hidden"},
+        {"do": "post", "message": {"type": "debugNode", "key": "once"}},
+        {"do": "eval", "js": f"[window.lexisGraph.selectedKey(), ({classes})('once')]"},
+        {"do": "post", "message": {"type": "graph", "data": data}},
+        {"do": "eval", "js": "[document.body.dataset.renders, window.lexisGraph.selectedKey()]"},
+        {"do": "waitFor", "js": "window.__lexisState && window.__lexisState.selected === 'once'"},
+        {"do": "posted"},
+    ]
+    restored_state = {
+        "selected": "msg1",
+        "zoom": 0.5,
+        "pan": {"x": 10, "y": 20},
+        "collapsed": ["sg:double"],
+    }
+    restore = [
+        {"do": "post", "message": {"type": "graph", "data": data}},
+        {"do": "waitFor", "js": "document.body.dataset.ready === '1'"},
+        {"do": "eval", "js": "[window.lexisGraph.selectedKey(), window.lexisGraph.cy.zoom()]"},
+        {"do": "eval", "js": f"({classes})('sg:double')"},
+    ]
+    pages = [
+        {"name": "panel", "file": str(out), "vscode": True, "steps": steps},
+        {
+            "name": "restored",
+            "file": str(out),
+            "vscode": True,
+            "state": restored_state,
+            "steps": restore,
+        },
+    ]
+    panel, restored = drive(tools, tmp_path, pages)
+    r = panel["results"]
+    assert r[0]["posted"] == [{"type": "ready"}]
+    assert r[1] is None  # nothing drawn before the host sends the graph
+    posted = r[14]["posted"]
+    assert posted[1] == {"type": "reveal", "key": "twice", "range": twice["idRange"]}
+    assert "cursor" in r[6]
+    assert r[8] is False  # the trace's playback controls are shown
+    assert r[10][0] == "once" and "debug" in r[10][1]
+    assert r[12] == ["2", "once"]  # a new graph keeps the selection
+    state = r[14]["state"]
+    assert state["selected"] == "once" and state["collapsed"] == []
+    assert state["zoom"] > 0 and set(state["pan"]) == {"x", "y"}
+    q = restored["results"]
+    assert q[2] == ["msg1", 0.5]
+    assert "collapsed" in q[3]
