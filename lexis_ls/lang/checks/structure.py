@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
@@ -34,6 +31,11 @@ from ..syntax import (
     SyntaxIssue,
     contains_invalid,
 )
+
+if TYPE_CHECKING:  # jsonschema is imported when a program's shape is wrong (~40 ms)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 from .base import Context, insert_before_element, insert_const, json_text, line_indent, node_text
 
 _NODE_KEY_SET = frozenset(NODE_KEYS)
@@ -41,12 +43,61 @@ _NODE_KEY_SET = frozenset(NODE_KEYS)
 
 @cache
 def _top_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(top_level_shape())
 
 
 @cache
 def _node_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(node_shape())
+
+
+_JSON_TYPES: dict[str, Any] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _conforms(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether ``value`` certainly conforms to ``schema``, for the keywords the structural
+    schemas use (type, required, properties, additionalProperties, items, minItems); False for
+    anything else, and then jsonschema decides and explains. A well-formed program is the
+    common case: it is checked without loading jsonschema."""
+    known = {"$schema", "type", "required", "properties", "additionalProperties", "items"}
+    if not known.issuperset(schema.keys() - {"minItems"}):
+        return False
+    kind = schema.get("type")
+    if kind is not None:
+        if not isinstance(kind, str) or kind not in _JSON_TYPES:
+            return False
+        if type(value) is not _JSON_TYPES[kind]:
+            return False
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            return False
+        items = schema.get("items")
+        return items is None or all(_conforms(v, items) for v in value)
+    if isinstance(value, dict):
+        if any(k not in value for k in schema.get("required", ())):
+            return False
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key, item in value.items():
+            sub = properties.get(key)
+            if sub is None:
+                if extra is False:
+                    return False
+                if isinstance(extra, dict) and not _conforms(item, extra):
+                    return False
+            elif not _conforms(item, sub):
+                return False
+    return True
 
 
 # A mistake made throughout the text (every string single-quoted, every key unquoted) is one
@@ -896,11 +947,11 @@ def check_shape(ctx: Context) -> None:
     reporter = _ShapeReporter(ctx, root)
     if root.value is INVALID:
         return
-    for error in _top_validator().iter_errors(root.value):
-        reporter.report(error, root, [])
+    if not _conforms(root.value, top_level_shape()):
+        for error in _top_validator().iter_errors(root.value):
+            reporter.report(error, root, [])
     if not isinstance(root, JObject):
         return
-    node_validator = _node_validator()
     for graph in program.graphs:
         base_path: list[str | int] = (
             ["nodes"] if graph.name is None else ["subgraphs", graph.name, "nodes"]
@@ -923,7 +974,7 @@ def check_shape(ctx: Context) -> None:
                 continue
             if node.shape_ok:
                 continue
-            for error in node_validator.iter_errors(node.raw):
+            for error in _node_validator().iter_errors(node.raw):
                 reporter.report(error, node.syntax, [*base_path, node.index])
             if type(node.raw.get("op")) is not str or type(node.raw.get("id", "")) is not str:
                 node.skip = True
