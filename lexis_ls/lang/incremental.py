@@ -369,7 +369,9 @@ class _Reanalysis:
             if d.code == "LX1003":
                 dangling += 1
             elif d.code not in _STRUCTURAL_CODES:
-                raise _Fallback("a node renamed in a program with findings other than lint and flow")
+                raise _Fallback(
+                    "a node renamed in a program with findings other than lint and flow"
+                )
         nodes = graph.nodes
         if len(nodes) != len(graph.array.items if graph.array is not None else ()):
             raise _Fallback("an element of the nodes array is not a node")
