@@ -17,6 +17,14 @@ then says why in ``Analysis.fallback``. ``Analysis.incremental`` names the fast 
 ``"value"``
     an edit inside one node object that changes only its ``value`` (or ``doc``): the typical
     "fix a constant" edit.
+``"rename"``
+    an edit inside one node object of the main graph that changes only its ``id``, to one no
+    other node has: the references to the old id dangle (LX1003), those naming the new one
+    (left dangling by an earlier rename) are resolved.
+``"nodes"``
+    whole node objects inserted into, deleted from or replaced in the main graph's ``nodes``
+    array (a node appended, a block pasted or cut), when no node that stays refers to a
+    deleted one and the new ones refer only to earlier nodes.
 
 How the fast paths work. The syntax tree, the model and the findings of the old analysis are
 reused and updated *in place* (the old analysis is consumed: do not use it afterwards):
@@ -46,7 +54,22 @@ reused and updated *in place* (the old analysis is consumed: do not use it after
    - hashes are computed on demand: a new :class:`Hasher` starts empty, keeping the subgraph
      hashes when the edit is in the main graph.
 
-Fall-back conditions (a full analysis runs):
+The ``"rename"`` and ``"nodes"`` paths update the model (the array's items, the nodes and
+their indexes, ``by_id`` in document order, ``consumers``) and compute again, with the same
+functions as the full checks: the graph checks of the new nodes and of the nodes whose
+references dangle or resolve (LX1003 with its suggestions and the node a reference "means");
+constant flow downstream of those nodes, error sinks upstream and LX1015 as for value edits;
+the structural keys downstream (they may appear or vanish) and every duplicate class that
+changed or names a renamed node; LX3001 of the nodes whose consumers changed and of the nodes
+a reference meant before or means now. They run only in a program whose findings are all
+LX3001, LX3002 and LX1015 (and, for a rename, LX1003 of references to the new id), without
+subgraphs, whose schedule is document order before and after, for plain ops (pure or printing,
+no FUNC values, ports or references but ``std:`` calls), when the capabilities used stay the
+same and no fix text made up a name (``fresh_id``) that the edit takes or frees. An edit that
+starts inside a node object (a covering edit pushed right by a common prefix) is first moved
+to the start of that node when the same text results.
+
+Fall-back conditions of the value paths (a full analysis runs):
 
 - the old analysis is ``pinned`` (kept in use by someone else, so it may not be consumed);
 - other options than the old analysis had, an internal error in the old analysis, or syntax
