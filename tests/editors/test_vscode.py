@@ -653,3 +653,16 @@ def test_graph_view_is_restored_after_a_reload(scenario: dict[str, Any]) -> None
     detail = _check(scenario, "graph-restored-after-reload")
     assert detail["keys"] > 0, detail
     assert detail["selected"] == GRAPH_NODE, detail
+
+
+def test_graph_view_has_a_content_security_policy(scenario: dict[str, Any]) -> None:
+    """A policy with a per-load nonce, nothing allowed by default, the page's script carrying
+    the nonce; and no style of the page was blocked by it."""
+    policy = _check(scenario, "graph-view")["policy"]
+    csp = policy["csp"]
+    assert csp is not None and "default-src 'none'" in csp, policy
+    assert "script-src 'nonce-" in csp and "unsafe" not in csp, policy
+    # the page's script (VS Code adds an inline script of its own to every webview)
+    ours = [s for s in policy["scripts"] if s["src"] and s["src"].endswith("/dist/graph.js")]
+    assert len(ours) == 1 and ours[0]["nonce"], policy
+    assert policy["blocked"] == [], policy

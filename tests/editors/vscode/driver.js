@@ -392,6 +392,7 @@ async function main() {
   page = await context.newPage();
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
   const X = cfg.expect || {};
   const F = cfg.files || {};
 
@@ -964,7 +965,17 @@ async function main() {
         shot = path.join(cfg.artifacts, 'graph-webview.png');
         await el.screenshot({ path: shot });
       } catch (e) { shot = `no screenshot: ${e}`; }
-      return { keys, cursor, activeTab: activeTab.trim(), graphStillShown, marked, followed, shot };
+      // The page's content security policy, and no style the policy blocked (a blocked <style>
+      // or stylesheet has no sheet).
+      const policy = await frame.evaluate(() => ({
+        csp: (document.querySelector('meta[http-equiv="Content-Security-Policy"]') || {}).content || null,
+        blocked: Array.from(document.querySelectorAll('style, link[rel="stylesheet"]'))
+          .filter((e) => !e.sheet).map((e) => e.id || e.getAttribute('href') || e.outerHTML.slice(0, 100)),
+        scripts: Array.from(document.scripts).map((e) => ({ src: e.getAttribute('src'), nonce: !!e.nonce })),
+        styles: Array.from(document.querySelectorAll('style, link[rel="stylesheet"]'))
+          .map((e) => ({ id: e.id || e.getAttribute('href') || e.tagName, sheet: !!e.sheet, nonce: !!e.nonce })),
+      }));
+      return { keys, cursor, activeTab: activeTab.trim(), graphStillShown, marked, followed, shot, policy };
     });
 
     // After Lexis: Run Program the page shows the run's values.
