@@ -2,9 +2,10 @@
 
 Generates programs of 100, 1,000 and 10,000 nodes in two shapes: "long" (``bench_check.generate``:
 constants, arithmetic, strings, stdlib subgraph calls and prints, each node taking the oldest
-values nobody has used yet, so many edges span the whole program) and "local" (each node takes
-its inputs from the few nodes before it, as hand- and model-written programs mostly do, with a
-user subgraph called every 50 nodes), builds each page with
+values nobody has used yet, so many edges span the whole program) and "chain" (each node takes
+its inputs from the few nodes just before it, with a user subgraph called every 50 nodes: one
+dependency chain about 750 layers deep at 1,000 nodes, the worst case for a layered layout),
+builds each page with
 ``lexis_ls.viz`` (the same page `lexis viz` writes), opens it in /usr/bin/chromium through
 playwright-core (installed by tests/editors/vscode/install.sh) and prints, per size, the median
 over ``--repeat`` page loads of:
@@ -18,7 +19,7 @@ over ``--repeat`` page loads of:
 with the number of nodes on the canvas and in the accessible list. Also the Python side: the
 GraphData and HTML page built in-process.
 
-Run: `.venv/bin/python benchmarks/bench_viz.py [--sizes 100,1000,10000] [--shapes long,local]
+Run: `.venv/bin/python benchmarks/bench_viz.py [--sizes 100,1000,10000] [--shapes long,chain]
 [--repeat 3]`.
 """
 
@@ -47,7 +48,7 @@ from lexis_ls.lang.graph import graph_data  # noqa: E402
 from lexis_ls.viz import page_html  # noqa: E402
 
 
-def generate_local(n: int, seed: int = 11) -> str:
+def generate_chain(n: int, seed: int = 11) -> str:
     """A valid program of ``n`` nodes whose inputs are the few nodes just before them."""
     rng = random.Random(seed)
     body = [
@@ -98,7 +99,7 @@ def tools_dir() -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000")
-    ap.add_argument("--shapes", default="long,local")
+    ap.add_argument("--shapes", default="long,chain")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -107,7 +108,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-viz-") as tmp:
         pages = []
         for shape, n in [(shape, n) for shape in shapes for n in sizes]:
-            text = generate(n) if shape == "long" else generate_local(n)
+            text = generate(n) if shape == "long" else generate_chain(n)
             t0 = time.perf_counter()
             data = graph_data(analyze(text), f"generated-{n}.lexis.json")
             t1 = time.perf_counter()

@@ -17,9 +17,7 @@ export const LARGE_GRAPH = 1500;
 const HOPS = 2;
 const NEIGHBOURHOOD_WANT = 120;
 const NEIGHBOURHOOD_CAP = 300;
-/** Above this many nodes the page opens with every subgraph collapsed. */
-const AUTO_COLLAPSE = 400;
-let restoredCollapse = false;
+
 
 interface LexisGraphApi {
   cy: cytoscape.Core;
@@ -174,9 +172,7 @@ function rerender(): void {
       `Select any node in the list or search for an id to move the view; the list names every node.`;
   } else {
     canvas.render(null);
-    const closed = model.data.subgraphs.filter((sg) => canvas.collapsed.has(sg.key)).length;
-    notice.hidden = !(model.size > AUTO_COLLAPSE && closed > 0);
-    notice.textContent = `${closed} subgraph${closed === 1 ? " is" : "s are"} collapsed: “Expand subgraphs” or a double click opens them.`;
+    notice.hidden = true;
   }
   restoreClasses();
   scheduleSave();
@@ -332,11 +328,6 @@ function load(data: GraphData, keepView: boolean): void {
   model = new Model(data);
   canvas.model = model;
   for (const k of [...canvas.collapsed]) if (!model.subgraphByKey.has(k)) canvas.collapsed.delete(k);
-  // A big program opens with its subgraphs collapsed: compound nodes multiply dagre's layers
-  // (and its time) by three; "Expand subgraphs" or a double click opens them.
-  if (!keepView && !restoredCollapse && data.nodes.length > AUTO_COLLAPSE) {
-    for (const sg of data.subgraphs) canvas.collapsed.add(sg.key);
-  }
   if (selected !== null && !model.has(selected)) selected = null;
   describe(data);
   list.build(model);
@@ -403,7 +394,6 @@ const saved = host.state();
 if (saved !== null) {
   selected = saved.selected;
   for (const k of saved.collapsed) canvas.collapsed.add(k);
-  restoredCollapse = true;
 }
 const embedded = embeddedData();
 if (embedded !== null) {

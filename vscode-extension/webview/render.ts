@@ -382,19 +382,47 @@ export class Canvas {
     performance.mark("lexis:laid-out");
   }
 
+  /** Lays the canvas out: the main graph with dagre, then each expanded subgraph with dagre on
+   * its own, the subgraphs in a row to the right of the main graph. Input edges never cross a
+   * subgraph's border (ids are local to their graph), and call edges (to a subgraph's compound
+   * node) are drawn but not laid out: in one dagre run, compound nodes triple the layers of the
+   * whole graph and callers would stretch a compound across their ranks (seconds at 1,000). */
   layout(): void {
     const cy = this.cy;
-    // Call edges (to a subgraph's compound node) are drawn but not laid out: dagre would stretch
-    // the compound across the ranks of all its callers (and take seconds doing so).
-    let eles = cy.elements().not("edge.call");
+    const compounds = cy.nodes(":parent");
+    const inside = compounds.descendants();
+    const main = cy.nodes().not(compounds).not(inside);
+    const pad = 24;
+    const gap = 70;
+    let x = 0;
+    let top = 0;
+    if (main.nonempty()) {
+      this.dagre(main.union(main.edgesWith(main)).not("edge.call"));
+      const bb = main.boundingBox({});
+      x = bb.x2 + gap;
+      top = bb.y1;
+    }
+    compounds.forEach((sg) => {
+      const kids = sg.children();
+      this.dagre(kids.union(kids.edgesWith(kids)).not("edge.call"));
+      const bb = kids.boundingBox({});
+      kids.shift({ x: x - bb.x1, y: top + 30 - bb.y1 });
+      x += bb.w + gap;
+    });
+    cy.fit(undefined, pad);
+  }
+
+  /** One dagre run over `eles` (positions only; the caller fits the view). */
+  private dagre(eles: cytoscape.CollectionReturnValue): void {
+    const cy = this.cy;
+    if (eles.nodes().empty()) return;
     const options: Record<string, unknown> = {
       name: "dagre",
       rankDir: "TB",
       nodeSep: 18,
       rankSep: 42,
       edgeSep: 8,
-      fit: true,
-      padding: 24,
+      fit: false,
       animate: false,
     };
     // Dagre's default ranker (network simplex) gives the shortest edges but its time grows fast:
@@ -405,10 +433,10 @@ export class Canvas {
     // consumer) and handed to dagre's longest-path ranker as edge lengths, with temporary
     // anchors below the sinks; dagre then orders, positions and routes as usual.
     let anchor: cytoscape.CollectionReturnValue | null = null;
-    const leaves = eles.nodes().filter((n) => !n.isParent());
+    const leaves = eles.nodes();
     if (leaves.length > SIMPLEX_LIMIT) {
-      const ranks = layers(leaves, eles.edges());
       options.ranker = "longest-path";
+      const ranks = layers(leaves, eles.edges());
       if (ranks !== null) {
         let deepest = 0;
         for (const r of ranks.values()) deepest = Math.max(deepest, r);
@@ -420,8 +448,9 @@ export class Canvas {
           added.push({ group: "nodes", data: { id: `__lexis_anchor_${i}`, w: 1, h: 1, color: "transparent", label: "" } });
           if (i > 1) added.push({ group: "edges", data: { id: `__lexis_anchor_e${i}`, source: `__lexis_anchor_${i - 1}`, target: `__lexis_anchor_${i}`, len: 1 } });
         }
+        const edges = eles.edges();
         leaves.forEach((n) => {
-          if (n.outgoers("edge").not("edge.call").empty()) {
+          if (n.outgoers("edge").intersection(edges).empty()) {
             const below = (ranks.get(n.id()) ?? 0) + 1;
             added.push({ group: "edges", data: { id: `__lexis_anchor_s${n.id()}`, source: n.id(), target: `__lexis_anchor_${below}`, len: 1 } });
           }
@@ -430,7 +459,6 @@ export class Canvas {
         anchor = cy.add(added);
         cy.endBatch();
         eles = eles.union(anchor);
-        options.ranker = "longest-path";
         options.minLen = (edge: cytoscape.EdgeSingular): number => {
           const len = edge.data("len") as number | undefined;
           if (len !== undefined) return len;
@@ -440,10 +468,7 @@ export class Canvas {
       }
     }
     eles.layout(options as unknown as cytoscape.LayoutOptions).run();
-    if (anchor !== null) {
-      anchor.remove();
-      if (options.fit) cy.fit(undefined, 24);
-    }
+    if (anchor !== null) anchor.remove();
   }
 
   hasNode(key: string): boolean {
