@@ -364,6 +364,8 @@ def _expectations(scratch: Path) -> dict[str, Any]:
         "refName": "std:mul",
         "graphNode": GRAPH_NODE,
         "graphLine": graph_line + 1,
+        # the selection ends after the id, inside its quotes (1-based column)
+        "graphCol": graph_lines[graph_line].index(f'"{GRAPH_NODE}"') + 1 + len(GRAPH_NODE) + 1,
         "graphNextNode": GRAPH_NEXT_NODE,
         "graphValue": GRAPH_VALUE,
     }
@@ -625,7 +627,8 @@ def test_graph_view_shows_the_nodes_and_reveals_a_clicked_one(scenario: dict[str
     assert ids <= set(detail["keys"]), sorted(ids - set(detail["keys"]))
     cursor = detail["cursor"]
     assert cursor["line"] == scenario["_expect"]["graphLine"], detail
-    assert cursor["selected"] in (len(GRAPH_NODE), len(GRAPH_NODE) + 2), detail  # the id
+    assert cursor["selected"] == len(GRAPH_NODE), detail  # the id, inside its quotes
+    assert cursor["col"] == scenario["_expect"]["graphCol"], detail
     # revealed in the editor's own column, the graph still shown beside it
     assert FILES["graph"] in detail["activeTab"], detail
     assert detail["graphStillShown"], detail

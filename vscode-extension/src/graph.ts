@@ -294,9 +294,15 @@ class GraphPanel {
       log(`cannot reveal ${key}: ${errorText(err)}`);
       return;
     }
-    // The selection is the id: the cursor lands on the node, marked in the page too.
-    editor.selection = new vscode.Selection(selection.start, selection.end);
-    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // The selection is the id, inside its quotes (ready to be renamed or copied): the cursor
+    // lands on the node, which the page marks too.
+    let id = selection;
+    const text = editor.document.getText(selection);
+    if (node?.idRange && text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+      id = new vscode.Range(selection.start.translate(0, 1), selection.end.translate(0, -1));
+    }
+    editor.selection = new vscode.Selection(id.start, id.end);
+    editor.revealRange(id, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     this.cursorKey = key;
     this.post({ type: "cursor", key });
   }

@@ -916,8 +916,19 @@ async function main() {
         const h = page.locator('.monaco-hover:not(.hidden)').first();
         if (!(await h.isVisible())) return false;
         const t = await h.innerText();
-        return t.includes(X.refName) ? t : false;
-      }, 10000);
+        // the reference's own hover (a stale diagnostic's hover also names std:mul)
+        return t.includes(`${X.refName}(`) ? t : false;
+      }, 10000).catch(async (e) => {
+        // asked before the new diagnostics arrived: ask again
+        await closeWidgets();
+        await goTo(X.refLine, X.refCol);
+        await runCommand('Show or Focus Hover');
+        return poll('the hover of the reference', async () => {
+          const h = page.locator('.monaco-hover:not(.hidden)').first();
+          const t = (await h.isVisible()) ? await h.innerText() : '';
+          return t.includes(`${X.refName}(`) ? t : false;
+        }, 8000).catch(() => { throw e; });
+      });
       await closeWidgets();
       return { focused, widget: widget.replace(/\u00a0/g, ' '), hover: hover.replace(/\u00a0/g, ' ') };
     });
