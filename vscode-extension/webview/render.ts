@@ -273,7 +273,7 @@ function layers(nodes: cytoscape.NodeCollection, edges: cytoscape.EdgeCollection
       spanDagre += (height.get(k) ?? 0) - (height.get(t) ?? 0);
     }
   }
-  return spanOurs + deepest + sinks < spanDagre ? rank : null;
+  return spanOurs + sinks < spanDagre ? rank : null;
 }
 
 export interface CanvasEvents {
@@ -431,28 +431,38 @@ export class Canvas {
     // dummy node per layer crossed). So above SIMPLEX_LIMIT nodes the layers are computed here
     // (each node one below its lowest input, sources pulled down to just above their first
     // consumer) and handed to dagre's longest-path ranker as edge lengths, with temporary
-    // anchors below the sinks; dagre then orders, positions and routes as usual.
+    // edges below the sinks; dagre then orders, positions and routes as usual.
     let anchor: cytoscape.CollectionReturnValue | null = null;
     const leaves = eles.nodes();
     if (leaves.length > SIMPLEX_LIMIT) {
       options.ranker = "longest-path";
       const ranks = layers(leaves, eles.edges());
       if (ranks !== null) {
+        // Every sink above the bottom layer gets a temporary edge to a node one layer below it
+        // (one that shares an input with it when there is one): the longest-path ranker then
+        // keeps it there instead of dropping it to the bottom. Such an edge cannot close a
+        // cycle: everything above a node is on a smaller layer.
+        const byLayer = new Map<number, string>();
         let deepest = 0;
-        for (const r of ranks.values()) deepest = Math.max(deepest, r);
-        // A chain of zero-size anchors, one per layer, and an edge from each sink to the anchor
-        // one layer below it: the anchor chain's end is then the only sink, and every edge has
-        // the length of its layers' difference (no edge spans more layers than it must).
-        const added: cytoscape.ElementDefinition[] = [];
-        for (let i = 1; i <= deepest + 1; i++) {
-          added.push({ group: "nodes", data: { id: `__lexis_anchor_${i}`, w: 1, h: 1, color: "transparent", label: "" } });
-          if (i > 1) added.push({ group: "edges", data: { id: `__lexis_anchor_e${i}`, source: `__lexis_anchor_${i - 1}`, target: `__lexis_anchor_${i}`, len: 1 } });
+        for (const [k, r] of ranks) {
+          deepest = Math.max(deepest, r);
+          if (!byLayer.has(r)) byLayer.set(r, k);
         }
-        const edges = eles.edges();
+        const added: cytoscape.ElementDefinition[] = [];
         leaves.forEach((n) => {
-          if (n.outgoers("edge").intersection(edges).empty()) {
-            const below = (ranks.get(n.id()) ?? 0) + 1;
-            added.push({ group: "edges", data: { id: `__lexis_anchor_s${n.id()}`, source: n.id(), target: `__lexis_anchor_${below}`, len: 1 } });
+          const r = ranks.get(n.id()) ?? 0;
+          if (r >= deepest || n.outgoers("edge.input").nonempty()) return;
+          let below: string | undefined;
+          n.incomers("edge.input")
+            .sources()
+            .outgoers("edge.input")
+            .targets()
+            .forEach((t) => {
+              if (below === undefined && ranks.get(t.id()) === r + 1) below = t.id();
+            });
+          below ??= byLayer.get(r + 1);
+          if (below !== undefined) {
+            added.push({ group: "edges", data: { id: `__lexis_sink_${n.id()}`, source: n.id(), target: below, len: 1 } });
           }
         });
         cy.startBatch();
