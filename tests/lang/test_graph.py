@@ -7,7 +7,13 @@ import json
 from typing import Any
 
 from lexis_ls.lang.analysis import analyze
-from lexis_ls.lang.graph import CATEGORY_COLORS, display_value, graph_data, trace_data
+from lexis_ls.lang.graph import (
+    CATEGORY_COLORS,
+    display_value,
+    graph_data,
+    trace_data,
+    values_trace,
+)
 from lexis_ls.lang.opcodes import CATEGORIES, OPCODES
 
 
@@ -279,3 +285,27 @@ def test_stopped_runs_and_long_values() -> None:
     assert (t["status"], t["reason"], t["order"]) == ("stopped", "time limit", [])
     long = display_value("x" * 10_000)
     assert len(long) == 4000 and long.endswith("…")
+
+
+def test_values_trace_from_the_servers_short_texts() -> None:
+    analysis = analyze(
+        program(
+            [
+                {"id": "b", "op": "const", "value": 0},
+                {"id": "a", "op": "const", "value": 6},
+                {"id": "q", "op": "div", "inputs": ["a", "b"]},
+            ]
+        )
+    )
+    data = graph_data(analysis, "p.lexis.json")
+    texts = {"q": "Error: division by zero (at node q)", "a": "6", "b": "0"}
+    t = values_trace(analysis, data, texts, "error")
+    assert t["order"] == ["b", "a", "q"]  # the schedule's order, not the dict's
+    assert t["values"]["a"] == {
+        "value": "6",
+        "error": None,
+        "durationMs": None,
+        "hash": by_key(data)["a"]["hash"],
+    }
+    assert t["values"]["q"]["error"]["message"] == "division by zero (at node q)"
+    assert t["status"] == "error" and t["output"] == ""
