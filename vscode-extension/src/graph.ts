@@ -303,6 +303,14 @@ class GraphPanel {
     }
     editor.selection = new vscode.Selection(id.start, id.end);
     editor.revealRange(id, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // The click that asked for this focused the webview too, and that focus can reach the
+    // workbench after the editor's: give the focus back to the editor then.
+    const shown = editor;
+    setTimeout(() => {
+      if (this.panel.active) {
+        void vscode.window.showTextDocument(shown.document, { viewColumn: shown.viewColumn, preserveFocus: false });
+      }
+    }, 200);
     this.cursorKey = key;
     this.post({ type: "cursor", key });
   }
