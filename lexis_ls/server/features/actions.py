@@ -37,6 +37,7 @@ KINDS: list[lsp.CodeActionKind | str] = [
 ]
 _FIX_ALL_CACHE = "actions.fix_all"
 _REFACTOR_CACHE = "actions.refactors"
+_INDEX_CACHE = "actions.fixable"
 
 
 def _kind_text(kind: lsp.CodeActionKind | str) -> str:
@@ -88,10 +89,7 @@ def _fixable(
     if sent:
         # matched by offsets: converting every diagnostic's range would cost a conversion per
         # problem of the document, not per problem the client names
-        index: dict[tuple[str, int, int], Diagnostic] = {}
-        for d in analysis.diagnostics:
-            if d.fixes:
-                index.setdefault((d.code, d.start, d.end), d)
+        index = _fixable_index(doc, analysis)
         for client_diag in sent:
             if client_diag.source not in (None, "lexis") or client_diag.code is None:
                 continue
@@ -108,6 +106,23 @@ def _fixable(
             if len(pairs) == MAX_DIAGNOSTICS:
                 break  # as many as the client can be shown
     return pairs
+
+
+def _fixable_index(doc: Document, analysis: Analysis) -> dict[tuple[str, int, int], Diagnostic]:
+    """The findings with fixes by (code, start, end), built once per analysis (editors ask for
+    code actions at every cursor move; a large document has thousands of findings)."""
+    cached = doc.extra.get(_INDEX_CACHE)
+    if cached is not None and cached[0] is analysis:
+        found: dict[tuple[str, int, int], Diagnostic] = cached[1]
+        return found
+    index: dict[tuple[str, int, int], Diagnostic] = {}
+    safe = False
+    for d in analysis.diagnostics:
+        if d.fixes:
+            index.setdefault((d.code, d.start, d.end), d)
+            safe = safe or any(f.safe for f in d.fixes)
+    doc.extra[_INDEX_CACHE] = (analysis, index, safe)
+    return index
 
 
 def _quick_fixes(
@@ -176,7 +191,8 @@ def _fix_all_action(
     lazy: bool,
 ) -> lsp.CodeAction | None:
     requested = bool(only) and wanted(FIX_ALL, only)
-    if not requested and not any(f.safe for d in analysis.diagnostics for f in d.fixes):
+    _fixable_index(doc, analysis)
+    if not requested and not doc.extra[_INDEX_CACHE][2]:  # no safe fix
         return None
     result = _fix_all(doc, analysis)
     if result.text == analysis.text:
