@@ -45,7 +45,9 @@ def embed_json(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: no ``<``, ``>``, ``&`` or line
     separators appear literally (``</script>`` or ``<!--`` in a node id cannot end or alter the
     element)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # ASCII only: a lone surrogate (LX0008) in an id or a value cannot be written as UTF-8, and
+    # as a \ud800 escape JSON.parse reads it back as it was.
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -74,6 +76,7 @@ def page_html(data: Mapping[str, Any], title: str | None = None) -> str:
         "base-uri 'none'; form-action 'none'"
     )
     name = title or f"{data.get('file') or 'program'} — Lexis graph"
+    name = name.encode("utf-8", "replace").decode("utf-8")  # a file name's undecodable bytes
     script = _inline_script(static_asset("graph.js"))
     style = static_asset("graph.css").replace("</style", "<\\/style")
     return (

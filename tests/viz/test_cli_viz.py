@@ -97,6 +97,20 @@ def test_node_ids_cannot_break_out_of_the_page(tmp_path: Path) -> None:
     assert page_csp(page).count("nonce-") == 2
 
 
+def test_lone_surrogates_and_other_scripts_survive_the_page(tmp_path: Path) -> None:
+    src = tmp_path / "odd.lexis.json"
+    src.write_text(
+        '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE"], "nodes": ['
+        '{"id": "\\ud800x", "op": "const", "value": 1}, {"id": "größe_φ", "op": "const", "value": 2}]}'
+    )
+    out = tmp_path / "odd.html"
+    proc = lexis("viz", str(src), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert [n["id"] for n in data["nodes"]] == ["\ud800x", "größe_φ"]
+    assert "LX0008" in [d["code"] for n in data["nodes"] for d in n["diagnostics"]]
+
+
 def test_viz_without_output_opens_a_temporary_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
