@@ -119,3 +119,14 @@ async def test_the_last_run_is_the_trace(client: LanguageClient, tmp_path: Path)
 
 async def test_unknown_document_is_null(client: LanguageClient, tmp_path: Path) -> None:
     assert await graph(client, (tmp_path / "nothing.lexis.json").as_uri()) is None
+
+
+async def test_a_lone_surrogate_in_an_id_does_not_break_the_answer(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = VALID.replace('"id": "sum"', '"id": "s\\ud800"')
+    uri = open_doc(client, tmp_path / "odd.lexis.json", text)
+    data = await graph(client, uri)
+    ids = [n["id"] for n in data["nodes"]]
+    assert ids[:3] == ["a", "b", "q"] and ids[3].startswith("s")
+    assert "LX0008" in [d["code"] for n in data["nodes"] for d in n["diagnostics"]]
