@@ -139,6 +139,10 @@ def test_side_panel_list_and_search(tools: Path, tmp_path: Path) -> None:
     assert lexis("viz", str(EXAMPLES / "subgraphs.lexis.json"), "-o", str(out)).returncode == 0
     data = page_data(out.read_text())
     twice = next(n for n in data["nodes"] if n["key"] == "twice")
+    # the same graph after an edit that added a finding on `five`: nothing may move
+    edited = json.loads(json.dumps(data))
+    five = next(n for n in edited["nodes"] if n["key"] == "five")
+    five["diagnostics"] = [{"code": "LX3001", "severity": "warning", "message": "unused"}]
     steps = [
         {"do": "panel"},
         {"do": "select", "key": "twice"},
@@ -313,6 +317,10 @@ def test_in_a_vscode_webview_the_page_talks_to_its_host(tools: Path, tmp_path: P
         "output": "",
     }
     twice = next(n for n in data["nodes"] if n["key"] == "twice")
+    # the same graph after an edit that added a finding on `five`: nothing may move
+    edited = json.loads(json.dumps(data))
+    five = next(n for n in edited["nodes"] if n["key"] == "five")
+    five["diagnostics"] = [{"code": "LX3001", "severity": "warning", "message": "unused"}]
     classes = "(k) => window.lexisGraph.cy.getElementById(k).classes()"
     steps = [
         {"do": "posted"},
@@ -326,8 +334,12 @@ def test_in_a_vscode_webview_the_page_talks_to_its_host(tools: Path, tmp_path: P
         {"do": "eval", "js": "document.getElementById('lexis-playback').hidden"},
         {"do": "post", "message": {"type": "debugNode", "key": "once"}},
         {"do": "eval", "js": f"[window.lexisGraph.selectedKey(), ({classes})('once')]"},
-        {"do": "post", "message": {"type": "graph", "data": data}},
-        {"do": "eval", "js": "[document.body.dataset.renders, window.lexisGraph.selectedKey()]"},
+        {"do": "eval", "js": "window.lexisGraph.cy.getElementById('five').position()"},
+        {"do": "post", "message": {"type": "graph", "data": edited}},
+        {
+            "do": "eval",
+            "js": "[document.body.dataset.renders, window.lexisGraph.selectedKey(), window.lexisGraph.cy.getElementById('five').position(), window.lexisGraph.cy.getElementById('five').classes()]",
+        },
         {"do": "waitFor", "js": "window.__lexisState && window.__lexisState.selected === 'once'"},
         {"do": "posted"},
     ]
@@ -357,13 +369,16 @@ def test_in_a_vscode_webview_the_page_talks_to_its_host(tools: Path, tmp_path: P
     r = panel["results"]
     assert r[0]["posted"] == [{"type": "ready"}]
     assert r[1] is None  # nothing drawn before the host sends the graph
-    posted = r[14]["posted"]
+    posted = r[15]["posted"]
     assert posted[1] == {"type": "reveal", "key": "twice", "range": twice["idRange"]}
     assert "cursor" in r[6]
     assert r[8] is False  # the trace's playback controls are shown
     assert r[10][0] == "once" and "debug" in r[10][1]
-    assert r[12] == ["2", "once"]  # a new graph keeps the selection
-    state = r[14]["state"]
+    renders, kept, moved_to, five_classes = r[13]
+    assert renders == "2" and kept == "once"  # a new graph keeps the selection
+    assert moved_to == r[11]  # and, with the same shape, every position
+    assert "diag-warning" in five_classes
+    state = r[15]["state"]
     assert state["selected"] == "once" and state["collapsed"] == []
     assert state["zoom"] > 0 and set(state["pan"]) == {"x", "y"}
     q = restored["results"]

@@ -9,7 +9,7 @@ import { connectHost, embeddedData, type HostMessage, type ViewState } from "./h
 import { NodeList } from "./list";
 import { renderPanel } from "./panel";
 import { Playback } from "./playback";
-import { Canvas } from "./render";
+import { Canvas, shapeOf } from "./render";
 import { searchBox } from "./search";
 
 /** Above this many nodes the canvas shows a neighbourhood of the selected node, not everything. */
@@ -319,7 +319,8 @@ function setTrace(t: Trace | null): void {
 }
 
 function load(data: GraphData, keepView: boolean): void {
-  const sameShape =
+  const before = keepView ? shapeOf(model) : null;
+  const sameKeys =
     keepView &&
     data.nodes.length === model.size &&
     data.nodes.every((n) => model.byKey.has(n.key));
@@ -327,13 +328,24 @@ function load(data: GraphData, keepView: boolean): void {
   const pan = { ...canvas.cy.pan() };
   model = new Model(data);
   canvas.model = model;
+  if (before !== null && renders > 0 && before === shapeOf(model)) {
+    // The same graph with other values or diagnostics (an edit as you type): nothing moves.
+    describe(data);
+    list.build(model);
+    canvas.restyle();
+    restoreClasses();
+    setTrace(data.trace);
+    list.mark(selected !== null && model.byKey.has(selected) ? selected : null);
+    markReady();
+    return;
+  }
   for (const k of [...canvas.collapsed]) if (!model.subgraphByKey.has(k)) canvas.collapsed.delete(k);
   if (selected !== null && !model.has(selected)) selected = null;
   describe(data);
   list.build(model);
   performance.mark("lexis:listed");
   rerender();
-  if (sameShape) canvas.cy.viewport({ zoom, pan });
+  if (sameKeys) canvas.cy.viewport({ zoom, pan });
   setTrace(data.trace);
   list.mark(selected !== null && model.byKey.has(selected) ? selected : null);
   markReady();

@@ -276,6 +276,26 @@ function layers(nodes: cytoscape.NodeCollection, edges: cytoscape.EdgeCollection
   return spanOurs + sinks < spanDagre ? rank : null;
 }
 
+/** The classes that draw a node's category, capability and worst diagnostic. */
+function nodeClasses(n: GraphNode): string[] {
+  const classes = [`cat-${n.category}`];
+  if (n.capability) classes.push("cap");
+  const sev = worstSeverity(n.diagnostics);
+  if (sev !== null) classes.push(`diag-${sev}`);
+  return classes;
+}
+
+const DRAWN = /^(cat-|cap$|diag-)/;
+
+/** What the layout depends on: keys, parents, labels and edges (not diagnostics, hashes,
+ * ranges or values). Two graphs with the same shape keep the positions of the first. */
+export function shapeOf(m: Model): string {
+  const nodes = m.data.nodes.map((n) => `${n.key}\u0000${n.parent ?? ""}\u0000${nodeLabel(n)}`);
+  const subgraphs = m.data.subgraphs.map((s) => s.key);
+  const edges = m.data.edges.map((e) => `${e.source}\u0000${e.target}\u0000${e.kind}`);
+  return [nodes.join("\u0001"), subgraphs.join("\u0001"), edges.join("\u0001")].join("\u0002");
+}
+
 export interface CanvasEvents {
   tap(key: string): void;
   doubleTap(key: string): void;
@@ -356,10 +376,7 @@ export class Canvas {
       if (n.parent !== null && (this.collapsed.has(n.parent) || !present.has(n.parent))) continue;
       const label = nodeLabel(n);
       const { w, h } = size(label);
-      const classes = [`cat-${n.category}`];
-      if (n.capability) classes.push("cap");
-      const sev = worstSeverity(n.diagnostics);
-      if (sev !== null) classes.push(`diag-${sev}`);
+      const classes = nodeClasses(n);
       const data: Record<string, unknown> = { id: n.key, label, w, h, color: m.color(n.category) };
       if (n.parent !== null) data.parent = n.parent;
       elements.push({ group: "nodes", data, classes });
@@ -479,6 +496,27 @@ export class Canvas {
     }
     eles.layout(options as unknown as cytoscape.LayoutOptions).run();
     if (anchor !== null) anchor.remove();
+  }
+
+  /** Redraws the nodes' diagnostics (and categories) from the model without moving anything:
+   * for a new graph of the same shape (an edit of a value, a new diagnostic). */
+  restyle(): void {
+    const cy = this.cy;
+    cy.startBatch();
+    cy.nodes().forEach((el) => {
+      const n = this.model.byKey.get(el.id());
+      const keep = el.classes().filter((c) => !DRAWN.test(c));
+      if (n !== undefined) {
+        el.classes([...keep, ...nodeClasses(n)]);
+        el.data("color", this.model.color(n.category));
+      } else {
+        const s = this.model.subgraphByKey.get(el.id());
+        const sev = worstSeverity(s?.diagnostics ?? []);
+        const collapsedOrEmpty = this.collapsed.has(el.id()) || (this.model.children.get(el.id()) ?? []).length === 0;
+        el.classes([...keep.filter((c) => !c.startsWith("diag-")), ...(sev !== null && collapsedOrEmpty ? [`diag-${sev}`] : [])]);
+      }
+    });
+    cy.endBatch();
   }
 
   hasNode(key: string): boolean {
