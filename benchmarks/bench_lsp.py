@@ -12,7 +12,9 @@ For each size and each client kind (a *pull* client that asks `textDocument/diag
 debounceMs = 0` through configuration) it starts both servers, opens the document in both and
 measures, interleaving the two servers step by step:
 
-- didOpen -> first diagnostics;
+- start-up: spawning the server until it answers a request after `initialized` (lexis-ls
+  answers `initialize` itself before it has loaded pygls and its features);
+- didOpen -> first diagnostics, once the server has started and settled (1 s idle);
 - every edit kind, keystroke -> the diagnostics of the new version: a one-character value edit
   sent as a ranged change (`value`) and as the whole new text (`value-full`), a node id renamed
   by one character and back (`rename`), a node's closing brace deleted and restored (`brace`),
@@ -297,7 +299,10 @@ class Session:
 
     # --- the session ---
 
-    async def start(self, root: Path) -> None:
+    async def start(self, root: Path) -> float:
+        """Starts the server; the seconds from spawning it until it answers a request after
+        `initialized` (lexis-ls answers `initialize` before it has loaded everything)."""
+        started = time.perf_counter()
         self._process = await asyncio.create_subprocess_exec(
             *self.command,
             stdin=asyncio.subprocess.PIPE,
@@ -339,7 +344,18 @@ class Session:
         self.notify("initialized", {})
         if self.settings is not None:
             self.notify("workspace/didChangeConfiguration", {"settings": self.settings})
-        await asyncio.sleep(0.5)  # configuration and registrations settle
+        await self.ping()
+        ready = time.perf_counter() - started
+        await asyncio.sleep(1.0)  # configuration, registrations and warm-ups settle
+        return ready
+
+    async def ping(self) -> None:
+        """A request no server knows: answered (with an error) once the server reads requests."""
+        self._next_id += 1
+        future: asyncio.Future[tuple[float, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[self._next_id] = future
+        self.send({"id": self._next_id, "method": "bench/ping", "params": {}})
+        await asyncio.wait_for(future, 300)
 
     async def diagnostics_after(self, doc: Text, since: float, timeout: float = 300) -> float:
         """Seconds from ``since`` until the diagnostics of ``doc``'s version are available
@@ -500,6 +516,7 @@ def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]
 
 @dataclass
 class Measures:
+    ready: list[float] = field(default_factory=list)
     open: list[float] = field(default_factory=list)
     edits: dict[str, list[float]] = field(default_factory=dict)
     probes: dict[str, list[float]] = field(default_factory=dict)
@@ -547,7 +564,7 @@ async def measure(n: int, pull: bool, reps: int, probes: int) -> dict[str, Measu
         results = {s.name: Measures() for s in sessions}
         docs = {s.name: Text(path.as_uri(), text) for s in sessions}
         for s in sessions:
-            await s.start(root)
+            results[s.name].ready.append(await s.start(root))
         for s in sessions:
             results[s.name].open.append(await s.open(docs[s.name]))
         for kind in EDIT_KINDS:
@@ -615,7 +632,8 @@ def rows_of(result: dict[str, Measures]) -> list[tuple[str, float, float | None]
     """(measure, lexis-ls seconds, JSON server seconds or None) of one size and client."""
     a, b = result["lexis-ls"], result["vscode-json"]
     out: list[tuple[str, float, float | None]] = [
-        ("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open))
+        ("start-up (spawn → serving)", statistics.median(a.ready), statistics.median(b.ready)),
+        ("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open)),
     ]
     for label, samples in a.edits.items():
         out.append(

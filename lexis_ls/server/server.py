@@ -18,7 +18,8 @@ import socket
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -70,6 +71,7 @@ WARM_RESULTS = (
     lsp.CodeAction,
 )
 WARM_PROGRAM = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}]}'
+WARM_PAUSE = 0.05  # seconds the warm-up waits while messages are waiting to be handled
 
 
 class LexisServer(LanguageServer):
@@ -90,6 +92,7 @@ class LexisServer(LanguageServer):
         self.early_answer: DropAnswer | None = None  # set when `initialize` was answered early
         self.exit_code: int | None = None  # set by `exit`: 0 after `shutdown`, 1 otherwise
         self.gate: Gate | None = None  # set while serving (`start_io`)
+        self._warm_steps: list[Callable[[], object]] = []
 
     # --- negotiated facts ---
 
@@ -339,17 +342,42 @@ class LexisServer(LanguageServer):
     def warm_up(self) -> None:
         """Prepare, while idle after start, what the first requests would otherwise prepare on
         the user's time: the converter functions cattrs generates on first use for each message
-        type (about 10 ms for a completion list) and the completion texts of every op."""
+        type (about 10 ms for a completion list) and the completion texts of every op.
+
+        One step at a time, each while no message is waiting: a document opened right after
+        start-up is analysed first (the warm-up would otherwise hold its diagnostics back)."""
         converter = self.protocol._converter
+        steps: list[Callable[[], object]] = []
         for method in WARM_METHODS:
             message, response, _, _ = lsp.METHOD_TO_TYPES[method]
-            converter.get_structure_hook(message)
+            steps.append(partial(converter.get_structure_hook, message))
             if response is not None:
-                converter.get_unstructure_hook(response)
+                steps.append(partial(converter.get_unstructure_hook, response))
         for result in WARM_RESULTS:
-            converter.get_unstructure_hook(result)
-        analysis = analyze(WARM_PROGRAM, self.options())
-        completions(analysis, WARM_PROGRAM.index('"const"') + 1)
+            steps.append(partial(converter.get_unstructure_hook, result))
+
+        def program() -> None:
+            analysis = analyze(WARM_PROGRAM, self.options())
+            completions(analysis, WARM_PROGRAM.index('"const"') + 1)
+
+        steps.append(program)
+        self._warm_steps = steps
+        self._warm_next()
+
+    def _warm_next(self) -> None:
+        if not self._warm_steps:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the server object alone (tests): all at once
+            while self._warm_steps:
+                self._warm_steps.pop(0)()
+            return
+        if self.input_waiting():
+            loop.call_later(WARM_PAUSE, self._warm_next)
+            return
+        self._warm_steps.pop(0)()
+        loop.call_soon(self._warm_next)
 
     def start_watching(self) -> None:
         """Watch Lexis files through the client when it can register watchers dynamically,
