@@ -336,14 +336,16 @@ async function suggestRows() {
 }
 
 async function triggerSuggest() {
-  await page.keyboard.press('Control+Space');
-  const rows = await poll('the suggestions', suggestRows, 4000).catch(() => null);
-  if (rows && rows.length) return rows;
-  await runCommand('Trigger Suggest');
-  return poll('the suggestions', async () => {
+  // Rendered rows (a row is drawn a moment after the widget shows).
+  const rendered = async () => {
     const r = await suggestRows();
-    return r && r.length ? r : false;
-  }, 8000);
+    return r && r.length && r.every((x) => x.label) ? r : false;
+  };
+  await page.keyboard.press('Control+Space');
+  const rows = await poll('the suggestions', rendered, 4000).catch(() => null);
+  if (rows) return rows;
+  await runCommand('Trigger Suggest');
+  return poll('the suggestions', rendered, 8000);
 }
 
 // The frame of the graph page (inside the webview's iframes), once it is laid out.
