@@ -29,6 +29,24 @@ const extension = {
   logLevel: "info",
 };
 
+// cytoscape-dagre calls dagre's layout(g) without options, so dagre's own switch for skipping
+// the crossing-reduction sweeps (disableOptimalOrderHeuristic) cannot be reached; the page uses
+// it above a few hundred nodes, where the sweeps take most of the layout's time. This patch
+// passes the layout's `dagreLayout` option through, and fails the build if the call changes.
+const dagreOptions = {
+  name: "dagre-layout-options",
+  setup(build) {
+    build.onLoad({ filter: /cytoscape-dagre[\\/]dist[\\/]cytoscape-dagre\.mjs$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, "utf8");
+      const call = "To.layout(g);";
+      if (text.split(call).length !== 2) {
+        throw new Error(`${args.path}: expected one \`${call}\` to pass dagre's options through`);
+      }
+      return { contents: text.replace(call, "To.layout(g, options.dagreLayout || {});"), loader: "js" };
+    });
+  },
+};
+
 const page = {
   entryPoints: { graph: "webview/main.ts" },
   bundle: true,
@@ -40,6 +58,7 @@ const page = {
   outdir: "dist",
   legalComments: "inline",
   logLevel: "info",
+  plugins: [dagreOptions],
 };
 
 function copyPageToPython() {

@@ -453,6 +453,9 @@ export class Canvas {
     const leaves = eles.nodes();
     if (leaves.length > SIMPLEX_LIMIT) {
       options.ranker = "longest-path";
+      // One ordering pass instead of sweeps until no crossing is removed (most of dagre's time
+      // on a graph with many layers); passed through by the esbuild.js patch.
+      options.dagreLayout = { disableOptimalOrderHeuristic: true };
       const ranks = layers(leaves, eles.edges());
       if (ranks !== null) {
         // Every sink above the bottom layer gets a temporary edge to a node one layer below it
