@@ -922,6 +922,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return outcome.code
     where = f" at node `{outcome.node}`" if outcome.node else ""
     print(f"lexis: {path}: run stopped{where}: {outcome.reason}", file=sys.stderr)
+    viz = getattr(args, "viz", None)
+    if viz:  # the run's process was killed before it could write the page: the graph, no values
+        from .viz import write_run_page
+
+        stopped = {
+            "program": str(path),
+            "status": "stopped",
+            "reason": f"run stopped{where}: {outcome.reason}",
+            "duration_ms": round(outcome.wall * 1000, 3),
+            "nodes": [],
+        }
+        analysis = analyze(text, Options(trust_ceiling=ceiling))
+        if write_run_page(viz, path, analysis, stopped) != 0:
+            return 2
     return 3
 
 

@@ -127,6 +127,21 @@ def test_a_memory_hog_stops_at_the_memory_limit(tmp_path: Path) -> None:
     assert elapsed < 11
 
 
+def test_a_run_stopped_by_the_memory_limit_still_writes_its_viz_page(tmp_path: Path) -> None:
+    """The run's process is killed before it can write the page: the parent writes the graph
+    with the reason the run stopped, and no values."""
+    path = write(tmp_path, "hog.lexis.json", memory_hog())
+    page = tmp_path / "trace.html"
+    proc, _ = lexis("run", path, "--param", f"x={HOG_PARAM}", "--memory", SMALL, "--viz", str(page))
+    assert proc.returncode == 3, proc.stderr
+    html = page.read_text(encoding="utf-8")
+    data = json.loads(html.split('id="lexis-graph-data">', 1)[1].split("</script>", 1)[0])
+    assert {n["id"] for n in data["nodes"]} >= {"a", "p", "c24", "all", "q"}
+    assert data["trace"]["status"] == "stopped"
+    assert SMALL_TEXT in data["trace"]["reason"]
+    assert data["trace"]["values"] == {}
+
+
 def test_the_default_memory_limit_lets_the_same_program_run(tmp_path: Path) -> None:
     path = write(tmp_path, "hog.lexis.json", memory_hog())
     proc, _ = lexis("run", path, "--param", f"x={HOG_PARAM}", "--timeout", "20")
