@@ -99,3 +99,20 @@ def test_configuration_problems_are_shown_in_the_debug_console(dap: Any, tmp_pat
         "extend-select, ignore, include, exclude, per-file-ignores, run)\n"
     )
     assert _run_to_end(dap) == "from data\n"  # the valid settings still apply
+
+
+def test_output_limit_comes_from_the_configuration(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, '[run]\nfs-root = "."\noutput-limit = 4\n')
+    assert _launch(dap, program)["success"] is True
+    dap.request("setExceptionBreakpoints", {"filters": []})
+    dap.request("configurationDone")
+    exited = dap.event("exited")["exitCode"]
+    assert exited != 0  # the run was stopped
+    assert "from data" not in dap.output()
+    with dap.cond:
+        said = "".join(
+            (m.get("body") or {}).get("output", "")
+            for m in dap.messages
+            if m.get("event") == "output"
+        )
+    assert "output limit of 4 characters reached" in said

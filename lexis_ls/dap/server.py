@@ -356,6 +356,7 @@ class DapServer:
             stop_on_entry=args.get("stopOnEntry") is True,
             no_debug=args.get("noDebug") is True,
             memory=memory,
+            output_limit=project.output_limit,
         )
 
     def _project_config(self, program: Path) -> ProjectConfig:

@@ -132,6 +132,7 @@ class LaunchConfig:
     stop_on_entry: bool
     no_debug: bool
     memory: int = limits.DEFAULT_MEMORY  # bytes of address space of the adapter
+    output_limit: int | None = None  # characters the program may print (None: the default)
 
 
 class Session:
@@ -171,6 +172,8 @@ class Session:
             timeout=config.timeout,
             echo=self._echo,
         )
+        if config.output_limit is not None:
+            host.max_output = config.output_limit
         self.evaluator = Evaluator(
             config.analysis,
             RunOptions(host=host, trust_ceiling=config.trust_ceiling, tracer=self),
