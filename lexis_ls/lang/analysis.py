@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,8 @@ class Analysis:
     _duplicates: dict[Graph, Any] = field(default_factory=dict, repr=False)
     # The nodes (by ``id()``) a dangling reference evidently meant (not reported as unused).
     _meant: set[int] = field(default_factory=set, repr=False)
+    # How many main-graph nodes need each capability (``incremental.py`` keeps it).
+    _capability_users: Counter[str] | None = field(default=None, repr=False)
     _program_hash: object = field(default=_UNSET, repr=False)
 
     @property

@@ -225,6 +225,8 @@ class _Reanalysis:
         self.drop_codes: set[str] = set()  # every old finding of these codes
         # What the dangling references meant (LX1003; not unused): kept unless recomputed.
         self.meant: set[int] = old._meant
+        # Main-graph nodes by the capability their op needs (kept while ops do not change).
+        self.capability_users: Counter[str] | None = old._capability_users
         self.edited: Node | None = None  # the node the edit is in
         self.edited_extent = (0, 0)  # its old span
 
@@ -292,8 +294,9 @@ class _Reanalysis:
         node = self._node_at(graph, index, item)
         if node.broken or not node.shape_ok:
             raise _Fallback("the edited node has shape findings (its whole object is checked)")
-        if graph.by_id.get(node.id or "") is not node or any(
-            n.id == node.id and n is not node for n in graph.nodes
+        if graph.by_id.get(node.id or "") is not node or (
+            len(graph.by_id) != len(graph.nodes)  # else every node has an id of its own
+            and any(n.id == node.id and n is not node for n in graph.nodes)
         ):
             # LX1004 offers to delete a repeated node only when it is the same as the first
             raise _Fallback("the edited node shares its id with another (LX1004 compares them)")
@@ -441,9 +444,9 @@ class _Reanalysis:
         for n in nodes:
             if n.id is not None and n.id not in by_id:
                 by_id[n.id] = n
-        graph._schedule = None
-        if positions(graph) is not None:
+        if any(r.index <= node.index for r in resolving.values()):
             raise _Fallback("a resolved reference names a later node")
+        graph._schedule = (list(nodes), [])  # (dangling references are not edges)
         _move_key(flow.values, old_id, new_id)  # the tables are by id
         _move_key(flow.origins, old_id, new_id)
         _move_key(flow.sinks, old_id, new_id)
@@ -587,8 +590,8 @@ class _Reanalysis:
         assert array is not None
         items = array.items
         nodes = graph.nodes
-        if len(nodes) != len(items) or any(n.broken or n.id is None for n in nodes):
-            raise _Fallback("an element of the nodes array is not a node")
+        if len(nodes) != len(items) or len(graph.by_id) != len(nodes):
+            raise _Fallback("an element of the nodes array is not a node with an id of its own")
         if positions(graph) is not None:
             raise _Fallback("the schedule is not document order")
         start, end, delta = self.start, self.end, self.delta
@@ -636,12 +639,16 @@ class _Reanalysis:
                     raise _Fallback("a new node refers to a later or unknown node")
             new_ids.add(nid)
         # Capabilities: the set used must not change (LX2001/LX2002 stay as they are).
-        users = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
-        before = set(users)
+        users = old._capability_users
+        if users is None:
+            users = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
+        users = Counter(users)
+        before = {c for c, k in users.items() if k > 0}
         users.subtract(OPCODES[n.op or ""].capability for n in removed)
         users.update(OPCODES[obj.value["op"]].capability for obj in new_objs)
         if {c for c, k in users.items() if k > 0} != before:
             raise _Fallback("the capabilities the program uses change")
+        self.capability_users = users
         # Ids the fixes of kept findings made up (`fresh_id`) must not change.
         self._check_fix_names(new_ids, removed_ids)
         # Everything read from the old state is read: the edit.
@@ -690,9 +697,9 @@ class _Reanalysis:
                 if src not in added:
                     touched_inputs[id(src)] = src
                 insort(consumers.setdefault(i, []), n, key=_index_of)
-        graph._schedule = None
-        if positions(graph) is not None:
-            raise _Fallback("the schedule is no longer document order")
+        # Document order stays the schedule: it was, the nodes that stay read what they read,
+        # and the new ones read earlier nodes only (checked above).
+        graph._schedule = (list(nodes), [])
         hasher = _hasher(program, old.hasher)
         ctx = Context(program, self.new_text, hasher, self.options)
         for n in added:
@@ -1130,6 +1137,7 @@ class _Reanalysis:
             _flow=old._flow,
             _duplicates=old._duplicates,
             _meant=self.meant,
+            _capability_users=self.capability_users,
         )
 
 
