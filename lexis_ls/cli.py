@@ -367,9 +367,8 @@ def _options(args: argparse.Namespace, config: ProjectConfig) -> Options:
 
 def _reported(diagnostics: Sequence[Diagnostic], selection: Selection) -> list[Diagnostic]:
     """The diagnostics the selection keeps (errors are always kept)."""
-    from .lang.diagnostics import Severity
 
-    return [d for d in diagnostics if d.severity is Severity.ERROR or selection.matches(d.code)]
+    return [d for d in diagnostics if selection.shows(d.code, d.severity)]
 
 
 # --- check ---------------------------------------------------------------------------------

@@ -102,6 +102,11 @@ class Selection:
             return True
         return self.matches(code)
 
+    def shows(self, code: str, severity: Severity) -> bool:
+        """Whether a finding is reported: every error (a program with one does not run), and
+        the other findings whose code the rules select."""
+        return severity is Severity.ERROR or self.matches(code)
+
     def matches(self, code: str) -> bool:
         """The prefix rule alone (a code whose severity depends on the case, such as LX1015,
         can be ignored where it is reported as a warning)."""

@@ -214,6 +214,9 @@ def host_options(request: Any) -> tuple[str, HostOptions, int | None]:
     if not (timeout > 0 and math.isfinite(timeout)):
         raise RequestError("`timeout` must be a positive number of seconds")
     ceiling = _field(request, "trust_ceiling", (int,), True)
+    output_limit = _field(request, "output_limit", (int,), True)
+    if output_limit is not None and output_limit <= 0:
+        raise RequestError("`output_limit` must be a positive number of characters")
     memory_limit(request)
     options = HostOptions(
         params=dict(params),
@@ -222,6 +225,8 @@ def host_options(request: Any) -> tuple[str, HostOptions, int | None]:
         fs_root=Path(fs_root) if fs_root is not None else None,
         timeout=float(timeout),
     )
+    if output_limit is not None:
+        options.max_output = output_limit
     return text, options, ceiling
 
 

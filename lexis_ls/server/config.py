@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..run.limits import DEFAULT_MEMORY, size_setting
+from ..lang.sizes import size_setting
 
 
 @dataclass
@@ -14,8 +14,9 @@ class Settings:
     debounce_ms: int = 150
     inlay_hashes: bool = True
     inlay_values: bool = True
-    run_timeout: float = 10.0
-    run_memory: int = DEFAULT_MEMORY  # bytes of address space of a run's process
+    # None: not set in the editor, so the project configuration's value (else the default)
+    run_timeout: float | None = None
+    run_memory: int | None = None  # bytes of address space of a run's process
 
     @classmethod
     def from_json(cls, raw: Any) -> Settings:

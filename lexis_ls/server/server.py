@@ -32,6 +32,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from ..lang.analysis import Analysis, Options, analyze
 from ..lang.complete import completions
 from ..lang.diagnostics import Diagnostic, Severity
+from ..lang.project import ProjectConfig, Selection
 from ..lang.text import Encoding, LineIndex
 from ..run.files import read_text_file
 from . import features
@@ -40,6 +41,7 @@ from .convert import DiagnosticWire, diagnostic, dumps, encoding_of
 from .documents import LEXIS_SUFFIX, Change, Document, DocumentStore
 from .early import MISMATCH, DropAnswer, frame
 from .memory import HeapKeeper
+from .project import WATCH_GLOBS, Projects, is_config_file, selection, trust_ceiling
 from .wire import Encoded, FrameReader, Gate, LexisProtocol, quiet_pygls, serve
 
 __version__ = "0.1.0"
@@ -84,6 +86,7 @@ class LexisServer(LanguageServer):
         )
         self.store = DocumentStore()
         self.settings = Settings()
+        self.projects = Projects()  # lexis.toml / [tool.lexis] of the documents' folders
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._observer: Any = None
         self._closed_results: dict[str, str] = {}  # workspace diagnostics: uri -> result id
@@ -125,8 +128,30 @@ class LexisServer(LanguageServer):
         """The client takes versioned `documentChanges` in workspace edits."""
         return bool(self.capability("workspace", "workspace_edit", "document_changes"))
 
-    def options(self) -> Options:
-        return Options(trust_ceiling=self.settings.trust_ceiling)
+    def options(self, uri: str | None = None) -> Options:
+        """The analysis options of the document at ``uri``: the editor's trust ceiling, else
+        its project configuration's."""
+        if uri is None or self.settings.trust_ceiling is not None:
+            return Options(trust_ceiling=self.settings.trust_ceiling)
+        return Options(trust_ceiling=trust_ceiling(self.settings, self.project(uri)))
+
+    def project(self, uri: str) -> ProjectConfig:
+        """The project configuration of the document at ``uri`` (its problems are published on
+        the configuration file when it is first loaded)."""
+        known = len(self.projects.loaded())
+        config = self.projects.for_uri(uri)
+        if len(self.projects.loaded()) != known:
+            asyncio.get_event_loop().call_soon(self.publish_config_problems)
+        return config
+
+    def shown(self, uri: str, found: Sequence[Diagnostic]) -> list[Diagnostic]:
+        """The findings the project configuration selects (select/ignore, per-file ignores)."""
+        chosen = selection(self.project(uri), uri)
+        return [d for d in found if chosen.shows(d.code, d.severity)]
+
+    def publish_config_problems(self) -> None:
+        for params in self.projects.problem_reports(self.encoding):
+            self.text_document_publish_diagnostics(params)
 
     # --- documents ---
 
@@ -135,7 +160,7 @@ class LexisServer(LanguageServer):
 
     def analysis(self, doc: Document) -> Analysis:
         before = doc.result_id
-        analysis = doc.analysis(self.options())
+        analysis = doc.analysis(self.options(doc.uri))
         if doc.result_id != before:
             self.heap.settle()
         return analysis
@@ -215,7 +240,7 @@ class LexisServer(LanguageServer):
         found = list(analysis.diagnostics)
         if doc.run is not None and doc.run.version == doc.version:
             found += doc.run.diagnostics
-        return lsp_diagnostic_list(doc.uri, analysis.lines, found, enc)
+        return lsp_diagnostic_list(doc.uri, analysis.lines, self.shown(doc.uri, found), enc)
 
     def encoded_diagnostics(self, doc: Document) -> bytes:
         """The JSON array of the document's diagnostics as sent to the client: the current
@@ -224,7 +249,8 @@ class LexisServer(LanguageServer):
         analysis = self.analysis(doc)
         enc = self.encoding
         run = doc.run if doc.run is not None and doc.run.version == doc.version else None
-        key = (id(analysis), id(run), enc)
+        chosen = selection(self.project(doc.uri), doc.uri)
+        key = (id(analysis), id(run), enc, chosen)
         cached = doc.extra.get(_WIRE_ARRAY)
         if cached is not None and cached[0] == key and cached[1] is analysis:
             encoded: bytes = cached[2]
@@ -232,6 +258,8 @@ class LexisServer(LanguageServer):
         found: Sequence[Diagnostic] = analysis.diagnostics
         if run is not None and run.diagnostics:
             found = sorted([*found, *run.diagnostics], key=lambda d: (d.start, d.end))
+        if chosen != _EVERY_CODE:
+            found = [d for d in found if chosen.shows(d.code, d.severity)]
         wire = doc.extra.get(_WIRE)
         if not isinstance(wire, DiagnosticWire):
             wire = doc.extra[_WIRE] = DiagnosticWire(doc.uri)
@@ -330,14 +358,21 @@ class LexisServer(LanguageServer):
         except (OSError, UnicodeDecodeError) as exc:
             self.log(f"cannot read {path}: {exc}")
             return
-        analysis = analyze(text, self.options())
+        analysis = analyze(text, self.options(uri))
         enc = self.encoding
+        shown = self.shown(uri, analysis.diagnostics)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(
-                uri=uri,
-                diagnostics=lsp_diagnostic_list(uri, analysis.lines, analysis.diagnostics, enc),
+                uri=uri, diagnostics=lsp_diagnostic_list(uri, analysis.lines, shown, enc)
             )
         )
+
+    def config_changed(self, path: Path) -> None:
+        """A configuration file was created, changed or deleted: every document is checked
+        again with the settings now in force, and the file's problems are published."""
+        self.projects.changed(path)
+        self.publish_config_problems()
+        self.refresh_diagnostics()
 
     def warm_up(self) -> None:
         """Prepare, while idle after start, what the first requests would otherwise prepare on
@@ -390,7 +425,10 @@ class LexisServer(LanguageServer):
                             id="lexis-watch",
                             method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                             register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
-                                watchers=[lsp.FileSystemWatcher(glob_pattern=WATCH_GLOB)]
+                                watchers=[
+                                    lsp.FileSystemWatcher(glob_pattern=glob)
+                                    for glob in (WATCH_GLOB, *WATCH_GLOBS)
+                                ]
                             ),
                         )
                     ]
@@ -414,7 +452,9 @@ class LexisServer(LanguageServer):
                     return
                 for raw in (event.src_path, getattr(event, "dest_path", "")):
                     name = raw.decode() if isinstance(raw, bytes) else raw
-                    if name and name.endswith(LEXIS_SUFFIX) and not event.is_directory:
+                    if name and is_config_file(name) and not event.is_directory:
+                        loop.call_soon_threadsafe(server.config_changed, Path(name))
+                    elif name and name.endswith(LEXIS_SUFFIX) and not event.is_directory:
                         deleted = event.event_type == "deleted" or (
                             event.event_type == "moved" and name == event.src_path
                         )
@@ -450,6 +490,8 @@ class LexisServer(LanguageServer):
 MAX_DEFERRALS = 20
 _WIRE = "server.diagnostics.wire"
 _WIRE_ARRAY = "server.diagnostics.encoded"
+
+_EVERY_CODE = Selection()
 
 # A document can hold thousands of problems (a broken array of 20,000 empty objects); sending
 # them all costs seconds and helps nobody: the first ones, errors first, and a note.
@@ -553,7 +595,9 @@ def register_core(server: LexisServer) -> None:
     def did_change_watched_files(ls: LexisServer, params: lsp.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
             path = to_fs_path(change.uri)
-            if path and path.endswith(LEXIS_SUFFIX):
+            if path and is_config_file(path):
+                ls.config_changed(Path(path))
+            elif path and path.endswith(LEXIS_SUFFIX):
                 ls.file_changed(Path(path), deleted=change.type == lsp.FileChangeType.Deleted)
 
     @server.feature(
@@ -624,13 +668,15 @@ def register_core(server: LexisServer) -> None:
                         )
                     )
                 else:
-                    analysis = analyze(text, ls.options())
+                    analysis = analyze(text, ls.options(uri))
                     lines = analysis.lines
                     items.append(
                         lsp.WorkspaceFullDocumentDiagnosticReport(
                             uri=uri,
                             version=None,
-                            items=lsp_diagnostic_list(uri, lines, analysis.diagnostics, enc),
+                            items=lsp_diagnostic_list(
+                                uri, lines, ls.shown(uri, analysis.diagnostics), enc
+                            ),
                             result_id=rid,
                         )
                     )

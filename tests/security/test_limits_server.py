@@ -217,11 +217,22 @@ def test_the_worker_refuses_a_bad_memory_limit(tmp_path: Path) -> None:
 
 
 def test_the_memory_setting() -> None:
-    assert Settings.from_json({}).run_memory == limits.DEFAULT_MEMORY
-    assert Settings.from_json({"run": {"memory": "512M"}}).run_memory == 512 << 20
-    assert Settings.from_json({"run": {"memory": 2048}}).run_memory == 2 << 30  # MiB
+    from lexis_ls.lang.project import ProjectConfig
+    from lexis_ls.server.project import run_settings
+
+    def memory(raw: object) -> int:  # the limit a run gets (no project configuration)
+        return run_settings(Settings.from_json(raw), ProjectConfig()).memory
+
+    assert memory({}) == limits.DEFAULT_MEMORY
+    assert memory({"run": {"memory": "512M"}}) == 512 << 20
+    assert memory({"run": {"memory": 2048}}) == 2 << 30  # MiB
     for bad in ("lots", 1, True, None, "2T"):
-        assert Settings.from_json({"run": {"memory": bad}}).run_memory == limits.DEFAULT_MEMORY
+        assert memory({"run": {"memory": bad}}) == limits.DEFAULT_MEMORY
+    # unset in the editor: the project configuration's; set: the editor's
+    assert run_settings(Settings(), ProjectConfig(run_memory=300 << 20)).memory == 300 << 20
+    assert run_settings(Settings(run_memory=400 << 20), ProjectConfig(run_memory=1)).memory == (
+        400 << 20
+    )
 
 
 def test_the_worker_refuses_a_fifo_at_once(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from ...run.files import WriteError, read_text_file, write_text_like
 from ...run.worker import decode_result, truncate
 from ..convert import workspace_edit
 from ..documents import Document, RunState, is_lexis
+from ..project import run_settings, trust_ceiling
 from ..server import LexisServer
 
 RUN = "lexis.run"
@@ -350,16 +351,19 @@ async def run_document(ls: LexisServer, doc: Document, request: RunRequest) -> d
     analysis.pinned = True  # used after the run: an edit meanwhile must not update it in place
     text, version = doc.text, doc.version
     program_dir, fs_root = _folders(ls, doc.uri)
-    timeout = ls.settings.run_timeout
+    config = ls.project(doc.uri)
+    limits = run_settings(ls.settings, config)
+    timeout = limits.timeout
     worker_request = {
         "text": text,
         "program_dir": str(program_dir),
-        "fs_root": str(fs_root),
+        "fs_root": str(limits.fs_root or fs_root),
         "params": request.params,
         "stdin": request.stdin,
         "timeout": timeout,
-        "memory": ls.settings.run_memory,
-        "trust_ceiling": ls.settings.trust_ceiling,
+        "memory": limits.memory,
+        "trust_ceiling": trust_ceiling(ls.settings, config),
+        "output_limit": limits.output_limit,
     }
     canceller = _Canceller(asyncio.current_task())
     canceller.watch_request(ls)
@@ -367,9 +371,7 @@ async def run_document(ls: LexisServer, doc: Document, request: RunRequest) -> d
     started = time.perf_counter()
     try:
         token = await _begin_progress(ls, f"Running {_program_name(analysis, doc.uri)}", canceller)
-        wire, failure = await _spawn(
-            ls, worker_request, program_dir, timeout, ls.settings.run_memory
-        )
+        wire, failure = await _spawn(ls, worker_request, program_dir, timeout, limits.memory)
     except asyncio.CancelledError:
         _end_progress(ls, token, "cancelled")
         task = asyncio.current_task()
