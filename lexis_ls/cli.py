@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .discovery import Configs
     from .lang.analysis import Analysis, Options
     from .lang.diagnostics import Diagnostic
+    from .lang.fixes import FixAllResult
     from .lang.project import ProjectConfig, Selection
     from .lang.text import LineIndex
     from .run.files import TextFile
@@ -486,46 +487,11 @@ def _unified(name: str, old: str, new: str) -> str:
     )
 
 
-@dataclass
-class Fixed:
-    text: str
-    applied: list[tuple[str, str]]  # (code, fix title)
-    analysis: Analysis  # of the final text
+def fix_selected(text: str, options: Options, selection: Selection) -> FixAllResult:
+    """The safe fixes of the selected codes, applied in rounds to a fixed point."""
+    from .lang.fixes import fix_all
 
-
-def fix_selected(text: str, options: Options, selection: Selection) -> Fixed:
-    """The safe fixes of the selected codes, applied in rounds to a fixed point (as
-    lang/fixes.py's fix_all, which applies every code's)."""
-    from .lang.analysis import analyze
-    from .lang.diagnostics import Scope, apply_edits
-    from .lang.fixes import MAX_ROUNDS, select_compatible
-
-    current = analyze(text, options)
-    applied: list[tuple[str, str]] = []
-    for _ in range(MAX_ROUNDS):
-        candidates = [
-            (d.code, f)
-            for d in _reported(current.diagnostics, selection)
-            for f in d.fixes
-            if f.safe
-        ]
-        local = [(c, f) for c, f in candidates if f.scope is not Scope.PROGRAM]
-        candidates = local or candidates
-        if not candidates:
-            break
-        chosen = select_compatible(f for _, f in candidates)
-        if not chosen:
-            break
-        chosen_ids = {id(f) for f in chosen}
-        new_text = apply_edits(current.text, [e for f in chosen for e in f.edits])
-        if new_text == current.text:
-            break
-        for code, f in candidates:
-            if id(f) in chosen_ids:
-                chosen_ids.discard(id(f))  # a fix shared by several diagnostics counts once
-                applied.append((code, f.title))
-        current = analyze(new_text, options)
-    return Fixed(current.text, applied, current)
+    return fix_all(text, options, keep=lambda d: selection.shows(d.code, d.severity))
 
 
 def _remaining_summary(verb: str, fixed: int, remaining: dict[str, int]) -> str:

@@ -9,7 +9,7 @@ touches is kept byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .analysis import Analysis, Options, analyze
@@ -66,13 +66,24 @@ class FixAllResult:
 
 
 def fix_all(
-    text: str, options: Options | None = None, analysis: Analysis | None = None
+    text: str,
+    options: Options | None = None,
+    analysis: Analysis | None = None,
+    keep: Callable[[Diagnostic], bool] | None = None,
 ) -> FixAllResult:
+    """The safe fixes applied in rounds to a fixed point; with ``keep``, only the fixes of the
+    findings it keeps (``lexis fix --select``, a project configuration's ignores)."""
     current = analysis if analysis is not None and analysis.text == text else analyze(text, options)
     applied: list[tuple[str, str]] = []
     rounds = 0
     while rounds < MAX_ROUNDS:
-        candidates = [(d.code, f) for d in current.diagnostics for f in d.fixes if f.safe]
+        candidates = [
+            (d.code, f)
+            for d in current.diagnostics
+            if keep is None or keep(d)
+            for f in d.fixes
+            if f.safe
+        ]
         # Whole-program fixes (an unused capability, ...) judge the program as it will be:
         # they wait until every local fix is done.
         local = [(c, f) for c, f in candidates if f.scope is not Scope.PROGRAM]
