@@ -45,9 +45,9 @@ def _source_version() -> str:
         return "unknown"
 
 
-class _VersionAction(argparse.Action):
-    """--version, looked up only when asked for (reading the package metadata costs a few
-    milliseconds every server start otherwise)."""
+class VersionAction(argparse.Action):
+    """--version of `lexis-ls` and `lexis` (``PROG VERSION``), looked up only when asked for
+    (reading the package metadata costs a few milliseconds every start otherwise)."""
 
     def __call__(
         self,
@@ -56,7 +56,7 @@ class _VersionAction(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        print(f"lexis-ls {version()}")
+        print(f"{parser.prog} {version()}")
         parser.exit(0)
 
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--version", action=_VersionAction, nargs=0, help="print `lexis-ls VERSION` and exit"
+        "--version", action=VersionAction, nargs=0, help="print `lexis-ls VERSION` and exit"
     )
     parser.add_argument("--stdio", action="store_true", help="serve on stdin/stdout (the default)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket")

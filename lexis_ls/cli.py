@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from .__main__ import VersionAction
+
 if TYPE_CHECKING:
     from .cli_output import FileReport
     from .discovery import Configs
@@ -1039,22 +1041,6 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-class _VersionAction(argparse.Action):
-    """``--version``: the package metadata is read only when asked for."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        from .__main__ import version
-
-        print(f"lexis {version()}")
-        parser.exit(0)
-
-
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 
 MAIN_EPILOG = """\
@@ -1217,7 +1203,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_FORMATTER,
     )
     parser.add_argument(
-        "--version", action=_VersionAction, nargs=0, help="print `lexis VERSION` and exit"
+        "--version", action=VersionAction, nargs=0, help="print `lexis VERSION` and exit"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
