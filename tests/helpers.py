@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +80,19 @@ def unwritable(path: Path) -> Iterator[None]:
 def leftovers(folder: Path) -> list[str]:
     """The temporary files an atomic write left behind in ``folder`` (none, if it cleaned up)."""
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def lexis_cli(
+    *args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``lexis ARGS`` in a subprocess (text in and out); never a traceback on stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "lexis_ls.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc

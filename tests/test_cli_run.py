@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from helpers import EXAMPLES
+from helpers import EXAMPLES, lexis_cli
 
 
 def lexis(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "lexis_ls.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=60,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return lexis_cli(*args, stdin=stdin, cwd=cwd, timeout=60)
 
 
 def test_hello() -> None:

@@ -6,9 +6,10 @@ import html
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from helpers import lexis_cli
 
 DATA_RE = re.compile(
     r'<script type="application/json" id="lexis-graph-data">(.*?)</script>', re.DOTALL
@@ -17,16 +18,7 @@ CSP_RE = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*
 
 
 def lexis(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "lexis_ls.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return lexis_cli(*args, stdin=stdin, cwd=cwd, timeout=120)
 
 
 def page_data(page: str) -> dict[str, Any]:
