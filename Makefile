@@ -54,6 +54,13 @@ FUZZ_SEED ?=
 fuzz: $(BIN)/lexis
 	FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m tests.fuzz
 
-# The VS Code extension package: vscode-extension/lexis-ls-<version>.vsix (needs Node 20 + npm).
+# The VS Code extension package for one platform, with the server and its dependencies inside
+# (bundled/libs, built by scripts/bundle-libs.py; needs Node 20 + npm and the package index):
+# vscode-extension/lexis-ls-<target>-<version>.vsix. `make vsix TARGET=darwin-arm64` for another
+# platform (vsce --target names).
+TARGET ?= linux-x64
 vsix:
-	cd vscode-extension && npm ci --no-audit --no-fund && npm run package
+	cd vscode-extension && npm ci --no-audit --no-fund \
+		&& python3 scripts/bundle-libs.py --target $(TARGET) \
+		&& npx vsce package --target $(TARGET) --no-dependencies --allow-missing-repository \
+			--no-rewrite-relative-links -o lexis-ls-$(TARGET)-$$(node -p "require('./package.json').version").vsix

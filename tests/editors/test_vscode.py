@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -116,7 +117,7 @@ def tools() -> Path:
 
 
 def _newest_source_mtime() -> float:
-    skip = {"node_modules", "dist", "images", "out", ".vscode-test"}
+    skip = {"node_modules", "dist", "images", "out", ".vscode-test", "bundled"}
     newest = 0.0
     for dirpath, dirnames, filenames in os.walk(EXTENSION):
         dirnames[:] = [d for d in dirnames if d not in skip and not d.startswith(".")]
@@ -169,40 +170,43 @@ def _code_server_bin(tools: Path) -> Path:
     return tools / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"
 
 
-@pytest.fixture(scope="module")
-def code_server(
-    tools: Path, vsix: Path, tmp_path_factory: pytest.TempPathFactory
+BASE_SETTINGS = {
+    "security.workspace.trust.enabled": False,
+    "files.autoSave": "off",
+    "workbench.startupEditor": "none",
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "extensions.autoCheckUpdates": False,
+    "extensions.autoUpdate": False,
+    "workbench.tips.enabled": False,
+    "workbench.enableExperiments": False,
+    "editor.hover.delay": 100,
+}
+
+
+@contextlib.contextmanager
+def _code_server(
+    tools: Path,
+    vsix: Path,
+    base: Path,
+    settings: dict[str, Any],
+    machine: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """code-server with the VSIX installed and settings seeded, in its own process group."""
-    base = tmp_path_factory.mktemp("vscode")
+    """code-server with ``vsix`` installed into a fresh extensions dir and ``settings`` seeded
+    in a fresh user-data dir, serving a copy of the fixtures, in its own process group."""
     home, data, exts, workspace = (base / n for n in ("home", "data", "extensions", "workspace"))
     for d in (home, data / "User", data / "Machine", exts):
         d.mkdir(parents=True)
     shutil.copytree(FIXTURES, workspace)
     shutil.copy(REPAIR_FIXTURE, workspace / FILES["repair"])
     shutil.copy(GRAPH_EXAMPLE, workspace / FILES["graph"])
-    settings = {
-        "security.workspace.trust.enabled": False,
-        "files.autoSave": "off",
-        "workbench.startupEditor": "none",
-        "telemetry.telemetryLevel": "off",
-        "update.mode": "none",
-        "extensions.autoCheckUpdates": False,
-        "extensions.autoUpdate": False,
-        "workbench.tips.enabled": False,
-        "workbench.enableExperiments": False,
-        "editor.hover.delay": 100,
-        "lexis.server.python": sys.executable,
-        "[lexis]": {"editor.codeActionsOnSave": {"source.fixAll.lexis": "explicit"}},
-    }
     (data / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    # `lexis.server.python` is machine-overridable: in code-server (a remote window) VS Code
-    # applies it from the user settings only until the configuration is reloaded (starting a
-    # debug session does that), then only from the remote machine's settings. Seed both, as a
-    # user of VS Code Remote / code-server would set it in "Remote" settings.
-    machine = {"lexis.server.python": sys.executable}
-    (data / "Machine" / "settings.json").write_text(json.dumps(machine, indent=2), encoding="utf-8")
-    env = {**os.environ, "HOME": str(home)}
+    if machine is not None:
+        (data / "Machine" / "settings.json").write_text(
+            json.dumps(machine, indent=2), encoding="utf-8"
+        )
+    env = {**(os.environ if env is None else env), "HOME": str(home)}
     env.pop("VSCODE_IPC_HOOK_CLI", None)
     binary = str(_code_server_bin(tools))
     proc = _run(
@@ -215,6 +219,7 @@ def code_server(
             "--install-extension",
             str(vsix),
         ],
+        cwd=home,
         env=env,
         timeout=120,
     )
@@ -240,6 +245,7 @@ def code_server(
             "--ignore-last-opened",
             str(workspace),
         ],
+        cwd=home,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -259,7 +265,14 @@ def code_server(
             if server.poll() is not None or time.monotonic() > deadline:
                 _fail("code-server did not start:", (base / "code-server.log").read_text())
             time.sleep(0.1)
-        yield {"url": url, "workspace": workspace, "log": base / "code-server.log", "data": data}
+        yield {
+            "url": url,
+            "workspace": workspace,
+            "log": base / "code-server.log",
+            "data": data,
+            "extensions": exts,
+            "pgid": server.pid,
+        }
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
@@ -272,6 +285,25 @@ def code_server(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def code_server(
+    tools: Path, vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """code-server with the VSIX installed, pointed at this checkout's Python."""
+    settings = {
+        **BASE_SETTINGS,
+        "lexis.server.python": sys.executable,
+        "[lexis]": {"editor.codeActionsOnSave": {"source.fixAll.lexis": "explicit"}},
+    }
+    # `lexis.server.python` is machine-overridable: in code-server (a remote window) VS Code
+    # applies it from the user settings only until the configuration is reloaded (starting a
+    # debug session does that), then only from the remote machine's settings. Seed both, as a
+    # user of VS Code Remote / code-server would set it in "Remote" settings.
+    machine = {"lexis.server.python": sys.executable}
+    with _code_server(tools, vsix, tmp_path_factory.mktemp("vscode"), settings, machine) as server:
+        yield server
 
 
 # --- the scenario --------------------------------------------------------------------------
@@ -376,25 +408,30 @@ def _offset(lines: list[str], line: int, col: int) -> int:
     return sum(len(text) + 1 for text in lines[:line]) + col
 
 
-@pytest.fixture(scope="module")
-def scenario(
-    tools: Path, code_server: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+def _drive(
+    tools: Path,
+    server: dict[str, Any],
+    base: Path,
+    artifacts: Path,
+    mode: str,
+    steps: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Runs the driver once; returns its per-step results by name."""
-    base = tmp_path_factory.mktemp("driver")
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
+    """Runs the driver once against ``server``; returns its per-step results by name."""
+    if artifacts.exists():
+        shutil.rmtree(artifacts)
+    artifacts.mkdir(parents=True)
     config = {
-        "url": code_server["url"],
-        "workspace": str(code_server["workspace"]),
-        "artifacts": str(ARTIFACTS),
+        "url": server["url"],
+        "workspace": str(server["workspace"]),
+        "artifacts": str(artifacts),
         "later": str(LATER),
         "chromium": shutil.which("chromium") or "/usr/bin/chromium",
-        "mode": "full",
+        "mode": mode,
         "files": FILES,
         "expect": _expectations(base / "expected"),
     }
+    if steps is not None:
+        config["steps"] = steps
     config_path = base / "config.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
     env = {**os.environ, "NODE_PATH": str(tools / "driver" / "node_modules")}
@@ -411,14 +448,22 @@ def scenario(
             f"the VS Code driver printed no JSON (exit {proc.returncode}):",
             proc.stdout + proc.stderr,
         )
-    (ARTIFACTS / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    (artifacts / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     by_name = {s["name"]: s for s in report.get("steps", [])}
     by_name["_report"] = report
     by_name["_elapsed"] = elapsed
-    by_name["_log"] = code_server["log"]
+    by_name["_log"] = server["log"]
     by_name["_stderr"] = proc.stderr
     by_name["_expect"] = config["expect"]
     return by_name
+
+
+@pytest.fixture(scope="module")
+def scenario(
+    tools: Path, code_server: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The full scenario, run once."""
+    return _drive(tools, code_server, tmp_path_factory.mktemp("driver"), ARTIFACTS, "full")
 
 
 def _check(scenario: dict[str, Any], name: str) -> dict[str, Any]:
@@ -669,3 +714,178 @@ def test_graph_view_has_a_content_security_policy(scenario: dict[str, Any]) -> N
     ours = [s for s in policy["scripts"] if s["src"] and s["src"].endswith("/dist/graph.js")]
     assert len(ours) == 1 and ours[0]["nonce"], policy
     assert policy["blocked"] == [], policy
+
+
+# --- issue 17 item 1: the VSIX with the server inside --------------------------------------
+#
+# A second code-server: the linux-x64 VSIX (bundled/libs built by scripts/bundle-libs.py from
+# this checkout), no lexis.server.* settings, and a PATH whose python3 is Debian's Python, which
+# has no lexis-ls. The extension must run its bundled server with that Python.
+
+TARGET = "linux-x64"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+BUNDLED_ARTIFACTS = ROOT / "test-artifacts" / "vscode-bundled"
+BUNDLED_STEPS = [
+    "workbench",
+    "language-mode",
+    "diagnostics",
+    "quick-fix",
+    "run-program",
+    "debug-stopped",
+    "debug-finished",
+]
+
+
+def _newest_mtime(*paths: Path) -> float:
+    newest = 0.0
+    for top in paths:
+        if top.is_file():
+            newest = max(newest, top.stat().st_mtime)
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+            for name in filenames:
+                newest = max(newest, (Path(dirpath) / name).stat().st_mtime)
+    return newest
+
+
+@pytest.fixture(scope="module")
+def bundled_vsix(vsix: Path) -> Path:
+    """The linux-x64 VSIX with bundled/libs, rebuilt when the server's or the extension's
+    sources are newer (``make vsix`` does the same steps)."""
+    manifest = json.loads((EXTENSION / "package.json").read_text(encoding="utf-8"))
+    package = EXTENSION / f"{manifest['name']}-{TARGET}-{manifest['version']}.vsix"
+    libs = EXTENSION / "bundled" / "libs" / "manifest.json"
+    server_sources = _newest_mtime(ROOT / "lexis_ls", ROOT / "pyproject.toml")
+    built = json.loads(libs.read_text(encoding="utf-8")) if libs.is_file() else {}
+    if built.get("target") != TARGET or libs.stat().st_mtime < server_sources:
+        script = EXTENSION / "scripts" / "bundle-libs.py"
+        proc = _run([sys.executable, str(script), "--target", TARGET], cwd=EXTENSION, timeout=900)
+        if proc.returncode != 0 or not libs.is_file():
+            _fail(f"scripts/bundle-libs.py --target {TARGET} failed:", proc.stdout + proc.stderr)
+    newest = max(_newest_source_mtime(), libs.stat().st_mtime)
+    if not package.is_file() or package.stat().st_mtime < newest:
+        env = {**os.environ, "npm_config_update_notifier": "false"}
+        cmd = ["npx", "vsce", "package", "--target", TARGET, "--no-dependencies"]
+        cmd += ["--allow-missing-repository", "--no-rewrite-relative-links", "-o", package.name]
+        proc = _run(cmd, cwd=EXTENSION, env=env)
+        if proc.returncode != 0 or not package.is_file():
+            _fail(f"vsce package --target {TARGET} failed:", proc.stdout + proc.stderr)
+    return package
+
+
+def _system_python_env(base: Path) -> dict[str, str]:
+    """An environment whose only python3 is Debian's /usr/bin/python3 (no lexis-ls in it)."""
+    bindir = base / "bin"
+    bindir.mkdir(parents=True)
+    (bindir / "python3").symlink_to(SYSTEM_PYTHON)
+    node = shutil.which("node")
+    if node is None:
+        _fail("node is not on PATH")
+    (bindir / "node").symlink_to(node)
+    drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYENV_VERSION", "CONDA_PREFIX")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PATH"] = f"{bindir}:/usr/bin:/bin"
+    return env
+
+
+@pytest.fixture(scope="module")
+def bundled_code_server(
+    tools: Path, bundled_vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    base = tmp_path_factory.mktemp("vscode-bundled")
+    env = _system_python_env(base)
+    # The premise: python3 on that PATH is 3.11+ and cannot import lexis_ls.
+    probe = "import sys; print('%d.%d' % sys.version_info[:2]); import lexis_ls"
+    proc = _run(["python3", "-c", probe], cwd=base, env=env)
+    if not SYSTEM_PYTHON.is_file() or "No module named 'lexis_ls'" not in proc.stderr:
+        _fail(f"{SYSTEM_PYTHON} must exist and have no lexis_ls:", proc.stdout + proc.stderr)
+    major, minor = (int(n) for n in proc.stdout.split()[0].split("."))
+    assert (major, minor) >= (3, 11), proc.stdout
+    with _code_server(tools, bundled_vsix, base / "cs", dict(BASE_SETTINGS), env=env) as server:
+        yield server
+
+
+def _server_processes(pgid: int) -> list[dict[str, Any]]:
+    """The `python -m lexis_ls` processes of code-server's process group."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            exe = os.readlink(entry / "exe")
+        except (OSError, ProcessLookupError):
+            continue
+        args = [a.decode(errors="replace") for a in cmdline if a]
+        if args[1:3] != ["-m", "lexis_ls"]:
+            continue
+        variables = dict(v.decode(errors="replace").split("=", 1) for v in environ if b"=" in v)
+        found.append({"args": args, "exe": exe, "PYTHONPATH": variables.get("PYTHONPATH", "")})
+    return found
+
+
+@pytest.fixture(scope="module")
+def bundled_scenario(
+    tools: Path, bundled_code_server: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Diagnostics, a quick fix, Lexis: Run Program and a debug session, with the bundled
+    server."""
+    by_name = _drive(
+        tools,
+        bundled_code_server,
+        tmp_path_factory.mktemp("driver-bundled"),
+        BUNDLED_ARTIFACTS,
+        "bundled",
+        BUNDLED_STEPS,
+    )
+    by_name["_servers"] = _server_processes(bundled_code_server["pgid"])
+    by_name["_extensions"] = bundled_code_server["extensions"]
+    return by_name
+
+
+def test_bundled_vsix_carries_the_server(bundled_vsix: Path) -> None:
+    with zipfile.ZipFile(bundled_vsix) as z:
+        names = z.namelist()
+        manifest = json.loads(z.read("extension/bundled/libs/manifest.json"))
+    assert manifest["target"] == TARGET and manifest["python"]["3.11"] == "cp311", manifest
+    for tag in manifest["python"].values():
+        assert f"extension/bundled/libs/{tag}/lexis_ls/__main__.py" in names, tag
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_bundled_server_runs_with_the_python_on_path(bundled_scenario: dict[str, Any]) -> None:
+    _check(bundled_scenario, "language-mode")
+    servers = bundled_scenario["_servers"]
+    assert servers, "no `python -m lexis_ls` process in code-server's process group"
+    libs = Path(bundled_scenario["_extensions"]).resolve()
+    for server in servers:
+        assert Path(server["exe"]).resolve() == SYSTEM_PYTHON.resolve(), server
+        first = Path(server["PYTHONPATH"].split(os.pathsep)[0])
+        assert first.parts[-3:] == ("bundled", "libs", "cp311"), server
+        assert first.resolve().is_relative_to(libs), server
+
+
+def test_bundled_server_shows_diagnostics(bundled_scenario: dict[str, Any]) -> None:
+    detail = _check(bundled_scenario, "diagnostics")
+    assert detail["squiggles"] >= 1
+    assert "LX2001" in detail["problems"]
+
+
+def test_bundled_server_quick_fix(bundled_scenario: dict[str, Any]) -> None:
+    detail = _check(bundled_scenario, "quick-fix")
+    assert "IO_STDOUT" in json.loads(detail["disk"])["capabilities"]
+
+
+def test_bundled_server_runs_the_program(bundled_scenario: dict[str, Any]) -> None:
+    detail = _check(bundled_scenario, "run-program")
+    assert RUN_OUTPUT in detail["shown"], detail
+
+
+def test_bundled_debug_adapter_stops_and_finishes(bundled_scenario: dict[str, Any]) -> None:
+    detail = _check(bundled_scenario, "debug-stopped")
+    assert detail["stoppedLine"] == bundled_scenario["_expect"]["debugLine"], detail
+    assert DEBUG_OUTPUT in _check(bundled_scenario, "debug-finished")["console"]

@@ -15,7 +15,14 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { INSTALL_HINT, MAX_RESTARTS } from "./config";
-import { checkExecutable, checkPython, sameCommand, serverCommand, ServerCommand } from "./interpreter";
+import {
+  checkExecutable,
+  checkPython,
+  sameCommand,
+  serverCommand,
+  ServerCommand,
+  setExtensionPath,
+} from "./interpreter";
 import { log, serverChannel } from "./output";
 
 export type ServerState = "starting" | "ready" | "stopped";
@@ -48,6 +55,7 @@ function setState(next: ServerState): void {
 /** `hooks`: the client middleware (the UI the server's own commands get, the explain links). */
 export function initClient(context: vscode.ExtensionContext, hooks: Middleware): void {
   extensionUri = context.extensionUri;
+  setExtensionPath(context.extensionPath);
   middleware = hooks;
   context.subscriptions.push(
     stateEmitter,
@@ -70,15 +78,20 @@ export async function startServer(): Promise<void> {
   runningCommand = server;
   log(`starting the server with ${server.description}`);
 
-  const problem = server.python ? await checkPython(server.command) : checkExecutable(server.command);
+  const problem =
+    server.problem ??
+    (server.python ? await checkPython(server.command, "lexis_ls", server.env) : checkExecutable(server.command));
   if (problem) {
     failed(problem);
     return;
   }
 
+  // The bundled server's PYTHONPATH goes on top of the extension host's environment (the
+  // server's run worker inherits it).
+  const options = server.env ? { env: { ...process.env, ...server.env } } : undefined;
   const serverOptions: ServerOptions = {
-    run: { command: server.command, args: server.args, transport: TransportKind.stdio },
-    debug: { command: server.command, args: server.args, transport: TransportKind.stdio },
+    run: { command: server.command, args: server.args, transport: TransportKind.stdio, options },
+    debug: { command: server.command, args: server.args, transport: TransportKind.stdio, options },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -155,7 +168,8 @@ function failed(reason: string): void {
   setState("stopped");
   const message =
     `Lexis: the language server could not start (${reason}). ` +
-    `Install it with \`${INSTALL_HINT}\`, or set \`lexis.server.python\` / \`lexis.server.path\`.`;
+    "Set `lexis.server.python` to a Python 3.11+ interpreter (the server bundled with the extension " +
+    `runs with it), install the server into it with \`${INSTALL_HINT}\`, or set \`lexis.server.path\`.`;
   void vscode.window
     .showErrorMessage(message, "How to install", "Open Settings", "Show Output")
     .then(async (choice) => {

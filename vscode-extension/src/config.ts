@@ -18,7 +18,10 @@ export function expandPath(value: string): string {
     .replace(/^~(?=$|[\\/])/, home);
 }
 
-/** The run limits of `Lexis: Run Program`, for a debug session of the program at `uri`. */
+/** The run limits the user set (`lexis.trustCeiling`, `lexis.run.timeout`, `lexis.run.memory`),
+ * for a debug session of the program at `uri`. Unset settings (null, their default) are left
+ * out, so that the debug adapter takes them from the project configuration (`lexis.toml` /
+ * `[tool.lexis]`) or its own defaults. */
 export function runSettings(uri: vscode.Uri): {
   trustCeiling?: number;
   timeout?: number;
@@ -28,9 +31,9 @@ export function runSettings(uri: vscode.Uri): {
   const out: { trustCeiling?: number; timeout?: number; memory?: string } = {};
   const ceiling = settings.get<number | null>("trustCeiling");
   if (typeof ceiling === "number" && Number.isInteger(ceiling)) out.trustCeiling = ceiling;
-  const timeout = settings.get<number>("run.timeout");
+  const timeout = settings.get<number | null>("run.timeout");
   if (typeof timeout === "number" && timeout > 0) out.timeout = timeout;
-  const memory = settings.get<string>("run.memory");
+  const memory = settings.get<string | null>("run.memory");
   if (typeof memory === "string" && memory.trim()) out.memory = memory;
   return out;
 }

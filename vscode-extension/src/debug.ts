@@ -57,15 +57,22 @@ class LexisDebugAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
     const command = server.command;
     const args = server.python ? ["-m", "lexis_ls.dap"] : ["dap"];
     log(`starting the debug adapter with ${server.description}: ${[command, ...args].join(" ")}`);
-    const problem = server.python ? await checkPython(command, "lexis_ls.dap") : checkExecutable(command);
+    const problem =
+      server.problem ??
+      (server.python ? await checkPython(command, "lexis_ls.dap", server.env) : checkExecutable(command));
     if (problem) {
       log(problem);
       throw new Error(
-        `Lexis: the debug adapter could not start (${problem}). Install it with \`${INSTALL_HINT}\`, ` +
-          "or set `lexis.server.python` / `lexis.server.path`.",
+        `Lexis: the debug adapter could not start (${problem}). Set \`lexis.server.python\` to a ` +
+          `Python 3.11+ interpreter, install the server into it with \`${INSTALL_HINT}\`, or set ` +
+          "`lexis.server.path`.",
       );
     }
-    return new vscode.DebugAdapterExecutable(command, args, cwd ? { cwd } : undefined);
+    const options: vscode.DebugAdapterExecutableOptions = {};
+    if (cwd) options.cwd = cwd;
+    // The bundled server's PYTHONPATH (the adapter's run worker inherits it).
+    if (server.env) options.env = { ...(process.env as Record<string, string>), ...server.env };
+    return new vscode.DebugAdapterExecutable(command, args, options);
   }
 }
 

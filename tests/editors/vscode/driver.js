@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Drives real VS Code (code-server) in headless Chromium with playwright-core, for
 // tests/editors/test_vscode.py. Usage: node driver.js CONFIG.json
-// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full", files: {...}, expect: {...}}
+// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full"|"bundled", files: {...},
+//          expect: {...}, steps?: [names]}  (with `steps`, only those steps run; the others are
+//          left out of the report)
 // Prints one JSON object on stdout: {ok, steps: [{name, ok, detail, error, screenshot, ms}]}.
 // Each step polls for its condition (never a fixed long sleep) and takes a screenshot.
 'use strict';
@@ -44,6 +46,7 @@ async function screenshot(name) {
 }
 
 async function step(name, fn) {
+  if (cfg.steps && !cfg.steps.includes(name)) return true;
   const t0 = Date.now();
   const rec = { name, ok: false };
   steps.push(rec);
@@ -630,6 +633,11 @@ async function main() {
     await step('run-program', async () => {
       await parkMouse();
       await closeWidgets();
+      // The full scenario has it open from the hover step.
+      if (!(await page.locator('.tabs-container .tab.active', { hasText: F.run }).isVisible())) {
+        await openFile(F.run);
+        await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+      }
       await runCommand(X.runCommand);
       const read = () => page.evaluate(() => {
         const text = (sel) => Array.from(document.querySelectorAll(sel)).map((e) => e.innerText.replace(/\u00a0/g, ' ')).join('\n');
