@@ -847,6 +847,30 @@ def bundled_scenario(
     return by_name
 
 
+@pytest.fixture(scope="module")
+def bundle_unusable(
+    tools: Path,
+    bundled_code_server: dict[str, Any],
+    bundled_scenario: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """After the bundled scenario: the installed VSIX's manifest is made to carry only Python
+    3.12 and 3.13 (as for a user whose only Python is 3.11), and a new window is opened."""
+    manifests = list(Path(bundled_code_server["extensions"]).glob("*/bundled/libs/manifest.json"))
+    assert len(manifests) == 1, manifests
+    manifest = json.loads(manifests[0].read_text(encoding="utf-8"))
+    del manifest["python"]["3.11"]
+    manifests[0].write_text(json.dumps(manifest), encoding="utf-8")
+    return _drive(
+        tools,
+        bundled_code_server,
+        tmp_path_factory.mktemp("driver-unusable"),
+        BUNDLED_ARTIFACTS.with_name("vscode-bundle-unusable"),
+        "bundle-unusable",
+        ["workbench", "server-start-refused"],
+    )
+
+
 def test_bundled_vsix_carries_the_server(bundled_vsix: Path) -> None:
     with zipfile.ZipFile(bundled_vsix) as z:
         names = z.namelist()
@@ -889,3 +913,12 @@ def test_bundled_debug_adapter_stops_and_finishes(bundled_scenario: dict[str, An
     detail = _check(bundled_scenario, "debug-stopped")
     assert detail["stoppedLine"] == bundled_scenario["_expect"]["debugLine"], detail
     assert DEBUG_OUTPUT in _check(bundled_scenario, "debug-finished")["console"]
+
+
+def test_bundle_for_other_pythons_names_the_versions_and_the_setting(
+    bundle_unusable: dict[str, Any],
+) -> None:
+    toast = _check(bundle_unusable, "server-start-refused")["toast"]
+    assert "could not start" in toast, toast
+    assert "for Python 3.12 or 3.13 only" in toast and "is Python 3.11" in toast, toast
+    assert "lexis.server.python" in toast, toast

@@ -169,7 +169,7 @@ function failed(reason: string): void {
   const message =
     `Lexis: the language server could not start (${reason}). ` +
     "Set `lexis.server.python` to a Python 3.11+ interpreter (the server bundled with the extension " +
-    `runs with it), install the server into it with \`${INSTALL_HINT}\`, or set \`lexis.server.path\`.`;
+    `runs with it, or one installed with \`${INSTALL_HINT}\`), or \`lexis.server.path\`.`;
   void vscode.window
     .showErrorMessage(message, "How to install", "Open Settings", "Show Output")
     .then(async (choice) => {

@@ -91,6 +91,11 @@ export function pythonVersion(python: string): Promise<{ version?: string; probl
   });
 }
 
+/** "3.11, 3.12 or 3.13". */
+function orList(items: string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
+
 function atLeast311(version: string): boolean {
   const [major, minor] = version.split(".").map((n) => Number(n));
   return major > 3 || (major === 3 && minor >= 11);
@@ -181,8 +186,8 @@ export async function serverCommand(resource?: vscode.Uri): Promise<ServerComman
   }
   const first = candidates[0];
   const problem =
-    `the bundled server needs Python ${carried.join(", ")}, and none was found (${notes.join("; ")}); ` +
-    "install one of those versions, or set `lexis.server.python` to its interpreter";
+    `this VSIX carries the server for Python ${orList(carried)} only, and none was found ` +
+    `(${notes.join("; ")}); install one of those versions, or set \`lexis.server.python\` to its interpreter`;
   return { command: first.python, args: ["-m", "lexis_ls"], description: `${first.from} (${first.python})`, python: true, problem };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Drives real VS Code (code-server) in headless Chromium with playwright-core, for
 // tests/editors/test_vscode.py. Usage: node driver.js CONFIG.json
-// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full"|"bundled", files: {...},
+// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full"|"bundled"|"bundle-unusable", files: {...},
 //          expect: {...}, steps?: [names]}  (with `steps`, only those steps run; the others are
 //          left out of the report)
 // Prints one JSON object on stdout: {ok, steps: [{name, ok, detail, error, screenshot, ms}]}.
@@ -424,6 +424,18 @@ async function main() {
       return { language: lang };
     });
     if (cfg.mode === 'smoke') return;
+    // A VSIX whose bundled libraries fit no Python here: the server does not start, and the
+    // notification says why (which Python versions the VSIX carries, which setting to set).
+    if (cfg.mode === 'bundle-unusable') {
+      await step('server-start-refused', async () => {
+        const toast = await poll('the notification that the server could not start', async () => {
+          const t = await toastsText();
+          return t.includes('could not start') ? t : false;
+        }, 30000);
+        return { toast };
+      });
+      return;
+    }
 
     await step('diagnostics', async () => {
       const n = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
