@@ -562,17 +562,7 @@ class _Reanalysis:
             if after is not None:
                 insort(members[after], n, key=_index_of)
         for k, group in members.items():
-            if group:
-                state.first_with[k] = group[0]
-            else:
-                state.first_with.pop(k, None)
-            if len(group) > 1:
-                state.more[k] = group[1:]
-            else:
-                state.more.pop(k, None)
-            for n in group[1:]:
-                if reportable(n):
-                    report_duplicate(ctx, graph, n, group[0])
+            _set_members(state, k, group, ctx, graph, reportable)
 
     # --- nodes inserted, deleted or replaced whole ------------------------------------
 
@@ -826,17 +816,7 @@ class _Reanalysis:
             for n, nk in new_keys:
                 if nk == k:
                     insort(group, n, key=_index_of)
-            if group:
-                state.first_with[k] = group[0]
-            else:
-                state.first_with.pop(k, None)
-            if len(group) > 1:
-                state.more[k] = group[1:]
-            else:
-                state.more.pop(k, None)
-            for n in group[1:]:
-                if reportable(n):
-                    report_duplicate(ctx, graph, n, group[0])
+            _set_members(state, k, group, ctx, graph, reportable)
 
     # --- the edit itself ---------------------------------------------------------------
 
@@ -1048,17 +1028,7 @@ class _Reanalysis:
             members[before].remove(n)
             insort(members[after], n, key=key)
         for k, group in members.items():
-            if group:
-                state.first_with[k] = group[0]
-            else:
-                state.first_with.pop(k, None)
-            if len(group) > 1:
-                state.more[k] = group[1:]
-            else:
-                state.more.pop(k, None)
-            for n in group[1:]:
-                if reportable(n):
-                    report_duplicate(ctx, graph, n, group[0])
+            _set_members(state, k, group, ctx, graph, reportable)
 
     def _check_subgraph_hashes(
         self, graph: Graph, hasher: Hasher, before: dict[str | None, str | None]
@@ -1291,6 +1261,29 @@ def _members(state: DuplicateState, key: int) -> list[Node]:
     if first is None:
         return []
     return [first, *state.more.get(key, ())]
+
+
+def _set_members(
+    state: DuplicateState,
+    key: int,
+    group: list[Node],
+    ctx: Context,
+    graph: Graph,
+    reportable: Callable[[Node], bool],
+) -> None:
+    """A duplicate class's members after an edit, in document order: stored, and each one after
+    the first reported as a duplicate of it."""
+    if group:
+        state.first_with[key] = group[0]
+    else:
+        state.first_with.pop(key, None)
+    if len(group) > 1:
+        state.more[key] = group[1:]
+    else:
+        state.more.pop(key, None)
+    for n in group[1:]:
+        if reportable(n):
+            report_duplicate(ctx, graph, n, group[0])
 
 
 def _offsets(d: Diagnostic) -> Iterable[int]:
