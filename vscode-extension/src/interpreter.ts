@@ -144,7 +144,9 @@ export async function serverCommand(resource?: vscode.Uri): Promise<ServerComman
     const problem = notes.length ? notes.join("; ") : "no Python interpreter was found";
     return { command: first.python, args: ["-m", "lexis_ls"], description: `${first.from} (${first.python})`, python: true, problem };
   }
-  const carried = Object.keys(bundle.manifest.python).sort();
+  const carried = Object.keys(bundle.manifest.python).sort(
+    (a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]),
+  );
   const here = `${process.platform}-${process.arch}`;
   // alpine-x64 / alpine-arm64 bundles run on linux-x64 / linux-arm64 (musl) machines.
   if (bundle.manifest.target.replace(/^alpine-/, "linux-") !== here) {
