@@ -116,3 +116,16 @@ def test_output_limit_comes_from_the_configuration(dap: Any, tmp_path: Path) -> 
             if m.get("event") == "output"
         )
     assert "output limit of 4 characters reached" in said
+
+
+def test_the_configuration_fs_root_wins_over_the_editor_default(dap: Any, tmp_path: Path) -> None:
+    """VS Code passes its workspace folder as `defaultFsRoot`: lexis.toml's `fs-root` wins."""
+    program = _setup(tmp_path, '[run]\nfs-root = "."\n')
+    assert _launch(dap, program, defaultFsRoot=str(program.parent))["success"] is True
+    assert _run_to_end(dap) == "from data\n"
+
+
+def test_the_editor_default_fs_root_applies_without_configuration(dap: Any, tmp_path: Path) -> None:
+    program = _setup(tmp_path, "")
+    assert _launch(dap, program, defaultFsRoot=str(tmp_path))["success"] is True
+    assert _run_to_end(dap) == "from data\n"  # ../data is inside the default root

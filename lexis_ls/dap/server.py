@@ -320,6 +320,9 @@ class DapServer:
             fs_root = Path(check_path(fs_root_arg, "launch: `fsRoot`")).expanduser().resolve()
         elif project.fs_root is not None:
             fs_root = project.fs_root.resolve()
+        elif isinstance(args.get("defaultFsRoot"), str) and args["defaultFsRoot"]:
+            # the editor's default (its workspace folder), when neither says otherwise
+            fs_root = Path(check_path(args["defaultFsRoot"], "launch: `defaultFsRoot`")).resolve()
         memory_arg = args.get("memory")
         if memory_arg is None:
             memory: int | None = project.run_memory or limits.DEFAULT_MEMORY

@@ -154,7 +154,9 @@ class LexisDebugConfigurationProvider implements vscode.DebugConfigurationProvid
     if (config.timeout === undefined && settings.timeout !== undefined) config.timeout = settings.timeout;
     if (config.memory === undefined && settings.memory !== undefined) config.memory = settings.memory;
     if (config.fsRoot === undefined && programFolder) {
-      config.fsRoot = programFolder.uri.fsPath;
+      // The workspace folder, unless the project configuration (lexis.toml) sets `fs-root`:
+      // the adapter decides, as it reads that file.
+      config.defaultFsRoot = programFolder.uri.fsPath;
     }
 
     const needsParams = config.params === undefined;
