@@ -175,7 +175,9 @@ function failed(reason: string): void {
     .then(async (choice) => {
       if (choice === "How to install") {
         const pick = await vscode.window.showInformationMessage(
-          `Install the Lexis language server into the Python you use: \`${INSTALL_HINT}\`. ` +
+          "The extension carries the Lexis server: it needs Python 3.11 or newer (python3 on " +
+            "PATH, the Python extension's interpreter, or `lexis.server.python`). To use a server " +
+            `installed in your own environment instead: \`${INSTALL_HINT}\`. ` +
             "Then run “Lexis: Restart Server”.",
           "Copy Command",
           "Open README",

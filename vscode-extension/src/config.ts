@@ -2,7 +2,8 @@
 
 import * as vscode from "vscode";
 
-export const INSTALL_HINT = "pip install lexis-ls";
+/** Installing the server into an interpreter of one's own (the VSIX carries one already). */
+export const INSTALL_HINT = "python3 -m pip install /path/to/lexis-ls-checkout";
 export const DEBUG_TYPE = "lexis";
 export const EXPLAIN_SCHEME = "lexis-explain";
 export const HASHES_SCHEME = "lexis-hashes";
