@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .analysis import Analysis
 from .diagnostics import TextEdit
 from .hashing import std_graph
+from .locate import per_analysis
 from .model import MISSING, NODE_KEYS, PROGRAM_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
 from .opcodes import (
     CAPABILITIES,
@@ -835,6 +836,68 @@ def _short(value: Any, limit: int = 80) -> str:
 MAX_IDS = 300  # beyond this many ids, only those matching what is typed, and ask again
 
 
+class _IdIndex:
+    """The ids of one graph (first definitions, in text order) with their start offsets and
+    lower-case forms, built once per analysis; the dependents of each node asked about, and
+    the positions matching each prefix asked about (the same request comes again and again)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.nodes = list(graph.by_id.values())
+        self.starts = [n.syntax.start for n in self.nodes]
+        self.lows = [nid.lower() for nid in graph.by_id]
+        self.excluded: dict[str, tuple[set[str], int]] = {}
+        self.matches: dict[str, tuple[list[int], list[int]]] = {}
+
+    def exclusion(self, node_id: str) -> tuple[set[str], int]:
+        """``node_id`` and its dependents (a cycle), and how many of them are ids here."""
+        found = self.excluded.get(node_id)
+        if found is None:
+            ids = {node_id} | dependents(self.graph, node_id)
+            by_id = self.graph.by_id
+            found = self.excluded[node_id] = (ids, sum(1 for i in ids if i in by_id))
+        return found
+
+    def matching(self, prefix: str) -> tuple[list[int], list[int]]:
+        """The positions (in text order) of the ids starting with ``prefix`` and of those that
+        contain it elsewhere (case-insensitive)."""
+        found = self.matches.get(prefix)
+        if found is None:
+            p = prefix.lower()
+            start = [k for k, low in enumerate(self.lows) if low.startswith(p)]
+            contain = [k for k, low in enumerate(self.lows) if p in low and not low.startswith(p)]
+            found = self.matches[prefix] = (start, contain)
+        return found
+
+
+def _nearest(
+    index: _IdIndex,
+    positions: Sequence[int],
+    group: int,
+    here: int,
+    skip: Callable[[Node], bool],
+    most: int,
+) -> list[tuple[tuple[int, ...], Node]]:
+    """At most ``most`` of the ids at ``positions`` (ascending), ranked as :func:`_inputs`
+    ranks them: those before ``here`` nearest first, then those after it in text order."""
+    starts, nodes = index.starts, index.nodes
+    out: list[tuple[tuple[int, ...], Node]] = []
+    split = bisect_left(positions, here, key=starts.__getitem__)
+    for j in range(split - 1, -1, -1):
+        if len(out) >= most:
+            return out
+        node = nodes[positions[j]]
+        if not skip(node):
+            out.append(((group, 0, here - starts[positions[j]]), node))
+    for j in range(split, len(positions)):
+        if len(out) >= most:
+            return out
+        node = nodes[positions[j]]
+        if not skip(node):
+            out.append(((group, 1, starts[positions[j]]), node))
+    return out
+
+
 def _inputs(
     analysis: Analysis, ctx: Context, make: _Maker, values: dict[str, str] | None
 ) -> tuple[list[Candidate], bool]:
@@ -842,20 +905,38 @@ def _inputs(
     if graph is None:
         return [], False
     run = values if values is not None and not graph.is_subgraph else {}
+    index = per_analysis(analysis, ("ids", id(graph)), lambda: _IdIndex(graph))
     excluded: set[str] = set()
+    count = len(index.nodes)
     if ctx.node_id is not None:
-        excluded = {ctx.node_id} | dependents(graph, ctx.node_id)
+        excluded, n_excluded = index.exclusion(ctx.node_id)
+        count -= n_excluded
     here = ctx.node_start if ctx.node_start is not None else ctx.offset
-    ranked: list[tuple[tuple[int, ...], Node]] = []
-    for nid, node in graph.by_id.items():
-        if nid in excluded or node.syntax.start == ctx.node_start:
-            continue
-        pos = node.syntax.start
-        near = (0, here - pos) if pos < here else (1, pos)
-        ranked.append(((_group(nid, ctx.prefix), *near), node))
-    incomplete = len(ranked) > MAX_IDS
-    if incomplete:
-        ranked = sorted((r for r in ranked if r[0][0] < 2), key=lambda r: r[0])[:MAX_IDS]
+
+    def skip(node: Node) -> bool:
+        return node.id in excluded or node.syntax.start == ctx.node_start
+
+    ranked: list[tuple[tuple[int, ...], Node]]
+    incomplete = count > MAX_IDS  # (one more may be the node at the cursor: checked below)
+    if not incomplete or count == MAX_IDS + 1:
+        ranked = []
+        for nid, node in graph.by_id.items():
+            if skip(node):
+                continue
+            pos = node.syntax.start
+            near = (0, here - pos) if pos < here else (1, pos)
+            ranked.append(((_group(nid, ctx.prefix), *near), node))
+        incomplete = len(ranked) > MAX_IDS
+        if incomplete:
+            ranked = sorted((r for r in ranked if r[0][0] < 2), key=lambda r: r[0])[:MAX_IDS]
+    elif not ctx.prefix:
+        # every id is in the first group: the nearest ones, without a pass over all of them
+        ranked = _nearest(index, range(len(index.nodes)), 0, here, skip, MAX_IDS)
+    else:
+        start, contain = index.matching(ctx.prefix)
+        ranked = _nearest(index, start, 0, here, skip, MAX_IDS)
+        if len(ranked) < MAX_IDS:
+            ranked += _nearest(index, contain, 1, here, skip, MAX_IDS - len(ranked))
     out: list[Candidate] = []
     for order, node in ranked:
         nid = node.id or ""

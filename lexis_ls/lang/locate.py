@@ -6,9 +6,11 @@ Pure functions over an :class:`~lexis_ls.lang.analysis.Analysis`; offsets are co
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from .analysis import Analysis
 from .model import Graph, Node
@@ -47,13 +49,49 @@ def _inside(node: JNode | None, offset: int) -> bool:
     return node is not None and node.start <= offset <= node.end
 
 
+T = TypeVar("T")
+
+# Indexes built once per analysis (completion's ids by position and their dependents), by ``id(analysis)``; the
+# weak reference both checks that the entry belongs to that very analysis (an id is reused once
+# its object is gone) and drops the entry with the analysis.
+_MEMO: dict[int, tuple[weakref.ref[Analysis], dict[Any, Any]]] = {}
+
+
+def per_analysis(analysis: Analysis, key: Any, build: Callable[[], T]) -> T:
+    """``build()``, computed once per ``analysis`` and ``key`` (plain data computed once per
+    document version, like the analysis itself). An analysis that an incremental re-analysis
+    has consumed (its tree and model were updated in place) is not trusted: built afresh."""
+    if analysis.consumed:
+        _MEMO.pop(id(analysis), None)
+        return build()
+    ident = id(analysis)
+    entry = _MEMO.get(ident)
+    if entry is None or entry[0]() is not analysis:
+
+        def drop(ref: weakref.ref[Analysis], ident: int = ident) -> None:
+            current = _MEMO.get(ident)
+            if current is not None and current[0] is ref:
+                del _MEMO[ident]
+
+        entry = _MEMO[ident] = (weakref.ref(analysis, drop), {})
+    store = entry[1]
+    if key in store:
+        return store[key]  # type: ignore[no-any-return]
+    value = store[key] = build()
+    return value
+
+
+def _node_start(node: Node) -> int:
+    return node.syntax.start
+
+
 def node_at(graph: Graph, offset: int) -> Node | None:
-    """The node of ``graph`` whose object contains ``offset`` (binary search by position)."""
+    """The node of ``graph`` whose object contains ``offset``: a binary search over the nodes
+    (they are in text order), without a list of every node's start."""
     nodes = graph.nodes
     if not nodes:
         return None
-    starts = [n.syntax.start for n in nodes]
-    k = bisect_right(starts, offset) - 1
+    k = bisect_right(nodes, offset, key=_node_start) - 1
     if k >= 0 and nodes[k].syntax.start <= offset <= nodes[k].syntax.end:
         return nodes[k]
     return None

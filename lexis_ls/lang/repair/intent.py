@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from ..diagnostics import Evidence
-from ..suggest import distance
 from .policy import clear_winner, substitution_is_evidence
 
 # Ops whose result does not depend on how their inputs are grouped: `add(a, b, c)` can only mean
@@ -62,9 +65,15 @@ def edge_ends(edge: object) -> tuple[str, str, int | None] | None:
 VARIADIC_PRINT_OPS = frozenset({"print"})
 
 
+_SEPARATORS = re.compile(r"[_\-.\s]+")
+
+
 def normalise_name(name: str) -> str:
     """Case and style do not matter: `totalSum`, `total_sum`, `Total-Sum` are one name."""
-    return re.sub(r"[_\-.\s]+", "", name).lower()
+    return _SEPARATORS.sub("", name).lower()
+
+
+_normalised = lru_cache(maxsize=1 << 17)(normalise_name)
 
 
 def _number_forms(name: str) -> set[str]:
@@ -111,23 +120,38 @@ def reference_candidate(
     """
     pool = [i for i in ids if i != name]
     norm = normalise_name(name)
-    same = [i for i in pool if normalise_name(i) == norm]
+    # each id is normalised once per process (a program's ids come back with every broken
+    # reference and every version), and the tests below that are cheap run first
+    norms = [_normalised(i) for i in pool]
+    same = [i for i, ni in zip(pool, norms, strict=True) if ni == norm]
     if len(same) == 1:
         return Candidate(same[0], Evidence.CERTAIN, "differs only in case or style")
     if len(same) > 1:
         return None
     forms = _number_forms(name)
     limit = max(1, min(3, len(name) // 3))
+    size = len(norm)
+    # _abbreviates(norm, ni) needs the same first letter and a clearly longer ni
+    first = norm[:1] if size >= 3 else None
     scored: list[tuple[float, Candidate]] = []
-    for i in pool:
-        ni = normalise_name(i)
+    # the edit distances within the limit, in one rapidfuzz call over every id (as
+    # suggest.distance computes each: optimal string alignment, stopping past the limit)
+    close = {
+        k: int(d)
+        for _, d, k in process.extract(
+            norm, norms, scorer=OSA.distance, score_cutoff=limit, limit=None
+        )
+    }
+    for k, (i, ni) in enumerate(zip(pool, norms, strict=True)):
         if ni in forms:
             score, why = 3.0, "singular/plural"
-        elif _abbreviates(norm, ni):
+        elif (
+            first is not None and len(ni) >= size + 2 and ni[:1] == first and _abbreviates(norm, ni)
+        ):
             score, why = 2.0, "an abbreviation"
         else:
-            d = distance(norm, ni, limit)
-            if d > limit or not substitution_is_evidence(name, i):
+            d = close.get(k)
+            if d is None or d > limit or not substitution_is_evidence(name, i):
                 continue
             score, why = 3.0 - d, "a close spelling"
         if unused(i):
