@@ -702,6 +702,8 @@ def _snippet_escape(text: str) -> str:
 
 
 def _quote(name: str) -> str:
+    if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+        return f'"{name}"'  # what json.dumps writes for it, without its call
     return json.dumps(name, ensure_ascii=False)
 
 
@@ -833,7 +835,10 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-MAX_IDS = 300  # beyond this many ids, only those matching what is typed, and ask again
+# Beyond this many ids, only those matching what is typed, the nearest first, this many at
+# most, and the list says it is incomplete (the client asks again as more is typed): building
+# and sending every id of a 50k-node program on each keystroke costs more than it shows.
+MAX_IDS = 100
 
 
 class _IdIndex:
