@@ -185,7 +185,7 @@ def random_name(rng: random.Random) -> str:
 @pytest.mark.parametrize("seed", range(40))
 def test_reference_candidate_equals_the_per_reference_computation(seed: int) -> None:
     rng = random.Random(seed)
-    ids = list(dict.fromkeys(random_name(rng) for _ in range(rng.choice([3, 10, 40, 200]))))
+    ids = list(dict.fromkeys(random_name(rng) for _ in range(rng.choice([3, 10, 40, 200, 1000]))))
     unused_ids = {i for i in ids if rng.random() < 0.3}
     for _ in range(25):
         name = random_name(rng) if rng.random() < 0.8 else rng.choice(ids)

@@ -123,31 +123,35 @@ def reference_candidate(
     # each id is normalised once per process (a program's ids come back with every broken
     # reference and every version), and the tests below that are cheap run first
     norms = [_normalised(i) for i in pool]
-    same = [i for i, ni in zip(pool, norms, strict=True) if ni == norm]
-    if len(same) == 1:
-        return Candidate(same[0], Evidence.CERTAIN, "differs only in case or style")
-    if len(same) > 1:
+    same = norms.count(norm)
+    if same == 1:
+        return Candidate(pool[norms.index(norm)], Evidence.CERTAIN, "differs only in case or style")
+    if same > 1:
         return None
     forms = _number_forms(name)
     limit = max(1, min(3, len(name) // 3))
     size = len(norm)
-    # _abbreviates(norm, ni) needs the same first letter and a clearly longer ni
-    first = norm[:1] if size >= 3 else None
-    scored: list[tuple[float, Candidate]] = []
-    # the edit distances within the limit, in one rapidfuzz call over every id (as
-    # suggest.distance computes each: optimal string alignment, stopping past the limit)
+    # Which ids can be evidence at all, each test over every id in one C-level call or one
+    # comprehension: a singular/plural form; an abbreviation (the same first letter and
+    # clearly longer, see _abbreviates); an edit distance within the limit (as
+    # suggest.distance computes each: optimal string alignment, stopping past the limit).
     close = {
         k: int(d)
         for _, d, k in process.extract(
             norm, norms, scorer=OSA.distance, score_cutoff=limit, limit=None
         )
     }
-    for k, (i, ni) in enumerate(zip(pool, norms, strict=True)):
+    maybe = set(close)
+    maybe.update(k for k, ni in enumerate(norms) if ni in forms)
+    if size >= 3:
+        first, longer = norm[0], size + 2
+        maybe.update(k for k, ni in enumerate(norms) if len(ni) >= longer and ni.startswith(first))
+    scored: list[tuple[float, Candidate]] = []
+    for k in sorted(maybe):  # in the order of the ids, as a pass over all of them
+        i, ni = pool[k], norms[k]
         if ni in forms:
             score, why = 3.0, "singular/plural"
-        elif (
-            first is not None and len(ni) >= size + 2 and ni[:1] == first and _abbreviates(norm, ni)
-        ):
+        elif _abbreviates(norm, ni):
             score, why = 2.0, "an abbreviation"
         else:
             d = close.get(k)
