@@ -89,8 +89,20 @@ class Hasher:
         self._in_progress: set[int] = set()
         self._user_by_hash: dict[str, Graph] | None = None
         # A lone surrogate anywhere in the program (LX0008): the program has no hash, nor has a
-        # node holding one (in any of its keys or values, its id and doc included).
-        self._lone = program is not None and text_has_lone_surrogate(program.parse.text)
+        # node holding one (in any of its keys or values, its id and doc included). Found on
+        # the first hash asked for (an analysis that no feature hashes never scans the text).
+        self._lone_found: bool | None = None
+
+    @property
+    def _lone(self) -> bool:
+        if self._lone_found is None:
+            program = self.program
+            self._lone_found = program is not None and text_has_lone_surrogate(program.parse.text)
+        return self._lone_found
+
+    @_lone.setter
+    def _lone(self, value: bool) -> None:
+        self._lone_found = value
 
     # --- references ---
 
