@@ -14,6 +14,7 @@ Offsets are code points, as everywhere in the core; candidates carry the range t
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from bisect import bisect_left
@@ -843,25 +844,15 @@ MAX_IDS = 100
 
 class _IdIndex:
     """The ids of one graph (first definitions, in text order) with their start offsets and
-    lower-case forms, built once per analysis; the dependents of each node asked about, and
-    the positions matching each prefix asked about (the same request comes again and again)."""
+    lower-case forms, built once per analysis, and the positions matching each prefix asked
+    about (the same request comes again and again)."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.nodes = list(graph.by_id.values())
         self.starts = [n.syntax.start for n in self.nodes]
         self.lows = [nid.lower() for nid in graph.by_id]
-        self.excluded: dict[str, tuple[set[str], int]] = {}
         self.matches: dict[str, tuple[list[int], list[int]]] = {}
-
-    def exclusion(self, node_id: str) -> tuple[set[str], int]:
-        """``node_id`` and its dependents (a cycle), and how many of them are ids here."""
-        found = self.excluded.get(node_id)
-        if found is None:
-            ids = {node_id} | dependents(self.graph, node_id)
-            by_id = self.graph.by_id
-            found = self.excluded[node_id] = (ids, sum(1 for i in ids if i in by_id))
-        return found
 
     def matching(self, prefix: str) -> tuple[list[int], list[int]]:
         """The positions (in text order) of the ids starting with ``prefix`` and of those that
@@ -873,6 +864,45 @@ class _IdIndex:
             contain = [k for k, low in enumerate(self.lows) if p in low and not low.startswith(p)]
             found = self.matches[prefix] = (start, contain)
         return found
+
+
+def _exclusion(graph: Graph, node_id: str) -> tuple[set[str], int]:
+    """``node_id`` and its dependents (offering one would close a cycle), and how many of them
+    are ids of ``graph``."""
+    ids = {node_id} | dependents(graph, node_id)
+    return ids, sum(1 for i in ids if i in graph.by_id)
+
+
+# How many nodes around the cursor are looked at for the nearest ids matching what is typed,
+# before an index of every id is built (when they are that rare).
+_WALK = 2000
+
+
+def _walk(
+    graph: Graph, prefix: str, here: int, skip: Callable[[Node], bool]
+) -> list[tuple[tuple[int, ...], Node]] | None:
+    """The MAX_IDS nearest ids starting with ``prefix`` (every id when it is empty), found by
+    walking out from ``here`` over at most _WALK nodes; None when that does not find them."""
+    nodes, by_id = graph.nodes, graph.by_id
+    p = prefix.lower()
+    split = bisect_left(nodes, here, key=_node_start)
+    out: list[tuple[tuple[int, ...], Node]] = []
+    steps = 0
+    for j in itertools.chain(range(split - 1, -1, -1), range(split, len(nodes))):
+        if len(out) >= MAX_IDS:
+            return out
+        steps += 1
+        if steps > _WALK:
+            return None
+        node = nodes[j]
+        nid = node.id
+        if nid is None or by_id.get(nid) is not node or skip(node):
+            continue
+        if p and not nid.lower().startswith(p):
+            continue
+        pos = node.syntax.start
+        out.append(((0, 0, here - pos) if pos < here else (0, 1, pos), node))
+    return out if len(out) >= MAX_IDS else None
 
 
 def _nearest(
@@ -910,11 +940,13 @@ def _inputs(
     if graph is None:
         return [], False
     run = values if values is not None and not graph.is_subgraph else {}
-    index = per_analysis(analysis, ("ids", id(graph)), lambda: _IdIndex(graph))
     excluded: set[str] = set()
-    count = len(index.nodes)
+    count = len(graph.by_id)
     if ctx.node_id is not None:
-        excluded, n_excluded = index.exclusion(ctx.node_id)
+        node_id = ctx.node_id
+        excluded, n_excluded = per_analysis(
+            analysis, ("excluded", id(graph), node_id), lambda: _exclusion(graph, node_id)
+        )
         count -= n_excluded
     here = ctx.node_start if ctx.node_start is not None else ctx.offset
 
@@ -934,14 +966,18 @@ def _inputs(
         incomplete = len(ranked) > MAX_IDS
         if incomplete:
             ranked = sorted((r for r in ranked if r[0][0] < 2), key=lambda r: r[0])[:MAX_IDS]
-    elif not ctx.prefix:
-        # every id is in the first group: the nearest ones, without a pass over all of them
-        ranked = _nearest(index, range(len(index.nodes)), 0, here, skip, MAX_IDS)
     else:
-        start, contain = index.matching(ctx.prefix)
-        ranked = _nearest(index, start, 0, here, skip, MAX_IDS)
-        if len(ranked) < MAX_IDS:
-            ranked += _nearest(index, contain, 1, here, skip, MAX_IDS - len(ranked))
+        # the nearest ids starting with what is typed, when there are enough of them around;
+        # else from the index of every id
+        walked = _walk(graph, ctx.prefix, here, skip)
+        if walked is not None:
+            ranked = walked
+        else:
+            index = per_analysis(analysis, ("ids", id(graph)), lambda: _IdIndex(graph))
+            start, contain = index.matching(ctx.prefix)
+            ranked = _nearest(index, start, 0, here, skip, MAX_IDS)
+            if len(ranked) < MAX_IDS:
+                ranked += _nearest(index, contain, 1, here, skip, MAX_IDS - len(ranked))
     out: list[Candidate] = []
     for order, node in ranked:
         nid = node.id or ""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
+from lexis_ls.lang import complete
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.complete import MAX_IDS, completion_context, completions, dependents
 from lexis_ls.lang.diagnostics import Evidence
@@ -89,8 +90,12 @@ def random_program(rng: random.Random, size: int, typed: str) -> tuple[str, int]
     return text, cursor
 
 
+@pytest.mark.parametrize("walk", [complete._WALK, 10])  # 10: the index of every id, more often
 @pytest.mark.parametrize("seed", range(30))
-def test_input_ids_equal_the_pass_over_every_id(seed: int) -> None:
+def test_input_ids_equal_the_pass_over_every_id(
+    seed: int, walk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(complete, "_WALK", walk)
     rng = random.Random(seed)
     size = rng.choice([50, MAX_IDS, MAX_IDS + 2, 450, 900, 2000])
     typed = rng.choice(["", "n", "N1", "tot", "total_1", "x9", "zz", "1", "_", "sum12"])
