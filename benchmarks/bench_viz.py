@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -153,6 +154,38 @@ def main() -> None:
             print(
                 f"{r['name']:>5} {r['nodes']:>6}  {med['laidOut']:>6.0f} ms  {med['ready']:>6.0f} ms  {med['select']:>6.0f} ms  "
                 f"{med['gap']:>5.0f} ms  {last['mode']} ({last['rendered']} / {last['listed']})"
+            )
+        print()
+        print(
+            "phases (medians, ms): the page's marks lexis:start, listed, elements, added, laid-out"
+        )
+        print(
+            f"{'shape':>5} {'nodes':>6}  {'load':>6}  {'model+list':>10}  {'elements':>8}  "
+            f"{'add':>6}  {'layout+fit':>10}  {'paint':>6}"
+        )
+        for r in out["results"]:
+            runs = r["runs"]
+            spans = {
+                "load": ("", "start"),
+                "model": ("start", "listed"),
+                "elements": ("listed", "elements"),
+                "add": ("elements", "added"),
+                "layout": ("added", "laid-out"),
+            }
+
+            def span(run: dict[str, Any], a: str, b: str) -> float:
+                # A mark the page did not set is null in the driver's JSON: no time.
+                marks = run["marks"]
+                start = marks[a] if a else 0.0
+                if marks[b] is None or start is None:
+                    return float("nan")
+                return float(marks[b] - start)
+
+            ph = {k: statistics.median(span(x, a, b) for x in runs) for k, (a, b) in spans.items()}
+            paint = statistics.median(x["ready"] - x["laidOut"] for x in runs)
+            print(
+                f"{r['name']:>5} {r['nodes']:>6}  {ph['load']:>6.0f}  {ph['model']:>10.0f}  "
+                f"{ph['elements']:>8.0f}  {ph['add']:>6.0f}  {ph['layout']:>10.0f}  {paint:>6.0f}"
             )
 
 

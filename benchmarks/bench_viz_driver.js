@@ -32,10 +32,17 @@ async function main() {
         // Times from the page's own clock (navigation start = 0): the layout done, and the next
         // frame painted after it (measured as soon as the driver sees the page ready: an upper
         // bound that includes the driver's polling delay).
-        const { laidOut, ready } = await page.evaluate(async () => {
-          const mark = performance.getEntriesByName('lexis:ready')[0];
+        // The page's phase marks (first of each): script started, model + node list built,
+        // Cytoscape elements prepared, added, laid out (dagre + fit).
+        const { laidOut, ready, marks } = await page.evaluate(async () => {
+          const at = (name) => {
+            const e = performance.getEntriesByName(name)[0];
+            return e ? e.startTime : NaN;
+          };
+          const marks = {};
+          for (const n of ['start', 'listed', 'elements', 'added', 'laid-out']) marks[n] = at(`lexis:${n}`);
           await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
-          return { laidOut: mark ? mark.startTime : NaN, ready: performance.now() };
+          return { laidOut: at('lexis:ready'), ready: performance.now(), marks };
         });
         const info = await page.evaluate(() => ({
           mode: window.lexisGraph.mode(),
@@ -68,7 +75,7 @@ async function main() {
           clearInterval(id);
           return worst;
         });
-        runs.push({ ready, laidOut, select, gap, ...info });
+        runs.push({ ready, laidOut, select, gap, marks, ...info });
         await context.close();
       }
       results.push({ name: p.name, nodes: p.nodes, runs });
