@@ -1233,27 +1233,7 @@ def _downstream(
     """Calls ``visit`` on ``node`` and then, in schedule order, on every consumer of a node
     for which ``visit`` returned True (its result changed). Nodes off the schedule are
     skipped, like the checks skip them."""
-
-    def pos(n: Node) -> int | None:
-        return n.index if position is None else position.get(id(n))
-
-    start = pos(node)
-    if start is None:
-        return
-    heap = [start]  # positions; each node is waiting at most once
-    waiting: dict[int, Node] = {start: node}
-    done: set[int] = set()
-    while heap:
-        p = heapq.heappop(heap)
-        done.add(p)
-        n = waiting.pop(p)
-        if not visit(n) or n.id is None:
-            continue
-        for consumer in graph.consumers.get(n.id, ()):
-            q = pos(consumer)
-            if q is not None and q not in done and q not in waiting:
-                waiting[q] = consumer
-                heapq.heappush(heap, q)
+    _downstream_of(graph, [node], position, visit)
 
 
 def _members(state: DuplicateState, key: int) -> list[Node]:
