@@ -4,21 +4,13 @@ file's problems in the debug console. Driven over real pipes with the DAP test c
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-_spec = importlib.util.spec_from_file_location(
-    "lexis_dap_client", Path(__file__).parent / "dap" / "conftest.py"
-)
-assert _spec is not None and _spec.loader is not None
-_client = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_client)
-DapClient: Any = _client.DapClient
+from dap_support import DapClient
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, DapClient
+from dap_support import FIXTURES, DapClient
 
 
 def _initialize(dap: DapClient) -> None:

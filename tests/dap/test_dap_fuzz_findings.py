@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import FIXTURES, DapClient
+from dap_support import FIXTURES, DapClient
 
 
 def _initialize(dap: DapClient) -> None:

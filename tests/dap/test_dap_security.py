@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from conftest import DapClient
+from dap_support import DapClient
 
 FIFO_PROGRAM = {
     "spec": "lexis-0.1.0",

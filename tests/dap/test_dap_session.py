@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import FIXTURES, DapClient
+from dap_support import FIXTURES, DapClient
 
 # Lines (1-based) in the fixtures.
 CALLS_FIVE, CALLS_ONCE, CALLS_XS, CALLS_YS, CALLS_ZERO = 6, 7, 8, 9, 10
