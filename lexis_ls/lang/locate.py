@@ -181,7 +181,12 @@ def id_occurrences(graph: Graph, name: str) -> list[Occurrence]:
         if node.id == name:
             s = node.id_span()
             out.append(Occurrence(s.start, s.end, True))
+    seen: set[int] = set()
     for consumer in graph.consumers.get(name, ()):
+        # a node is listed once per input that names `name`: its inputs are read once
+        if id(consumer) in seen:
+            continue
+        seen.add(id(consumer))
         for k, i in enumerate(consumer.inputs):
             if i == name:
                 s = consumer.input_span(k)
