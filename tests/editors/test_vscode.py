@@ -67,6 +67,7 @@ FILES = {
     "broken": "broken.lexis.json",
     "complete": "complete_me.lexis.json",
     "graph": "subgraphs.lexis.json",
+    "writes": "writes_file.lexis.json",
 }
 PARAM_VALUES = ["for", "ty-two"]
 PARAMS_OUTPUT = "forty-two"
@@ -192,15 +193,21 @@ def _code_server(
     settings: dict[str, Any],
     machine: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    workspace_files: dict[str, str] | None = None,
+    trust: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """code-server with ``vsix`` installed into a fresh extensions dir and ``settings`` seeded
-    in a fresh user-data dir, serving a copy of the fixtures, in its own process group."""
+    in a fresh user-data dir, serving a copy of the fixtures (plus ``workspace_files``: relative
+    path -> text), in its own process group. Workspace trust is off unless ``trust``."""
     home, data, exts, workspace = (base / n for n in ("home", "data", "extensions", "workspace"))
     for d in (home, data / "User", data / "Machine", exts):
         d.mkdir(parents=True)
     shutil.copytree(FIXTURES, workspace)
     shutil.copy(REPAIR_FIXTURE, workspace / FILES["repair"])
     shutil.copy(GRAPH_EXAMPLE, workspace / FILES["graph"])
+    for relative, text in (workspace_files or {}).items():
+        (workspace / relative).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / relative).write_text(text, encoding="utf-8")
     (data / "User" / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
     if machine is not None:
         (data / "Machine" / "settings.json").write_text(
@@ -240,7 +247,7 @@ def _code_server(
             str(exts),
             "--disable-telemetry",
             "--disable-update-check",
-            "--disable-workspace-trust",
+            *([] if trust else ["--disable-workspace-trust"]),
             "--disable-getting-started-override",
             "--ignore-last-opened",
             str(workspace),
@@ -400,6 +407,7 @@ def _expectations(scratch: Path) -> dict[str, Any]:
         "graphCol": graph_lines[graph_line].index(f'"{GRAPH_NODE}"') + 1 + len(GRAPH_NODE) + 1,
         "graphNextNode": GRAPH_NEXT_NODE,
         "graphValue": GRAPH_VALUE,
+        "writesFile": WRITES_FILE,
     }
 
 
@@ -714,6 +722,125 @@ def test_graph_view_has_a_content_security_policy(scenario: dict[str, Any]) -> N
     ours = [s for s in policy["scripts"] if s["src"] and s["src"].endswith("/dist/graph.js")]
     assert len(ours) == 1 and ours[0]["nonce"], policy
     assert policy["blocked"] == [], policy
+
+
+# --- issue 15 item 3: Restricted Mode ----------------------------------------------------------
+#
+# A third code-server with workspace trust on and a folder that is not trusted (no startup
+# prompt, the banner shown): `lexis.server.python` is in the user settings only, and the
+# workspace's own .vscode/settings.json names a bogus interpreter and a bogus server, which
+# Restricted Mode must ignore (the extension's `restrictedConfigurations`). The server starts,
+# diagnostics show, the graph view works; running and debugging are refused. Then the folder is
+# trusted: the workspace settings count, and the server tries (and fails) to start with them.
+
+RESTRICTED = HERE / "restricted"
+RESTRICTED_ARTIFACTS = ROOT / "test-artifacts" / "vscode-restricted"
+# Written beside FILES["writes"] by any run of it.
+WRITES_FILE = "ran.txt"
+BOGUS_PYTHON = "/nonexistent/workspace-python3"
+BOGUS_SERVER = "/nonexistent/workspace-lexis-ls"
+REFUSED = "disabled in Restricted Mode"
+
+
+@pytest.fixture(scope="module")
+def restricted_code_server(
+    tools: Path, vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    settings = {
+        **BASE_SETTINGS,
+        "security.workspace.trust.enabled": True,
+        "security.workspace.trust.startupPrompt": "never",
+        "security.workspace.trust.banner": "always",
+        "lexis.server.python": sys.executable,
+    }
+    workspace_settings = {"lexis.server.python": BOGUS_PYTHON, "lexis.server.path": BOGUS_SERVER}
+    files = {
+        FILES["writes"]: (RESTRICTED / FILES["writes"]).read_text(encoding="utf-8"),
+        ".vscode/settings.json": json.dumps(workspace_settings, indent=2),
+    }
+    base = tmp_path_factory.mktemp("vscode-restricted")
+    with _code_server(tools, vsix, base, settings, workspace_files=files, trust=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def restricted_scenario(
+    tools: Path, restricted_code_server: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    by_name = _drive(
+        tools,
+        restricted_code_server,
+        tmp_path_factory.mktemp("driver-restricted"),
+        RESTRICTED_ARTIFACTS,
+        "restricted",
+    )
+    by_name["_workspace"] = restricted_code_server["workspace"]
+    return by_name
+
+
+def test_restricted_mode_is_shown(restricted_scenario: dict[str, Any]) -> None:
+    detail = _check(restricted_scenario, "restricted-mode")
+    assert "Restricted Mode" in detail["banner"], detail
+    assert "Restricted Mode" in detail["status"], detail
+
+
+def test_restricted_mode_server_starts_with_the_user_interpreter(
+    restricted_scenario: dict[str, Any],
+) -> None:
+    """Diagnostics show: the server started with the user-level `lexis.server.python`, the
+    workspace's bogus `lexis.server.path` / `lexis.server.python` ignored."""
+    _check(restricted_scenario, "language-mode")
+    detail = _check(restricted_scenario, "restricted-diagnostics")
+    assert detail["squiggles"] >= 1, detail
+    assert "LX2001" in detail["problems"], detail
+    assert "could not start" not in detail["toasts"], detail
+    # The workspace settings were there all along: trusting the folder makes them count.
+    trusted = _check(restricted_scenario, "restricted-trust-granted")
+    assert BOGUS_SERVER in trusted["toast"], trusted
+
+
+def test_restricted_mode_graph_view_shows_the_nodes_and_reveals_a_clicked_one(
+    restricted_scenario: dict[str, Any],
+) -> None:
+    detail = _check(restricted_scenario, "restricted-graph")
+    program = json.loads(GRAPH_EXAMPLE.read_text(encoding="utf-8"))
+    ids = {n["id"] for n in program["nodes"]}
+    assert ids <= set(detail["keys"]), sorted(ids - set(detail["keys"]))
+    cursor = detail["cursor"]
+    expect = restricted_scenario["_expect"]
+    assert (cursor["line"], cursor["col"]) == (expect["graphLine"], expect["graphCol"]), detail
+    assert cursor["selected"] == len(GRAPH_NODE), detail
+    assert FILES["graph"] in detail["activeTab"] and detail["graphStillShown"], detail
+    assert detail["marked"], detail
+
+
+def test_restricted_mode_refuses_to_run_and_runs_nothing(
+    restricted_scenario: dict[str, Any], tmp_path: Path
+) -> None:
+    detail = _check(restricted_scenario, "restricted-run-refused")
+    for toast in (detail["refusal"], detail["lensRefusal"]):
+        assert f"running programs is {REFUSED}" in toast, detail
+        assert "Manage Workspace Trust" in toast, detail
+    assert f"debugging programs is {REFUSED}" in detail["debugRefusal"], detail
+    assert not detail["debugToolbar"], detail
+    # Nothing ran: no value in the graph page, an empty "Lexis Run" channel, no file written.
+    assert detail["nodePanel"]["value"] is None, detail
+    assert detail["output"]["selected"] == "Lexis Run" and detail["output"]["text"] == "", detail
+    assert not detail["wroteFile"], detail
+    assert not (restricted_scenario["_workspace"] / WRITES_FILE).exists()
+    # ... where a run of that program writes it.
+    program = tmp_path / FILES["writes"]
+    shutil.copy(RESTRICTED / FILES["writes"], program)
+    ran = _lexis("run", str(program))
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / WRITES_FILE).is_file()
+
+
+def test_restricted_mode_ends_when_the_folder_is_trusted(
+    restricted_scenario: dict[str, Any],
+) -> None:
+    detail = _check(restricted_scenario, "restricted-trust-granted")
+    assert not detail["gone"]["banner"] and not detail["gone"]["status"], detail
 
 
 # --- issue 17 item 1: the VSIX with the server inside --------------------------------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Drives real VS Code (code-server) in headless Chromium with playwright-core, for
 // tests/editors/test_vscode.py. Usage: node driver.js CONFIG.json
-// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full"|"bundled"|"bundle-unusable", files: {...},
+// CONFIG: {url, workspace, artifacts, chromium, mode: "smoke"|"full"|"bundled"|"bundle-unusable"|"restricted", files: {...},
 //          expect: {...}, steps?: [names]}  (with `steps`, only those steps run; the others are
 //          left out of the report)
 // Prints one JSON object on stdout: {ok, steps: [{name, ok, detail, error, screenshot, ms}]}.
@@ -363,6 +363,32 @@ async function graphFrame() {
   return null;
 }
 
+// Lexis: Show Graph on F.graph, then a click on X.graphNode in the page's list: the page's frame,
+// its node keys, and the editor's cursor once it is on that node's line.
+async function showGraphAndClickNode(F, X) {
+  await openFile(F.graph);
+  await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+  await runCommand('Lexis: Show Graph');
+  const tab = page.locator('.tabs-container .tab', { hasText: `Graph: ${F.graph}` }).first();
+  await poll('the graph tab', () => tab.isVisible(), 10000);
+  const frame = await poll('the graph page, laid out', graphFrame, 20000);
+  const keys = await frame.evaluate(() => Array.from(document.querySelectorAll('[data-key]')).map((e) => e.dataset.key));
+  // A click on a node of the page's list reveals that node's id in the editor.
+  const item = frame.locator(`[data-key="${X.graphNode}"]`).first();
+  await item.scrollIntoViewIfNeeded().catch(() => {});
+  await item.click();
+  await parkMouse();
+  const cursor = await poll(`the editor's cursor on line ${X.graphLine}`, async () => {
+    const c = await cursorStatus();
+    return c && c.line === X.graphLine ? c : false;
+  }, 10000).catch(async (e) => {
+    throw new Error(`${e.message}\n--- status: ${JSON.stringify(await cursorStatus())}`);
+  });
+  const activeTab = (await page.locator('.editor-group-container.active .tabs-container .tab.active').innerText()).trim();
+  const graphStillShown = await tab.isVisible();
+  return { frame, keys, cursor, activeTab, graphStillShown };
+}
+
 // openFile for a file created during the scenario: VS Code's file search may list it a moment
 // after it appears.
 async function openNewFile(name) {
@@ -380,6 +406,157 @@ async function openNewFile(name) {
 function copyLater(name) {
   const to = path.join(cfg.workspace, name);
   if (!fs.existsSync(to)) fs.copyFileSync(path.join(cfg.later, name), to);
+}
+
+// What the workbench shows of Restricted Mode: the banner's and the status bar entry's text.
+async function restrictedModeShown() {
+  return page.evaluate(() => {
+    const shown = (el) => !!el && el.offsetParent !== null && el.getBoundingClientRect().height > 0;
+    const banner = document.querySelector('.monaco-workbench .part.banner');
+    const status = Array.from(document.querySelectorAll('.statusbar-item'))
+      .find((e) => /Restricted Mode/i.test(e.innerText));
+    return {
+      banner: shown(banner) ? banner.innerText.replace(/\u00a0/g, ' ').trim() : '',
+      status: status ? status.innerText.replace(/\u00a0/g, ' ').trim() : '',
+    };
+  });
+}
+
+// The Output panel showing `channel`: its text (after the channel is picked in the panel's list).
+async function outputChannelText(channel) {
+  await runCommand('Output: Focus on Output View');
+  const select = page.locator('.part.panel select.monaco-select-box').first();
+  await poll('the Output panel\'s channel list', () => select.isVisible(), 5000);
+  const names = await select.evaluate((e) => Array.from(e.options).map((o) => o.text));
+  if (!names.includes(channel)) return { names, selected: null, text: null };
+  await select.selectOption({ label: channel });
+  const selected = await poll(`the Output panel to show "${channel}"`, async () => {
+    const t = await select.evaluate((e) => e.options[e.selectedIndex].text);
+    return t === channel ? t : false;
+  }, 5000);
+  const text = await page.evaluate(() => Array.from(document.querySelectorAll('.part.panel .view-lines'))
+    .map((e) => e.innerText.replace(/\u00a0/g, ' ')).join('\n').trim());
+  return { names, selected, text };
+}
+
+async function restrictedScenario(F, X) {
+  const REFUSED = 'disabled in Restricted Mode';
+
+  await step('restricted-mode', async () => {
+    return poll('the Restricted Mode banner or status bar entry', async () => {
+      const r = await restrictedModeShown();
+      return r.banner && r.status ? r : false;
+    }, 10000).catch(async (e) => {
+      throw new Error(`${e.message}\n--- shown: ${JSON.stringify(await restrictedModeShown())}`);
+    });
+  });
+
+  // The server started (with the user-level interpreter): squiggles and the problem's code.
+  await step('restricted-diagnostics', async () => {
+    const n = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
+    await closeWidgets();
+    await page.keyboard.press('Control+Shift+M');
+    const panel = page.locator('.markers-panel');
+    await poll('the Problems panel', () => panel.isVisible(), 5000);
+    const text = await poll(`Problems to list ${X.diagCode}`, async () => {
+      const t = await panel.innerText();
+      return t.includes(X.diagCode) ? t : false;
+    }, 10000);
+    // No "could not start" notification (the workspace's bogus interpreter was not tried).
+    const toasts = await toastsText();
+    return { squiggles: n, problems: text.slice(0, 1000), toasts };
+  });
+
+  // Lexis: Show Graph: the page with every node; a click on a node selects its id.
+  await step('restricted-graph', async () => {
+    const { frame, keys, cursor, activeTab, graphStillShown } = await showGraphAndClickNode(F, X);
+    const marked = await poll('the page to mark the node under the cursor', () => frame.evaluate((key) => {
+      const g = window.lexisGraph;
+      const n = g && g.cy && g.cy.getElementById(key);
+      return !!(n && n.length && n.hasClass('cursor'));
+    }, X.graphNode), 5000).catch(() => false);
+    return { keys, cursor, activeTab, graphStillShown, marked };
+  });
+
+  // Lexis: Run Program (palette and ▶ Run code lens) and Lexis: Debug Program are refused with
+  // the Restricted Mode message; nothing runs.
+  await step('restricted-run-refused', async () => {
+    await focusEditor();
+    await clearNotifications();
+    await runCommand(X.runCommand);
+    const refusal = await poll('the Restricted Mode refusal of the run', async () => {
+      const t = await toastsText();
+      return t.includes(REFUSED) ? t : false;
+    }, 10000);
+    await screenshot('restricted-run-refused');
+    // The graph page got no run values: the node's panel shows no value.
+    const frame = await poll('the graph page', graphFrame, 10000);
+    const item = frame.locator(`[data-key="${X.graphNode}"]`).first();
+    await item.click();
+    await parkMouse();
+    const nodePanel = await poll(`the page's panel of ${X.graphNode}`, () => frame.evaluate((key) => {
+      const el = document.getElementById('lexis-node-panel');
+      if (!el || !el.innerText.includes(key)) return false;
+      const v = el.querySelector('.lx-value');
+      return { text: el.innerText.slice(0, 1000), value: v ? v.innerText.trim() : null };
+    }, X.graphNode), 5000);
+    // The click focused the webview; the extension gives the focus back to the editor.
+    await poll('the editor to have the focus again', () => page.evaluate(() => {
+      const ed = document.querySelector('.editor-group-container.active .monaco-editor');
+      return !!ed && ed.contains(document.activeElement);
+    }), 5000);
+
+    // The ▶ Run code lens of a program that writes a file when it runs.
+    await openFile(F.writes);
+    await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
+    const lens = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: /Run/ }).first();
+    await poll('the "▶ Run" code lens', () => lens.isVisible(), 15000);
+    await clearNotifications();
+    await lens.click();
+    await parkMouse();
+    const lensRefusal = await poll('the Restricted Mode refusal of the code lens run', async () => {
+      const t = await toastsText();
+      return t.includes(REFUSED) ? t : false;
+    }, 10000);
+
+    await clearNotifications();
+    await runCommand('Lexis: Debug Program');
+    const debugRefusal = await poll('the Restricted Mode refusal of the debug session', async () => {
+      const t = await toastsText();
+      return t.includes(REFUSED) ? t : false;
+    }, 10000);
+    const debug = await debugState();
+    const output = await outputChannelText('Lexis Run');
+    return {
+      refusal,
+      nodePanel,
+      lensRefusal,
+      debugRefusal,
+      debugToolbar: debug.toolbar,
+      output,
+      wroteFile: fs.existsSync(path.join(cfg.workspace, X.writesFile)),
+    };
+  });
+
+  // Trusting the folder: the workspace's lexis.server.* settings now count (the bogus
+  // interpreter there: the server restarts with it and cannot start), Restricted Mode is gone.
+  await step('restricted-trust-granted', async () => {
+    await clearNotifications();
+    await runCommand('Workspaces: Manage Workspace Trust');
+    const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
+    await poll('the "Trust" button of the workspace trust editor', () => trust.isVisible(), 10000);
+    await trust.click();
+    await parkMouse();
+    const gone = await poll('Restricted Mode to end', async () => {
+      const r = await restrictedModeShown();
+      return !r.banner && !r.status ? r : false;
+    }, 10000);
+    const toast = await poll('the notification that the server could not start', async () => {
+      const t = await toastsText();
+      return t.includes('could not start') ? t : false;
+    }, 30000);
+    return { gone, toast };
+  });
 }
 
 // ---- the scenario -----------------------------------------------------------------------
@@ -434,6 +611,14 @@ async function main() {
         }, 30000);
         return { toast };
       });
+      return;
+    }
+
+    // Restricted Mode: a folder that is not trusted, the server's interpreter given in the user
+    // settings only (the workspace's own, bogus, lexis.server.* must be ignored). What works:
+    // diagnostics, the graph view and its clicks; what does not: running or debugging.
+    if (cfg.mode === 'restricted') {
+      await restrictedScenario(F, X);
       return;
     }
 
@@ -957,26 +1142,7 @@ async function main() {
 
     // 8. Issue 15 items 3 and 6: Lexis: Show Graph, and a click on a node reveals its id.
     await step('graph-view', async () => {
-      await openFile(F.graph);
-      await poll('the Lexis language mode', async () => (await statusLanguage()) === X.language, 10000);
-      await runCommand('Lexis: Show Graph');
-      const tab = page.locator('.tabs-container .tab', { hasText: `Graph: ${F.graph}` }).first();
-      await poll('the graph tab', () => tab.isVisible(), 10000);
-      const frame = await poll('the graph page, laid out', graphFrame, 20000);
-      const keys = await frame.evaluate(() => Array.from(document.querySelectorAll('[data-key]')).map((e) => e.dataset.key));
-      // A click on a node of the page's list reveals that node's id in the editor.
-      const item = frame.locator(`[data-key="${X.graphNode}"]`).first();
-      await item.scrollIntoViewIfNeeded().catch(() => {});
-      await item.click();
-      await parkMouse();
-      const cursor = await poll(`the editor's cursor on line ${X.graphLine}`, async () => {
-        const c = await cursorStatus();
-        return c && c.line === X.graphLine ? c : false;
-      }, 10000).catch(async (e) => {
-        throw new Error(`${e.message}\n--- status: ${JSON.stringify(await cursorStatus())}`);
-      });
-      const activeTab = await page.locator('.editor-group-container.active .tabs-container .tab.active').innerText();
-      const graphStillShown = await tab.isVisible();
+      const { frame, keys, cursor, activeTab, graphStillShown } = await showGraphAndClickNode(F, X);
       // The page marks the node under the editor's cursor.
       const marked = await poll('the page to mark the node under the cursor', () => frame.evaluate((key) => {
         const g = window.lexisGraph;
@@ -1008,7 +1174,7 @@ async function main() {
         styles: Array.from(document.querySelectorAll('style, link[rel="stylesheet"]'))
           .map((e) => ({ id: e.id || e.getAttribute('href') || e.tagName, sheet: !!e.sheet, nonce: !!e.nonce })),
       }));
-      return { keys, cursor, activeTab: activeTab.trim(), graphStillShown, marked, followed, shot, policy };
+      return { keys, cursor, activeTab, graphStillShown, marked, followed, shot, policy };
     });
 
     // After Lexis: Run Program the page shows the run's values.
