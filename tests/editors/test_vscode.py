@@ -195,10 +195,13 @@ def _code_server(
     env: dict[str, str] | None = None,
     workspace_files: dict[str, str] | None = None,
     trust: bool = False,
+    in_workspace: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """code-server with ``vsix`` installed into a fresh extensions dir and ``settings`` seeded
     in a fresh user-data dir, serving a copy of the fixtures (plus ``workspace_files``: relative
-    path -> text), in its own process group. Workspace trust is off unless ``trust``."""
+    path -> text), in its own process group. Workspace trust is off unless ``trust``.
+    ``in_workspace``: started from the workspace folder (as `code .` in a cloned repository),
+    which is then the current directory of VS Code's extension host; else from ``HOME``."""
     home, data, exts, workspace = (base / n for n in ("home", "data", "extensions", "workspace"))
     for d in (home, data / "User", data / "Machine", exts):
         d.mkdir(parents=True)
@@ -252,7 +255,7 @@ def _code_server(
             "--ignore-last-opened",
             str(workspace),
         ],
-        cwd=home,
+        cwd=workspace if in_workspace else home,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -740,6 +743,18 @@ WRITES_FILE = "ran.txt"
 BOGUS_PYTHON = "/nonexistent/workspace-python3"
 BOGUS_SERVER = "/nonexistent/workspace-lexis-ls"
 REFUSED = "disabled in Restricted Mode"
+# A package named like the server's, in the untrusted folder that code-server is started from
+# (as `code .` in a cloned repository). Python puts the current directory first on sys.path for
+# `python -c` and `python -m`: an interpreter started there to run or probe the server would
+# import this instead and run its code.
+IMPORTED_MARKER = "imported-from-workspace.txt"
+SHADOW_PACKAGE = f"""\
+import pathlib
+
+pathlib.Path(__file__).resolve().parent.parent.joinpath({IMPORTED_MARKER!r}).write_text(
+    "the untrusted folder's lexis_ls package was imported\\n", encoding="utf-8"
+)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -757,9 +772,13 @@ def restricted_code_server(
     files = {
         FILES["writes"]: (RESTRICTED / FILES["writes"]).read_text(encoding="utf-8"),
         ".vscode/settings.json": json.dumps(workspace_settings, indent=2),
+        "lexis_ls/__init__.py": SHADOW_PACKAGE,
+        "lexis_ls/__main__.py": "",
     }
     base = tmp_path_factory.mktemp("vscode-restricted")
-    with _code_server(tools, vsix, base, settings, workspace_files=files, trust=True) as server:
+    with _code_server(
+        tools, vsix, base, settings, workspace_files=files, trust=True, in_workspace=True
+    ) as server:
         yield server
 
 
@@ -794,6 +813,9 @@ def test_restricted_mode_server_starts_with_the_user_interpreter(
     assert detail["squiggles"] >= 1, detail
     assert "LX2001" in detail["problems"], detail
     assert "could not start" not in detail["toasts"], detail
+    # ... and with the real server: not a package of the untrusted folder.
+    marker = restricted_scenario["_workspace"] / IMPORTED_MARKER
+    assert not marker.exists(), marker.read_text(encoding="utf-8")
     # The workspace settings were there all along: trusting the folder makes them count.
     trusted = _check(restricted_scenario, "restricted-trust-granted")
     assert BOGUS_SERVER in trusted["toast"], trusted

@@ -1,6 +1,7 @@
 // The language client: starts the server (see interpreter.ts for the command), restarts it after
 // a crash or a settings change, reports its state, and sends it requests.
 
+import * as fs from "fs";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -18,10 +19,13 @@ import { INSTALL_HINT, MAX_RESTARTS } from "./config";
 import {
   checkExecutable,
   checkPython,
+  SAFE_PATH_ENV,
   sameCommand,
   serverCommand,
   ServerCommand,
+  serverStartDirectory,
   setExtensionPath,
+  setStartDirectory,
 } from "./interpreter";
 import { log, serverChannel } from "./output";
 
@@ -56,6 +60,13 @@ function setState(next: ServerState): void {
 export function initClient(context: vscode.ExtensionContext, hooks: Middleware): void {
   extensionUri = context.extensionUri;
   setExtensionPath(context.extensionPath);
+  const storage = context.globalStorageUri.fsPath;
+  try {
+    fs.mkdirSync(storage, { recursive: true });
+    setStartDirectory(storage);
+  } catch (err) {
+    log(`cannot create ${storage} (${err instanceof Error ? err.message : String(err)}): the server starts in the home folder`);
+  }
   middleware = hooks;
   context.subscriptions.push(
     stateEmitter,
@@ -87,8 +98,9 @@ export async function startServer(): Promise<void> {
   }
 
   // The bundled server's PYTHONPATH goes on top of the extension host's environment (the
-  // server's run worker inherits it).
-  const options = server.env ? { env: { ...process.env, ...server.env } } : undefined;
+  // server's run worker inherits it), and the server starts in a folder of the extension's own
+  // (not the opened folder: see serverStartDirectory).
+  const options = { cwd: serverStartDirectory(), env: { ...process.env, ...server.env, ...SAFE_PATH_ENV } };
   const serverOptions: ServerOptions = {
     run: { command: server.command, args: server.args, transport: TransportKind.stdio, options },
     debug: { command: server.command, args: server.args, transport: TransportKind.stdio, options },

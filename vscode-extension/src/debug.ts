@@ -6,7 +6,7 @@ import * as path from "path";
 import * as vscode from "vscode";
 import { DEBUG_TYPE, expandPath, INSTALL_HINT, runSettings } from "./config";
 import { countErrors, describeFindings, programErrors, showProblems } from "./findings";
-import { checkExecutable, checkPython, serverCommand } from "./interpreter";
+import { checkExecutable, checkPython, SAFE_PATH_ENV, serverCommand } from "./interpreter";
 import { log } from "./output";
 import { askProgramInputs, programInputs } from "./run";
 import { activeLexisDocument, baseName, isLexisDocument, refusedInRestrictedMode, targetDocument } from "./util";
@@ -70,8 +70,9 @@ class LexisDebugAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
     }
     const options: vscode.DebugAdapterExecutableOptions = {};
     if (cwd) options.cwd = cwd;
-    // The bundled server's PYTHONPATH (the adapter's run worker inherits it).
-    if (server.env) options.env = { ...(process.env as Record<string, string>), ...server.env };
+    // The bundled server's PYTHONPATH (the adapter's run worker inherits it); no current
+    // directory on the adapter's `sys.path` (it starts in the workspace folder).
+    options.env = { ...(process.env as Record<string, string>), ...server.env, ...SAFE_PATH_ENV };
     return new vscode.DebugAdapterExecutable(command, args, options);
   }
 }

@@ -8,6 +8,7 @@
 
 import * as cp from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as vscode from "vscode";
 import { expandPath } from "./config";
@@ -27,11 +28,30 @@ export interface ServerCommand {
 }
 
 let extensionPath: string | undefined;
+let startDirectory: string | undefined;
 
 /** Where the extension is installed (its `bundled/libs` holds the bundled server). */
 export function setExtensionPath(p: string): void {
   extensionPath = p;
 }
+
+/** The folder the server and the interpreter probes start in: one of the extension's own (its
+ * global storage), never the extension host's current directory, which is the opened folder
+ * after `code .`. Python puts the current directory first on `sys.path` for `python -c` and
+ * `python -m`: a `lexis_ls` package in an untrusted folder would otherwise be imported instead
+ * of the server, and its code run, in Restricted Mode too. */
+export function setStartDirectory(dir: string): void {
+  startDirectory = dir;
+}
+
+export function serverStartDirectory(): string {
+  return startDirectory ?? os.homedir();
+}
+
+/** Added to the environment of every Python the extension starts: no current directory (or
+ * script folder) on `sys.path` (Python 3.11+, `PYTHONSAFEPATH`); inherited by the server's and
+ * the debug adapter's run workers, which start in the program's folder. */
+export const SAFE_PATH_ENV: Record<string, string> = { PYTHONSAFEPATH: "1" };
 
 interface BundleManifest {
   target: string;
@@ -79,7 +99,7 @@ export function pythonVersion(python: string): Promise<{ version?: string; probl
     cp.execFile(
       python,
       ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-      { timeout: 20000, windowsHide: true },
+      { timeout: 20000, windowsHide: true, cwd: serverStartDirectory(), env: { ...process.env, ...SAFE_PATH_ENV } },
       (error, stdout, stderr) => {
         if (!error) return resolve({ version: stdout.trim() });
         const code = (error as NodeJS.ErrnoException).code;
@@ -123,7 +143,11 @@ export async function serverCommand(resource?: vscode.Uri): Promise<ServerComman
   if (configured) {
     candidates.push({ python: expandPath(configured), from: "lexis.server.python" });
   } else {
-    const fromExtension = await pythonExtensionInterpreter(resource ?? vscode.workspace.workspaceFolders?.[0]?.uri);
+    // In Restricted Mode not the Python extension's interpreter: it can be the untrusted
+    // folder's own virtual environment.
+    const fromExtension = vscode.workspace.isTrusted
+      ? await pythonExtensionInterpreter(resource ?? vscode.workspace.workspaceFolders?.[0]?.uri)
+      : undefined;
     if (fromExtension) candidates.push({ python: fromExtension, from: "the Python extension's interpreter" });
     const fallback = process.platform === "win32" ? "python" : "python3";
     if (fromExtension !== fallback) candidates.push({ python: fallback, from: `${fallback} on PATH` });
@@ -218,7 +242,7 @@ export function checkPython(
     cp.execFile(
       python,
       ["-c", `import ${module}`],
-      { timeout: 20000, windowsHide: true, env: env ? { ...process.env, ...env } : undefined },
+      { timeout: 20000, windowsHide: true, cwd: serverStartDirectory(), env: { ...process.env, ...env, ...SAFE_PATH_ENV } },
       (error, _stdout, stderr) => {
         if (!error) return resolve(undefined);
         const code = (error as NodeJS.ErrnoException).code;
