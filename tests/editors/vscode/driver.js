@@ -538,11 +538,13 @@ async function restrictedScenario(F, X) {
     };
   });
 
-  // Trusting the folder: the workspace's lexis.server.* settings now count (the bogus
-  // interpreter there: the server restarts with it and cannot start), Restricted Mode is gone.
+  // Trusting the folder from the refusal's "Manage Workspace Trust" button: Restricted Mode is
+  // gone, and the workspace's lexis.server.* settings now count (the bogus server there: the
+  // extension restarts the server with it, which cannot start).
   await step('restricted-trust-granted', async () => {
     await clearNotifications();
-    await runCommand('Workspaces: Manage Workspace Trust');
+    await runCommand(X.runCommand);
+    await clickToastButton(REFUSED, 'Manage Workspace Trust');
     const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
     await poll('the "Trust" button of the workspace trust editor', () => trust.isVisible(), 10000);
     await trust.click();
