@@ -127,14 +127,15 @@ from .checks.lint import (
     reportable,
 )
 from .checks.security import NETWORK_OPS, check_url_source, url_source
-from .diagnostics import CODES, Diagnostic, Related, TextEdit
+from .checks.structure import check_syntax
+from .diagnostics import CODES, Diagnostic, Related, Scope, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
 from .model import ID_PATTERN, NODE_KEYS, Graph, Node, Program, node_fields
 from .opcodes import FUNC_PRODUCERS, OPCODES, ValueRule
 from .repair.policy import apply_policy
 from .stdlib import STD_PREFIX
 from .surrogates import SURROGATE
-from .syntax import JNode, JObject, replace_item, scan_element, shift_after
+from .syntax import JNode, JObject, parse_window, replace_item, scan_element, shift_after
 from .text import Span
 
 __all__ = ["reanalyze"]
@@ -188,12 +189,17 @@ def reanalyze(
                 return _Reanalysis(old, start, end, fragment, new_text, options).run()
             except _Fallback as why:
                 aligned = None if old.consumed else _aligned(old, start, end, fragment)
-                if aligned is None:
-                    raise
+                if aligned is not None:
+                    try:
+                        return _Reanalysis(old, *aligned, new_text, options).run()
+                    except _Fallback as again:
+                        why = _Fallback(f"{why}; aligned on whole nodes: {again}")
+                if old.consumed:
+                    raise why from None
                 try:
-                    return _Reanalysis(old, *aligned, new_text, options).run()
+                    return _Reanalysis(old, start, end, fragment, new_text, options).reparsed()
                 except _Fallback as again:
-                    raise _Fallback(f"{why}; aligned on whole nodes: {again}") from None
+                    raise _Fallback(f"{why}; parsed again around the edit: {again}") from None
         except _Fallback as why:
             reason = str(why)
         except Exception:
@@ -228,6 +234,8 @@ class _Reanalysis:
         # Main-graph nodes by the capability their op needs (kept while ops do not change).
         self.capability_users: Counter[str] | None = old._capability_users
         self.edited: Node | None = None  # the node the edit is in
+        # The new text has a syntax error: kept findings lose their fixes of the whole program.
+        self.strip_program_fixes = False
         self.edited_extent = (0, 0)  # its old span
 
     # --- the paths ---------------------------------------------------------------------
@@ -376,6 +384,396 @@ class _Reanalysis:
         self._network(ctx, graph, node)
         self._duplicates(ctx, graph, node, old_spans["id"])
         return self._result(self._merge(ctx.out), hasher, "value")
+
+    # --- one node replaced, parsed again around the edit ---------------------------------
+
+    def reparsed(self) -> Analysis:
+        """The ``"replaced"`` and ``"syntax"`` paths: the elements of the main graph's ``nodes``
+        array around the edit are parsed again with the full parser's own array loop
+        (:func:`parse_window`), from the end of the last node before the edit to the first
+        node after it that the C scanner decodes at its old place (or the array's ``]``): from
+        there on the parse is the old one. When that gives the same nodes, in the same order
+        with the same ids, all but one equal to the old ones, the one that differs (its op,
+        inputs or value edited, or its text broken by a syntax error) replaces the old node."""
+        old = self.old
+        if old.pinned or old.internal_errors or self.options != old.options:
+            raise _Fallback("the old analysis cannot be used")
+        parsed = old.parsed
+        program = old.program
+        root = program.root
+        if parsed.duplicates or parsed.parser is None or root is None:
+            raise _Fallback("the old text has duplicate keys or no program object")
+        graph = program.main
+        array = graph.array
+        start, end, delta = self.start, self.end, self.delta
+        if array is None or not (array.start < start and end < array.end):
+            raise _Fallback("the edit is not inside the main graph's nodes array")
+        self._structural_preconditions(graph, bool(parsed.errors))
+        items = array.items
+
+        def pos_end(k: int) -> int:
+            return items[k - 1].end - 1
+
+        first = bisect_right(items, start, key=_end_of)  # items[:first] end at or before it
+        while first > 0 and (graph.nodes[first - 1].broken or old.text[pos_end(first)] != "}"):
+            first -= 1  # an object cut short by an error may go on with the new text
+        pos = items[first - 1].end if first > 0 else array.start + 1
+        edited_end = start + len(self.fragment)  # the end of the new text, in new offsets
+        old_starts = {item.start: k for k, item in enumerate(items[first:], first)}
+        limit = edited_end + 65_536  # a window that runs far: a full parse is as quick
+
+        def resync(offset: int, closing: bool) -> bool:
+            if offset < edited_end:
+                return False
+            if offset > limit:
+                raise _Fallback("the text after the edit parses differently for long")
+            was = offset - delta
+            return was == array.end - 1 if closing else was in old_starts
+
+        window = parse_window(self.new_text, pos, first == 0, [root.start, array.start], 2, resync)
+        if window is None:
+            raise _Fallback("the nodes array does not parse as before after the edit")
+        stop = len(items) if window.closing else old_starts[window.offset - delta]
+        if window.duplicates:
+            raise _Fallback("a key repeats in the edited node")
+        new_items = window.items
+        old_nodes = graph.nodes[first:stop]
+        if len(new_items) != len(old_nodes):
+            raise _Fallback("nodes were added or removed")
+        old_stop = items[stop].start if stop < len(items) else array.end - 1
+        # (an error at the place it stopped is about what came before, when the old node there
+        # was not broken by it, or it is the array's `]`)
+        if stop < len(items) and graph.nodes[stop].broken:
+            old_stop -= 1
+        if any(not pos <= e.start <= old_stop for e in parsed.errors):
+            raise _Fallback("the old text has a syntax error away from the edit")
+        errors = window.errors
+        error_starts = sorted(e.start for e in errors)
+        changed: list[tuple[Node, JObject, bool]] = []
+        for node, item in zip(old_nodes, new_items, strict=True):
+            if type(item) is not JObject:
+                raise _Fallback("an element of the nodes array is not an object")
+            broken = False
+            if not item.lazy:  # as in build_program: only a refused object can hold an error
+                k = bisect_left(error_starts, item.start)
+                broken = k < len(error_starts) and error_starts[k] <= item.end
+            if broken == node.broken and not broken and same_value(item.value, node.raw):
+                continue
+            changed.append((node, item, broken))
+        if len(changed) > 1:
+            raise _Fallback("more than one node changed")
+        if SURROGATE.search(old.text, pos, end) or SURROGATE.search(
+            self.new_text, pos, window.offset
+        ):
+            raise _Fallback("the text parsed again has a surrogate escape")
+        if not changed and not errors and not parsed.errors:
+            raise _Fallback("nothing changed that the other paths do not handle")
+        return self._replace(graph, first, stop, new_items, changed, errors)
+
+    def _structural_preconditions(self, graph: Graph, syntax_errors: bool = False) -> None:
+        """What the paths that change a node's inputs need of the program: only findings they
+        update (and its syntax errors), no subgraphs, nodes with ids of their own, scheduled
+        in document order."""
+        program = self.old.program
+        if graph is not program.main or program.subgraphs:
+            raise _Fallback("nodes changed in a program with subgraphs")
+        codes = _STRUCTURAL_CODES | {"LX0001"} if syntax_errors else _STRUCTURAL_CODES
+        if any(d.code not in codes for d in self.old.diagnostics):
+            raise _Fallback("nodes changed in a program with findings other than lint and flow")
+        array = graph.array
+        assert array is not None
+        if len(graph.nodes) != len(array.items) or len(graph.by_id) != len(graph.nodes):
+            raise _Fallback("an element of the nodes array is not a node with an id of its own")
+        if positions(graph) is not None:
+            raise _Fallback("the schedule is not document order")
+
+    def _replace(
+        self,
+        graph: Graph,
+        first: int,
+        stop: int,
+        new_items: list[JNode],
+        changed: list[tuple[Node, JObject, bool]],
+        errors: list[Any],
+    ) -> Analysis:
+        old = self.old
+        program = old.program
+        by_id = graph.by_id
+        nodes = graph.nodes
+        target: Node | None = None
+        fields: tuple[Any, ...] = ()
+        broken = False
+        if changed:
+            target, obj, broken = changed[0]
+            if target.op not in _PLAIN_OPS or target.id is None:
+                raise _Fallback(f"the edited node was a `{target.op}` node")
+            for c in graph.consumers.get(target.id, ()):
+                if c.op not in _PLAIN_OPS:
+                    raise _Fallback(f"the edited node is read by a `{c.op}` node")
+            raw = obj.value
+            nid, op, inputs, value, shape_ok = node_fields(raw)
+            fields = (raw, nid, op, inputs, value, shape_ok)
+            if nid != target.id:
+                raise _Fallback("the id of the edited node changed")
+            if not broken:
+                if not _NODE_KEY_SET.issuperset(raw) or not shape_ok:
+                    raise _Fallback("the edited node is not clean")
+                if op not in _PLAIN_OPS or (
+                    op in SUBGRAPH_REF_OPS
+                    and not (type(value) is str and value.startswith(STD_PREFIX))
+                ):
+                    raise _Fallback(f"the edited node is now a `{op}` node")
+            for i in inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is None or src.index >= target.index:
+                    raise _Fallback("the edited node refers to a later or unknown node")
+            users = old._capability_users
+            if users is None:
+                users = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
+            users = Counter(users)
+            before = {c for c, k in users.items() if k > 0}
+            if target.op in OPCODES:
+                users[OPCODES[target.op].capability] -= 1
+            if op in OPCODES:
+                users[OPCODES[op].capability] += 1
+            if {c for c, k in users.items() if k > 0} != before:
+                raise _Fallback("the capabilities the program uses change")
+            self.capability_users = users
+        flow: FlowState | None = old._flow.get(graph)
+        dup: DuplicateState | None = old._duplicates.get(graph)
+        if flow is None or dup is None:
+            raise _Fallback("no flow or duplicate state was kept for the graph")
+        if len(dup.interned) > 4 * len(nodes) + 10_000:
+            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        had_errors = bool(old.parsed.errors)
+        was_uncertain = Context(program, old.text, old.hasher, self.options).graph_uncertain(graph)
+        if errors:
+            # With a syntax error, no fix of the whole program is offered (repair policy):
+            # the kept findings lose theirs before their offsets are compared with the edit.
+            self.strip_program_fixes = True
+        if had_errors:
+            self.drop_codes.add("LX0001")  # the syntax errors are all in the text parsed again
+            if not errors:
+                # The fixes of the whole program come back: every finding is reported again.
+                self.drop_codes.update(_STRUCTURAL_CODES)
+        # Everything read from the old state is read now: the edit.
+        old_inputs: list[Node] = []
+        old_spans: dict[str, Span] = {}
+        if target is not None:
+            old_spans = {"op": target.op_span(), "id": target.id_span()}
+            self.edited = target
+            self.edited_extent = (target.syntax.start, target.syntax.end)
+            self.drop_ranges.append((_ALL_CODES, *self.edited_extent))
+            seen: set[int] = set()
+            for i in target.inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is not None and id(src) not in seen:
+                    seen.add(id(src))
+                    old_inputs.append(src)
+        self._retarget()
+        parsed = old.parsed
+        array = graph.array
+        assert array is not None
+        array.items[first:stop] = new_items
+        if array._value is not None:
+            array._value[first:stop] = [o.value for o in new_items]
+        for node, item in zip(nodes[first:stop], new_items, strict=True):
+            assert type(item) is JObject
+            node.syntax = item
+            if node is not target:
+                node.raw = item.value
+        parsed.errors = list(errors)
+        hasher = _hasher(program, old.hasher)
+        ctx = Context(program, self.new_text, hasher, self.options)
+        if errors:
+            check_syntax(ctx)
+        if target is None:
+            if had_errors and not errors:
+                self._report_all(ctx, graph, flow, dup, uncertain=ctx.graph_uncertain(graph))
+            return self._result(self._merge(ctx.out), hasher, "syntax" if errors else "replaced")
+        raw, nid, op, inputs, value, shape_ok = fields
+        consumers = graph.consumers
+        for src in old_inputs:
+            group = consumers.get(src.id or "")
+            if group is not None:
+                group[:] = [c for c in group if c is not target]
+                if not group:
+                    del consumers[src.id or ""]
+        target.raw = raw
+        target.op = op
+        target.inputs = inputs
+        target.value = value
+        target.shape_ok = shape_ok
+        target.broken = target.skip = broken
+        new_inputs: list[Node] = []
+        for i in inputs:
+            src = by_id[i]
+            group = consumers.setdefault(i, [])
+            if target not in group:
+                insort(group, target, key=_index_of)
+            if all(src is not n for n in new_inputs):
+                new_inputs.append(src)
+        graph._schedule = (list(nodes), [])
+        found_before = len(ctx.out)
+        if not broken:
+            if value_checked(target, graph):
+                _check_inputs(ctx, graph, target)
+                _check_value(ctx, graph, target)
+            if len(ctx.out) > found_before or target.skip:
+                raise _Fallback("the edited node has findings of its own")
+        uncertain = ctx.graph_uncertain(graph)
+        again_all = had_errors and not errors
+        touched = {id(n): n for n in [*old_inputs, *new_inputs]}
+        self._replaced_flow(
+            ctx,
+            graph,
+            flow,
+            target,
+            old_spans["op"],
+            old_inputs,
+            uncertain or was_uncertain or again_all,
+            report=not again_all,
+        )
+        self._replaced_duplicates(ctx, graph, dup, target, old_spans["id"], report=not again_all)
+        if again_all:
+            self._report_all(ctx, graph, flow, dup, uncertain)
+        elif uncertain or was_uncertain:
+            self.drop_codes.add("LX3001")  # an unreadable node may be the consumer
+            if not uncertain:
+                for n in graph.nodes:
+                    report_unused(ctx, graph, n)
+        else:
+            report_unused(ctx, graph, target)
+            for n in touched.values():
+                self.drop_exact.add(("LX3001", *self._old_span(n, n.id_span())))
+                report_unused(ctx, graph, n)
+        return self._result(self._merge(ctx.out), hasher, "syntax" if errors else "replaced")
+
+    def _report_all(
+        self, ctx: Context, graph: Graph, flow: FlowState, dup: DuplicateState, uncertain: bool
+    ) -> None:
+        """Every lint and flow finding of ``graph`` reported again from the kept states (their
+        old copies are dropped by code): after the last syntax error is mended, the fixes of
+        the whole program come back."""
+        origins = flow.origins
+        by_id = graph.by_id
+        for n in graph.nodes:
+            if n.id in origins and by_id.get(n.id) is n:
+                report_origin(ctx, graph, flow, n)
+        if not uncertain:
+            for n in graph.nodes:
+                report_unused(ctx, graph, n)
+        for key, more in dup.more.items():
+            first = dup.first_with[key]
+            for n in more:
+                if reportable(n):
+                    report_duplicate(ctx, graph, n, first)
+
+    def _replaced_flow(
+        self,
+        ctx: Context,
+        graph: Graph,
+        state: FlowState,
+        node: Node,
+        old_op: Span,
+        old_inputs: list[Node],
+        every_origin: bool,
+        report: bool = True,
+    ) -> None:
+        """Constant flow after ``node`` changed (as for a value edit), with the error sinks of
+        its old inputs too; with an unreadable node in the graph every origin loses its fixes,
+        so every one is reported again."""
+        by_id = graph.by_id
+        values = state.values
+        visited: list[Node] = []
+
+        def visit(n: Node) -> bool:
+            before = values.get(n.id) if n.id is not None else None
+            flow_node(n, state, by_id)
+            if n.id is None or by_id.get(n.id) is not n:
+                return False
+            visited.append(n)
+            after = values.get(n.id)
+            return n is node or before is None or after is None or not same_abs(before, after)
+
+        _downstream(graph, node, None, visit)
+        again: dict[int, Node] = {id(n): n for n in visited}
+        self._sinks(graph, state, [*visited, *old_inputs], None, again)
+        origins = state.origins
+        for g in [*visited, *old_inputs]:
+            for i in g.inputs:
+                src = by_id.get(i) if type(i) is str else None
+                if src is not None and src.op == "const":
+                    for o in graph.consumers.get(i, ()):
+                        if o.id in origins and by_id.get(o.id) is o:
+                            again[id(o)] = o
+        for src in old_inputs:  # the old inputs' other consumers (the edited node left them)
+            if src.op == "const":
+                for o in graph.consumers.get(src.id or "", ()):
+                    if o.id in origins and by_id.get(o.id) is o:
+                        again[id(o)] = o
+        if not report:
+            return
+        if every_origin:
+            self.drop_codes.add("LX1015")
+            again = {id(n): n for n in graph.nodes if n.id in origins}
+        for n in sorted(again.values(), key=_index_of):
+            if not every_origin:
+                if n is node:
+                    self.drop_exact.add(("LX1015", old_op.start, old_op.end))
+                else:
+                    self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
+            if n.id in origins and by_id.get(n.id) is n:
+                report_origin(ctx, graph, state, n)
+
+    def _replaced_duplicates(
+        self,
+        ctx: Context,
+        graph: Graph,
+        state: DuplicateState,
+        node: Node,
+        old_id: Span,
+        report: bool = True,
+    ) -> None:
+        """Structural keys of ``node`` and, in document order, of the nodes downstream whose
+        key changed (a key may appear or vanish); every class that gained or lost a member is
+        reported again."""
+        by_id = graph.by_id
+        key_of = state.key_of
+        moves: list[tuple[Node, int | None, int | None]] = []
+
+        def visit(n: Node) -> bool:
+            assert n.id is not None
+            before = key_of.get(n.id)
+            after = node_key(ctx, n, key_of, state.interned) if keyed(n, by_id) else None
+            if n is not node and before == after:
+                return False
+            if after is None:
+                key_of.pop(n.id, None)
+            else:
+                key_of[n.id] = after
+            if before != after:
+                moves.append((n, before, after))
+            return True
+
+        _downstream(graph, node, None, visit)
+        touched = {k for _, before, after in moves for k in (before, after) if k is not None}
+        members = {k: _members(state, k) for k in touched}
+
+        def old_id_span(n: Node) -> tuple[int, int]:
+            return (old_id.start, old_id.end) if n is node else self._old_span(n, n.id_span())
+
+        for group in members.values():
+            for n in group[1:]:
+                if reportable(n) or n is node:
+                    self.drop_exact.add(("LX3002", *old_id_span(n)))
+        for n, before, after in moves:
+            if before is not None:
+                members[before].remove(n)
+            if after is not None:
+                insort(members[after], n, key=_index_of)
+        for k, group in members.items():
+            _set_members(state, k, group, ctx, graph, reportable if report else _never)
 
     # --- a node renamed --------------------------------------------------------------
 
@@ -1057,9 +1455,14 @@ class _Reanalysis:
         drop_exact, drop_ranges = self.drop_exact, self.drop_ranges
         kept: list[Diagnostic] = []
         drop_codes = self.drop_codes
+        strip = self.strip_program_fixes
         for d in self.old.diagnostics:
             if (d.code, d.start, d.end) in drop_exact or d.code in drop_codes:
                 continue
+            if strip and d.fixes:
+                fixes = tuple(f for f in d.fixes if f.scope is not Scope.PROGRAM)
+                if len(fixes) != len(d.fixes):
+                    d = replace(d, fixes=fixes)
             if any(d.code in codes and a <= d.start and d.end <= b for codes, a, b in drop_ranges):
                 continue
             if d.end < start and not d.related and not d.fixes:
@@ -1187,6 +1590,10 @@ def _start_of(node: JNode) -> int:
 
 def _index_of(node: Node) -> int:
     return node.index
+
+
+def _never(node: Node) -> bool:
+    return False
 
 
 def _move_key(table: dict[str, _V], old: str, new: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,6 +229,61 @@ def parse(text: str) -> ParseResult:
 # --- edits (lexis_ls/lang/incremental.py) ---------------------------------------------------
 
 
+class Resynced(Exception):
+    """:func:`parse_window` stopped: at an element at ``offset`` (or the ``]`` there when
+    ``closing``) from which the rest of the text parses as it did before the edit."""
+
+    def __init__(self, offset: int, closing: bool) -> None:
+        super().__init__(offset, closing)
+        self.offset = offset
+        self.closing = closing
+
+
+@dataclass
+class Window:
+    """What :func:`parse_window` read: the elements, syntax errors and duplicate keys up to
+    the place it stopped (``offset``: an element, or the array's ``]`` when ``closing``)."""
+
+    items: list[JNode]
+    errors: list[SyntaxIssue]
+    duplicates: list[DuplicateKey]
+    offset: int
+    closing: bool
+
+
+def parse_window(
+    text: str,
+    pos: int,
+    expect_value: bool,
+    containers: list[int],
+    depth: int,
+    resync: Callable[[int, bool], bool],
+) -> Window | None:
+    """The elements of an array of ``text`` from ``pos`` on, parsed exactly as :func:`parse`
+    parses them when it reaches ``pos`` inside that array with no error before (``containers``:
+    the offsets of the containers open there, the array last; ``depth``: the array's depth;
+    ``expect_value``: whether a value must come next), until ``resync(offset, closing)`` says
+    the rest is known: it is asked at every element of this array the C scanner decodes and
+    at its ``]``. None when the array ends without it saying so."""
+    parser = _Parser(text)
+    parser.pos = pos
+    parser._open = list(containers)
+    parser.resync = resync
+    parser.resync_level = len(containers)
+    # After an element, the array holds one already (the parser reads a missing comma as one
+    # only then): a stand-in for it, left out of the result.
+    before = 0 if expect_value else 1
+    items: list[JNode] = [JScalar(pos, pos, None)] * before
+    try:
+        parser._array_items(depth, items, pos, expect_value)
+    except Resynced as stop:
+        parser.resync = None
+        return Window(items[before:], parser.errors, parser.duplicates, stop.offset, stop.closing)
+    except RecursionError:
+        return None
+    return None
+
+
 def scan_element(parser: _Parser, start: int, text: str) -> JObject | None:
     """The object at ``start`` of ``text`` as the fast path of ``parse_array`` decodes an array
     element: a lazy object re-parsed by ``parser`` (which must hold ``text`` by the time its
@@ -392,6 +448,10 @@ class _Parser:
         self._hard_errors = 0
         self._open: list[int] = []  # offsets of the containers being parsed (outermost first)
         self._peeked: _Token | None = None
+        # parse_window(): called with (offset, is_closing_bracket) at each element the C
+        # scanner decodes and at each `]` of an array; True stops the parse there.
+        self.resync: Callable[[int, bool], bool] | None = None
+        self.resync_level = -1  # in the array this many containers deep (the window's own)
         # The hook is not a method of the parser: a parser -> scanner -> parser cycle would keep
         # every parsed document alive until the cyclic garbage collector runs.
         decoder = json.JSONDecoder(
@@ -764,13 +824,23 @@ class _Parser:
     def _parse_array(self, depth: int) -> JArray:
         open_tok = self.take()
         items: list[JNode] = []
-        end = open_tok.end
+        end = self._array_items(depth, items, open_tok.end, True)
+        return JArray(open_tok.start, end, items)
+
+    def _array_items(self, depth: int, items: list[JNode], end: int, expect_value: bool) -> int:
+        """The elements of an array from ``self.pos`` into ``items``, up to and with its ``]``
+        (or where it ends unclosed): the end of the array. ``end`` is where the last element (or
+        the ``[``) ends, ``expect_value`` whether a value must come next (after ``[`` or ``,``).
+        With ``self.resync`` set (:func:`parse_window`) it raises :class:`Resynced` at the first
+        element the C scanner decodes, or ``]``, at which the callback says to stop."""
         text = self.text
         scan = self._scan_once
-        expect_value = True
+        resync = self.resync if len(self._open) == self.resync_level else None
         while True:
             tok = self.peek()
             if tok.kind == "punct" and tok.text == "]":
+                if resync is not None and resync(tok.start, True):
+                    raise Resynced(tok.start, True)
                 self.take()
                 end = tok.end
                 break
@@ -823,6 +893,8 @@ class _Parser:
                         break
                     if self._dups.seen:
                         break
+                    if resync is not None and resync(start, False):
+                        raise Resynced(start, False)
                     item = JObject(start, obj_end, None, value, self)
                     items.append(item)
                     self._peeked = None
@@ -843,7 +915,7 @@ class _Parser:
                 items.append(item)
                 end = item.end
             expect_value = False
-        return JArray(open_tok.start, end, items)
+        return end
 
     def reparse_object(self, start: int) -> JNode | None:
         """The members of the lazy object at ``start``.

@@ -396,9 +396,6 @@ def test_other_fast_paths() -> None:
     ("old", "new", "why"),
     [
         ('"id": "b"', '"id": "a"', "invalid or taken"),  # (a new id: the rename path)
-        ('"inputs": ["a", "b"]', '"inputs": ["b", "a"]', "id, op or inputs"),
-        ('"value": 2', '"value": 2, "doc": "x"', "keys"),
-        ('"value": 2', '"value": 2}', "no longer one valid JSON object"),
         ('"value": 2', '"value": 2, "value": 3', "no longer one valid JSON object"),
         ('"capabilities"', '"capabilitie"', "not inside a `nodes` array"),
     ],
@@ -408,6 +405,20 @@ def test_structural_edits_fall_back(old: str, new: str, why: str) -> None:
     after = _check(analyze(PROGRAM), (start, start + len(old), new))
     assert after.incremental is None
     assert after.fallback is not None and why in after.fallback
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ('"inputs": ["a", "b"]', '"inputs": ["b", "a"]', "replaced"),  # inputs edited
+        ('"value": 2', '"value": 2, "doc": "x"', "replaced"),  # a key added
+        ('"value": 2', '"value": 2}', "syntax"),  # a stray brace: a syntax error
+    ],
+)
+def test_a_node_edited_beyond_its_value_is_parsed_again(old: str, new: str, path: str) -> None:
+    start = PROGRAM.index(old)
+    after = _check(analyze(PROGRAM), (start, start + len(old), new))
+    assert after.incremental == path, after.fallback
 
 
 def test_value_edit_at_scale_is_incremental() -> None:

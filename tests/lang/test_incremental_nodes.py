@@ -220,16 +220,32 @@ def test_undo_takes_the_analysis_before_again(data: st.DataObject) -> None:
         assert back is first  # taken again, not analysed anew
 
 
-def test_undo_after_a_full_analysis_reuses_the_analysis() -> None:
+def test_a_closing_brace_deleted_and_restored_is_incremental() -> None:
     text = bench_program(200)
     doc = Document("file:///p.lexis.json", "lexis", 1, text)
-    first = doc.analysis()
+    doc.analysis()
     line = text.index('{"id": "n100", ')
     brace = text.index("\n", line) - 2  # the node's closing brace
     assert text[brace] == "}"
     doc.update(text[:brace] + text[brace + 1 :], 2)
     broken = doc.analysis()
-    assert broken.incremental is None and "LX0001" in {d.code for d in broken.diagnostics}
+    assert broken.incremental == "syntax", broken.fallback
+    assert "LX0001" in {d.code for d in broken.diagnostics}
+    assert_same_analysis(broken, analyze(broken.text))
+    doc.update(text, 3)
+    restored = doc.analysis()
+    assert restored.incremental == "replaced", restored.fallback
+    assert_same_analysis(restored, analyze(text))
+    assert doc.result_id == 3  # a new result for the client
+
+
+def test_undo_after_a_full_analysis_reuses_the_analysis() -> None:
+    text = bench_program(200)
+    doc = Document("file:///p.lexis.json", "lexis", 1, text)
+    first = doc.analysis()
+    at = text.index('"spec"')  # outside the nodes: a full analysis
+    doc.update(text[:at] + "  " + text[at:], 2)
+    assert doc.analysis().incremental is None
     doc.update(text, 3)
     assert doc.analysis() is first
     assert doc.result_id == 3  # a new result for the client all the same
