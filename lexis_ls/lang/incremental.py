@@ -26,6 +26,16 @@ then says why in ``Analysis.fallback``. ``Analysis.incremental`` names the fast 
     array (a node appended, a block pasted or cut), when no node that stays refers to a
     deleted one and the new ones refer only to earlier nodes.
 
+``"replaced"``
+    an edit of one node of the main graph that changes its op, inputs or keys (its id stays):
+    the nodes array around the edit is parsed again with the parser's own array loop
+    (``syntax.parse_window``) until it decodes a node at its old place, and the one node that
+    changed replaces the old one. Also the edit that mends the last syntax error.
+``"syntax"``
+    the same, when the text parsed again has syntax errors (a closing brace or a comma
+    deleted): the node they cut short is broken (the checks skip it, the graph is uncertain:
+    no LX3001 and no flow fixes), and no finding keeps a fix of the whole program.
+
 How the fast paths work. The syntax tree, the model and the findings of the old analysis are
 reused and updated *in place* (the old analysis is consumed: do not use it afterwards):
 
@@ -546,7 +556,9 @@ class _Reanalysis:
         if len(dup.interned) > 4 * len(nodes) + 10_000:
             raise _Fallback("the duplicate-check tables grew too large: rebuild them")
         had_errors = bool(old.parsed.errors)
-        was_uncertain = Context(program, old.text, old.hasher, self.options).graph_uncertain(graph)
+        # (the nodes array is all nodes: the graph is uncertain when a node is broken, which
+        # takes a syntax error)
+        was_uncertain = had_errors and any(n.broken for n in nodes)
         if errors:
             # With a syntax error, no fix of the whole program is offered (repair policy):
             # the kept findings lose theirs before their offsets are compared with the edit.
@@ -621,7 +633,7 @@ class _Reanalysis:
                 _check_value(ctx, graph, target)
             if len(ctx.out) > found_before or target.skip:
                 raise _Fallback("the edited node has findings of its own")
-        uncertain = ctx.graph_uncertain(graph)
+        uncertain = bool(errors) and ctx.graph_uncertain(graph)
         again_all = had_errors and not errors
         touched = {id(n): n for n in [*old_inputs, *new_inputs]}
         self._replaced_flow(
@@ -1456,6 +1468,8 @@ class _Reanalysis:
         kept: list[Diagnostic] = []
         drop_codes = self.drop_codes
         strip = self.strip_program_fixes
+        low = min((a for _, a, _ in drop_ranges), default=0)
+        high = max((b for _, _, b in drop_ranges), default=0)
         for d in self.old.diagnostics:
             if (d.code, d.start, d.end) in drop_exact or d.code in drop_codes:
                 continue
@@ -1463,7 +1477,14 @@ class _Reanalysis:
                 fixes = tuple(f for f in d.fixes if f.scope is not Scope.PROGRAM)
                 if len(fixes) != len(d.fixes):
                     d = replace(d, fixes=fixes)
-            if any(d.code in codes and a <= d.start and d.end <= b for codes, a, b in drop_ranges):
+            if (
+                drop_ranges
+                and low <= d.start
+                and d.end <= high
+                and any(
+                    d.code in codes and a <= d.start and d.end <= b for codes, a, b in drop_ranges
+                )
+            ):
                 continue
             if d.end < start and not d.related and not d.fixes:
                 kept.append(d)  # before the edit (the common case, without reading offsets)
