@@ -620,9 +620,8 @@ class _Reanalysis:
         new_inputs: list[Node] = []
         for i in inputs:
             src = by_id[i]
-            group = consumers.setdefault(i, [])
-            if target not in group:
-                insort(group, target, key=_index_of)
+            # (listed once per input naming it, as build_program lists consumers)
+            insort(consumers.setdefault(i, []), target, key=_index_of)
             if all(src is not n for n in new_inputs):
                 new_inputs.append(src)
         graph._schedule = (list(nodes), [])
@@ -634,6 +633,11 @@ class _Reanalysis:
             if len(ctx.out) > found_before or target.skip:
                 raise _Fallback("the edited node has findings of its own")
         uncertain = bool(errors) and ctx.graph_uncertain(graph)
+        if was_uncertain and not uncertain:
+            # "declared but never used" (LX2002) could not be said before and can now
+            used = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
+            if any(type(v) is str and not used[v] for v, _ in program.capabilities):
+                raise _Fallback("a declared capability may be unused")
         again_all = had_errors and not errors
         touched = {id(n): n for n in [*old_inputs, *new_inputs]}
         self._replaced_flow(

@@ -325,3 +325,83 @@ def test_a_rename_reports_the_references_and_back() -> None:
     back = _check(renamed, (at, at + 1, ""))
     assert back.incremental == "rename", back.fallback
     assert [d.code for d in back.diagnostics] == [d.code for d in analyze(text).diagnostics]
+
+
+# --- one node's op, inputs or text edited (the "replaced" and "syntax" paths) ----------------
+
+_BREAKERS = ["", "}", "{", ",", '"', "]", "[", ":", " x", "}}"]
+
+
+@st.composite
+def node_part_edit(draw: st.DrawFn, analysis: Analysis) -> Edit:
+    """An edit inside one node of the main graph: its op or an input replaced (by a plain op,
+    an earlier, later or unknown id), or a character of its text deleted or a breaking one
+    typed (a closing brace deleted, a quote typed, ...)."""
+    nodes = analysis.program.main.nodes
+    if not nodes:
+        return (0, 0, "")
+    k = draw(st.integers(0, len(nodes) - 1))
+    node = nodes[k]
+    text = analysis.text
+    kind = draw(st.sampled_from(["op", "input", "char", "char", "brace"]))
+    if kind == "op" and node.op_span() is not None:
+        span = node.op_span()
+        return (span.start, span.end, json.dumps(draw(st.sampled_from(sorted(_OPS)))))
+    if kind == "input" and node.inputs and type(node.inputs[0]) is str:
+        i = draw(st.integers(0, len(node.inputs) - 1))
+        span = node.input_span(i)
+        ids = [n.id for n in nodes if n.id is not None] or ["x"]
+        other = draw(st.sampled_from([*ids[: k + 1], *ids[k:][:3], "nope"]))
+        return (span.start, span.end, json.dumps(other))
+    start, end = node.syntax.start, node.syntax.end
+    if kind == "brace" and text[end - 1] == "}":
+        return (end - 1, end, draw(st.sampled_from(["", " ", "]"])))
+    at = draw(st.integers(start, end - 1))
+    if draw(st.booleans()):
+        return (at, at + 1, "")
+    return (at, at, draw(st.sampled_from(_BREAKERS)))
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_node_part_edits_and_their_undo_equal_a_fresh_analysis(data: st.DataObject) -> None:
+    """Each edit, then a second one (often mending the first), and the undo back to the
+    original text: every analysis equals a fresh one."""
+    original = data.draw(programs(), label="text")
+    analysis = analyze(original)
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        analysis = _check(analysis, data.draw(node_part_edit(analysis), label="edit"))
+    back = _check(analysis, covering_edit(analysis.text, original))
+    assert back.text == original
+
+
+def test_op_and_inputs_edits_are_incremental() -> None:
+    text = bench_program(300)
+    analysis = analyze(text)
+    node = next(n for n in analysis.program.main.nodes[150:] if n.op == "add")
+    span = node.op_span()
+    analysis = _check(analysis, (span.start, span.end, '"mul"'))
+    assert analysis.incremental == "replaced", analysis.fallback
+    node = next(n for n in analysis.program.main.nodes[150:] if len(n.inputs) == 2)
+    first_id = analysis.program.main.nodes[0].id
+    span = node.input_span(1)
+    analysis = _check(analysis, (span.start, span.end, json.dumps(first_id)))
+    assert analysis.incremental == "replaced", analysis.fallback
+
+
+def test_a_comma_or_colon_deleted_and_typed_again_is_incremental() -> None:
+    text = bench_program(300)
+    node = analyze(text).program.main.nodes[120]
+    comma = node.syntax.end
+    colon = text.index(":", node.syntax.start)
+    for at in (comma, colon):
+        broken = _check(analyze(text), (at, at + 1, ""))
+        assert broken.incremental == "syntax", broken.fallback
+        assert "LX0001" in {d.code for d in broken.diagnostics}
+        mended = _check(broken, (at, at, text[at]))
+        assert mended.incremental == "replaced", mended.fallback
+        assert mended.text == text
