@@ -297,6 +297,52 @@ def test_a_big_program_opens_a_neighbourhood_view(tools: Path, tmp_path: Path) -
     assert far in rendered and len(rendered) <= 300
 
 
+def test_a_1000_node_program_is_laid_out_whole_with_its_subgraphs_collapsed(
+    tools: Path, tmp_path: Path
+) -> None:
+    from bench_viz import generate_chain
+
+    program = json.loads(generate_chain(1000))
+    out = write_page(tmp_path, "chain", json.dumps(program))
+    keys = [n["key"] for n in page_data(out.read_text())["nodes"]]
+    inner = [k for k in keys if k.startswith("inc/")]
+    positions = (
+        "window.lexisGraph.cy.nodes().filter(n => !n.isParent())"
+        ".map(n => [n.id(), n.position().x, n.position().y])"
+    )
+    steps = [
+        {"do": "report"},
+        {"do": "eval", "js": positions},
+        {"do": "click", "selector": "#lexis-expand-all"},
+        {"do": "report"},
+    ]
+    rec = drive(
+        tools, tmp_path, [{"name": "chain", "file": str(out), "steps": steps, "timeout": 120000}]
+    )[0]
+    first, placed, _, expanded = rec["results"]
+    assert first["mode"] == "full"
+    assert first["listKeys"] == keys  # the list names every node, the subgraph's too
+    rendered = {n["key"]: n for n in first["rendered"]}
+    # the subgraph starts as one node (its children off the canvas) and the notice says so
+    assert "collapsed" in rendered["sg:inc"]["classes"]
+    assert inner and not any(k in rendered for k in inner)
+    assert set(keys) - set(inner) <= set(rendered)
+    assert "subgraphs start collapsed" in first["notice"]
+    assert "Expand subgraphs" in first["notice"]
+    # every node is laid out (a finite position, no two at the same place), inputs above
+    at = {k: (x, y) for k, x, y in placed}
+    assert len(at) == len(rendered)
+    assert all(abs(x) < 1e6 and abs(y) < 1e6 for x, y in at.values())
+    assert len(set(at.values())) == len(at)
+    drawn = [(e["source"], e["target"]) for e in first["edges"] if e["kind"] == "input"]
+    assert set(drawn) == {(s, t) for s, t in program_edges(program) if not s.startswith("inc/")}
+    assert all(at[s][1] < at[t][1] for s, t in drawn)
+    # expanded on request: the subgraph's nodes are on the canvas inside it, no notice
+    parents = {n["key"]: n["parent"] for n in expanded["rendered"]}
+    assert all(parents.get(k) == "sg:inc" for k in inner)
+    assert expanded["notice"] is None
+
+
 def test_in_a_vscode_webview_the_page_talks_to_its_host(tools: Path, tmp_path: Path) -> None:
     """With acquireVsCodeApi (a stub here; the real panel is tested in real VS Code): no embedded
     graph, "ready" posted, then the host's graph/cursor/trace/debugNode messages, "reveal" on a

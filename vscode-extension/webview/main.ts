@@ -17,6 +17,11 @@ export const LARGE_GRAPH = 1500;
 const HOPS = 2;
 const NEIGHBOURHOOD_WANT = 120;
 const NEIGHBOURHOOD_CAP = 300;
+/** Above this many nodes (and up to LARGE_GRAPH) a subgraph the page has not shown before starts
+ * collapsed, drawn as one node: a compound node on the canvas doubles Cytoscape.js's style work
+ * for every element (about a quarter of a second at 1,000 nodes). Double-click it, or "Expand
+ * subgraphs", to show its nodes; the notice above the graph says so. */
+export const COLLAPSE_FROM = 600;
 
 
 interface LexisGraphApi {
@@ -113,10 +118,29 @@ collapseAll.addEventListener("click", () => {
 });
 expandAll.addEventListener("click", () => {
   canvas.collapsed.clear();
+  autoCollapsed.clear();
   rerender();
 });
 
 // --- state ---------------------------------------------------------------------------------
+/** Subgraph keys the page has shown (collapsed by default or not), and those it collapsed itself. */
+const knownSubgraphs = new Set<string>();
+const autoCollapsed = new Set<string>();
+
+/** Collapses the subgraphs new to the page when the program is big (see COLLAPSE_FROM). A restored
+ * view state already says which subgraphs the user left collapsed. */
+function collapseNewSubgraphs(restored: boolean): void {
+  const collapse = !restored && model.size > COLLAPSE_FROM && !large();
+  for (const s of model.data.subgraphs) {
+    if (knownSubgraphs.has(s.key)) continue;
+    knownSubgraphs.add(s.key);
+    if (collapse && !canvas.collapsed.has(s.key)) {
+      canvas.collapsed.add(s.key);
+      autoCollapsed.add(s.key);
+    }
+  }
+}
+
 let saveTimer: number | null = null;
 function scheduleSave(): void {
   if (!host.inVsCode || saveTimer !== null) return;
@@ -172,7 +196,13 @@ function rerender(): void {
       `Select any node in the list or search for an id to move the view; the list names every node.`;
   } else {
     canvas.render(null);
-    notice.hidden = true;
+    const folded = [...autoCollapsed].filter((k) => canvas.collapsed.has(k)).length;
+    notice.hidden = folded === 0;
+    if (folded > 0) {
+      notice.textContent =
+        `This program has ${model.size.toLocaleString("en")} nodes, so its subgraphs start collapsed, each drawn as one node ` +
+        `(${folded} still collapsed). Double-click a subgraph, or use “Expand subgraphs”, to show its nodes; the list names every node.`;
+    }
   }
   restoreClasses();
   scheduleSave();
@@ -190,6 +220,7 @@ function ensureShown(key: string): void {
   let changed = false;
   if (node?.parent && canvas.collapsed.has(node.parent)) {
     canvas.collapsed.delete(node.parent);
+    autoCollapsed.delete(node.parent);
     changed = true;
   }
   if (large() && canvas.subset !== null && !canvas.subset.has(key)) changed = true;
@@ -224,6 +255,7 @@ function updatePanel(): void {
 }
 
 function toggleCollapse(key: string): void {
+  autoCollapsed.delete(key);
   if (canvas.collapsed.has(key)) canvas.collapsed.delete(key);
   else canvas.collapsed.add(key);
   rerender();
@@ -340,6 +372,7 @@ function load(data: GraphData, keepView: boolean): void {
     return;
   }
   for (const k of [...canvas.collapsed]) if (!model.subgraphByKey.has(k)) canvas.collapsed.delete(k);
+  collapseNewSubgraphs(renders === 0 && restoredState);
   if (selected !== null && !model.has(selected)) selected = null;
   describe(data);
   list.build(model);
@@ -403,6 +436,7 @@ window.lexisGraph = {
 };
 
 const saved = host.state();
+const restoredState = saved !== null;
 if (saved !== null) {
   selected = saved.selected;
   for (const k of saved.collapsed) canvas.collapsed.add(k);

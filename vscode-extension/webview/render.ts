@@ -2,10 +2,8 @@
 // Subgraphs are compound nodes; a collapsed one is drawn as a single node (its children are not
 // added to the canvas). The canvas may show a subset of the graph (the large-graph view).
 import cytoscape from "cytoscape";
-import dagre from "cytoscape-dagre";
+import dagre from "lexis-dagre";
 import { type GraphNode, Model, worstSeverity } from "./data";
-
-cytoscape.use(dagre);
 
 // Cytoscape.js adds a <style> element (".__________cytoscape_container { position: relative }")
 // to the page unless an element with this id exists. A strict content security policy (no
@@ -207,25 +205,30 @@ function size(label: string): { w: number; h: number } {
   return { w: Math.max(64, Math.min(360, longest * CHAR_W + 22)), h: lines.length * LINE_H + 16 };
 }
 
-/** Layer of each node (0 at the top) along the input edges; null when they have a cycle
- * (reported as LX1005; dagre breaks it) or when dagre's longest-path layering is shorter. */
-function layers(nodes: cytoscape.NodeCollection, edges: cytoscape.EdgeCollection): Map<string, number> | null {
+/** Inputs and consumers of each of `keys` along `edges` (self-loops left out). */
+function adjacency(
+  keys: readonly string[],
+  edges: readonly (readonly [string, string])[],
+): { ins: Map<string, string[]>; outs: Map<string, string[]> } {
   const ins = new Map<string, string[]>();
   const outs = new Map<string, string[]>();
-  const pending = new Map<string, number>();
-  nodes.forEach((n) => {
-    ins.set(n.id(), []);
-    outs.set(n.id(), []);
-    pending.set(n.id(), 0);
-  });
-  edges.forEach((e) => {
-    const s = e.source().id();
-    const t = e.target().id();
-    if (s === t || !ins.has(s) || !ins.has(t)) return;
+  for (const k of keys) {
+    ins.set(k, []);
+    outs.set(k, []);
+  }
+  for (const [s, t] of edges) {
+    if (s === t || !ins.has(s) || !ins.has(t)) continue;
     ins.get(t)?.push(s);
     outs.get(s)?.push(t);
-    pending.set(t, (pending.get(t) ?? 0) + 1);
-  });
+  }
+  return { ins, outs };
+}
+
+/** Layer of each node (0 at the top) along the input edges; null when they have a cycle
+ * (reported as LX1005; dagre breaks it) or when dagre's longest-path layering is shorter. */
+function layers(ins: Map<string, string[]>, outs: Map<string, string[]>): Map<string, number> | null {
+  const pending = new Map<string, number>();
+  for (const [k, from] of ins) pending.set(k, from.length);
   const order: string[] = [];
   for (const [k, c] of pending) if (c === 0) order.push(k);
   for (let i = 0; i < order.length; i++) {
@@ -296,6 +299,112 @@ export function shapeOf(m: Model): string {
   return [nodes.join("\u0001"), subgraphs.join("\u0001"), edges.join("\u0001")].join("\u0002");
 }
 
+interface NodeDef {
+  group: "nodes";
+  data: { id: string; label: string; w: number; h: number; color: string; parent?: string };
+  classes: string[];
+  position?: { x: number; y: number };
+}
+
+interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+function emptyBox(): Box {
+  return { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+}
+
+function grow(box: Box, by: Box): void {
+  box.x1 = Math.min(box.x1, by.x1);
+  box.y1 = Math.min(box.y1, by.y1);
+  box.x2 = Math.max(box.x2, by.x2);
+  box.y2 = Math.max(box.y2, by.y2);
+}
+
+/** The box around the nodes at their positions (with their widest border). */
+function boxOf(nodes: readonly NodeDef[]): Box {
+  const box = emptyBox();
+  for (const n of nodes) {
+    const p = n.position ?? { x: 0, y: 0 };
+    const w = n.data.w / 2 + BORDER;
+    const h = n.data.h / 2 + BORDER;
+    grow(box, { x1: p.x - w, y1: p.y - h, x2: p.x + w, y2: p.y + h });
+  }
+  return box;
+}
+
+/** The widest border a node is drawn with (a diagnostic's or a capability's). */
+const BORDER = 5;
+
+/** Lays `nodes` out with dagre along `edges` (input edges among them) and sets their positions.
+ * Dagre's default ranker (network simplex) gives the shortest edges but its time grows fast:
+ * seconds for 1,000 nodes. Its linear "longest-path" ranker puts every sink on the bottom layer
+ * (a print of an early value gets an edge across the whole graph, and dagre a dummy node per
+ * layer crossed). So above SIMPLEX_LIMIT nodes the layers are computed here (each node one
+ * below its lowest input, sources pulled down to just above their first consumer) and handed
+ * to dagre's longest-path ranker as edge lengths, with temporary edges below the sinks; dagre
+ * then orders (one pass), positions and routes as usual. */
+function runDagre(nodes: NodeDef[], edges: readonly [string, string][]): void {
+  if (nodes.length === 0) return;
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  const big = nodes.length > SIMPLEX_LIMIT;
+  g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 42, edgesep: 8, ...(big ? { ranker: "longest-path" } : {}) });
+  g.setDefaultEdgeLabel(() => ({}));
+  // Cytoscape.js's layout size of a node: its width and height and its border.
+  for (const n of nodes) g.setNode(n.data.id, { width: n.data.w + 1, height: n.data.h + 1 });
+  const keys = nodes.map((n) => n.data.id);
+  const ranks = big ? adjacencyLayers(keys, edges) : null;
+  edges.forEach(([s, t], i) => {
+    const minlen = ranks === null ? 1 : Math.max(1, (ranks.rank.get(t) ?? 0) - (ranks.rank.get(s) ?? 0));
+    g.setEdge(s, t, { minlen, weight: 1 }, `e${i}`);
+  });
+  if (ranks !== null) {
+    // Every sink above the bottom layer gets a temporary edge to a node one layer below it
+    // (one that shares an input with it when there is one): the longest-path ranker then
+    // keeps it there instead of dropping it to the bottom. Such an edge cannot close a
+    // cycle: everything above a node is on a smaller layer.
+    const { rank, ins, outs } = ranks;
+    const byLayer = new Map<number, string>();
+    let deepest = 0;
+    for (const [k, r] of rank) {
+      deepest = Math.max(deepest, r);
+      if (!byLayer.has(r)) byLayer.set(r, k);
+    }
+    for (const k of keys) {
+      const r = rank.get(k) ?? 0;
+      if (r >= deepest || (outs.get(k) ?? []).length > 0) continue;
+      let below: string | undefined;
+      for (const s of ins.get(k) ?? []) {
+        below = (outs.get(s) ?? []).find((t) => rank.get(t) === r + 1);
+        if (below !== undefined) break;
+      }
+      below ??= byLayer.get(r + 1);
+      if (below !== undefined) g.setEdge(k, below, { minlen: 1, weight: 1 }, `__lexis_sink_${k}`);
+    }
+  }
+  // One ordering pass instead of sweeps until no crossing is removed (most of dagre's time on
+  // a graph with many layers); and no room made for edge labels (there are none, and the page
+  // draws its own edges, not dagre's routes), which would double the ranks and so the dummy
+  // nodes dagre orders and positions (about 40% of its time; see esbuild.js).
+  dagre.layout(g, big ? { disableOptimalOrderHeuristic: true, noEdgeLabels: true } : {});
+  for (const n of nodes) {
+    const p = g.node(n.data.id);
+    n.position = { x: p.x ?? 0, y: p.y ?? 0 };
+  }
+}
+
+function adjacencyLayers(
+  keys: readonly string[],
+  edges: readonly [string, string][],
+): { rank: Map<string, number>; ins: Map<string, string[]>; outs: Map<string, string[]> } | null {
+  const { ins, outs } = adjacency(keys, edges);
+  const rank = layers(ins, outs);
+  return rank === null ? null : { rank, ins, outs };
+}
+
 export interface CanvasEvents {
   tap(key: string): void;
   doubleTap(key: string): void;
@@ -349,13 +458,16 @@ export class Canvas {
     return this.subset === null || this.subset.has(key);
   }
 
-  /** Rebuilds the canvas from the model (for the keys in `subset`, or all) and lays it out. */
+  /** Rebuilds the canvas from the model (for the keys in `subset`, or all): lays it out first
+   * (dagre on the nodes' known sizes), then adds the elements at their positions and fits the
+   * view to the boxes it placed, so Cytoscape.js resolves styles and measures labels only once,
+   * when it paints. */
   render(subset: Set<string> | null): void {
     this.subset = subset;
     const m = this.model;
     const shownCount = subset === null ? m.size : subset.size;
     this.large = shownCount > 600;
-    const elements: cytoscape.ElementDefinition[] = [];
+    const nodes: NodeDef[] = [];
     const present = new Set<string>();
     for (const s of m.data.subgraphs) {
       const children = m.children.get(s.key) ?? [];
@@ -368,7 +480,7 @@ export class Canvas {
       if (collapsed) classes.push("collapsed");
       const sev = worstSeverity(s.diagnostics ?? []);
       if (sev !== null && (collapsed || children.length === 0)) classes.push(`diag-${sev}`);
-      elements.push({ group: "nodes", data: { id: s.key, label, w, h, color: this.theme.compound }, classes });
+      nodes.push({ group: "nodes", data: { id: s.key, label, w, h, color: this.theme.compound }, classes });
       present.add(s.key);
     }
     for (const n of m.data.nodes) {
@@ -376,129 +488,101 @@ export class Canvas {
       if (n.parent !== null && (this.collapsed.has(n.parent) || !present.has(n.parent))) continue;
       const label = nodeLabel(n);
       const { w, h } = size(label);
-      const classes = nodeClasses(n);
-      const data: Record<string, unknown> = { id: n.key, label, w, h, color: m.color(n.category) };
+      const data: NodeDef["data"] = { id: n.key, label, w, h, color: m.color(n.category) };
       if (n.parent !== null) data.parent = n.parent;
-      elements.push({ group: "nodes", data, classes });
+      nodes.push({ group: "nodes", data, classes: nodeClasses(n) });
       present.add(n.key);
     }
+    const edges: cytoscape.ElementDefinition[] = [];
     let i = 0;
     for (const e of m.data.edges) {
       if (!present.has(e.source) || !present.has(e.target)) continue;
-      elements.push({ group: "edges", data: { id: `e${i++}`, source: e.source, target: e.target, kind: e.kind }, classes: e.kind });
+      edges.push({ group: "edges", data: { id: `e${i++}`, source: e.source, target: e.target, kind: e.kind }, classes: e.kind });
     }
     performance.mark("lexis:elements");
+    const box = this.layout(nodes, edges);
+    performance.mark("lexis:positioned");
     const cy = this.cy;
     cy.startBatch();
     cy.elements().remove();
     cy.style(stylesheet(this.theme, this.large));
-    cy.add(elements);
+    cy.add(nodes);
+    cy.add(edges);
     cy.endBatch();
     performance.mark("lexis:added");
-    this.layout();
+    this.fitBox(box);
     performance.mark("lexis:laid-out");
   }
 
-  /** Lays the canvas out: the main graph with dagre, then each expanded subgraph with dagre on
-   * its own, the subgraphs in a row to the right of the main graph. Input edges never cross a
-   * subgraph's border (ids are local to their graph), and call edges (to a subgraph's compound
-   * node) are drawn but not laid out: in one dagre run, compound nodes triple the layers of the
-   * whole graph and callers would stretch a compound across their ranks (seconds at 1,000). */
-  layout(): void {
-    const cy = this.cy;
-    const compounds = cy.nodes(":parent");
-    const inside = compounds.descendants();
-    const main = cy.nodes().not(compounds).not(inside);
-    const pad = 24;
+  /** Sets the position of every leaf node in `nodes` and returns the box around them all: the
+   * main graph laid out by dagre, then each expanded subgraph by dagre on its own, the subgraphs
+   * in a row to the right of the main graph. Input edges never cross a subgraph's border (ids
+   * are local to their graph), and call edges (to a subgraph's compound node) are drawn but not
+   * laid out: in one dagre run, compound nodes triple the layers of the whole graph and callers
+   * would stretch a compound across their ranks (seconds at 1,000). */
+  private layout(nodes: NodeDef[], edges: cytoscape.ElementDefinition[]): Box {
+    const parents = new Set<string>();
+    for (const n of nodes) if (n.data.parent !== undefined) parents.add(n.data.parent);
+    const groups = new Map<string, NodeDef[]>([["", []]]);
+    for (const p of parents) groups.set(p, []);
+    for (const n of nodes) if (!parents.has(n.data.id)) groups.get(n.data.parent ?? "")?.push(n);
+    const groupOf = new Map<string, string>();
+    for (const n of nodes) groupOf.set(n.data.id, n.data.parent ?? "");
+    const links = new Map<string, [string, string][]>();
+    for (const e of edges) {
+      const d = e.data as { source: string; target: string; kind: string };
+      const g = groupOf.get(d.source);
+      if (d.kind === "call" || g === undefined || groupOf.get(d.target) !== g || parents.has(d.source) || parents.has(d.target)) continue;
+      const list = links.get(g);
+      if (list === undefined) links.set(g, [[d.source, d.target]]);
+      else list.push([d.source, d.target]);
+    }
     const gap = 70;
+    const all = emptyBox();
     let x = 0;
     let top = 0;
-    if (main.nonempty()) {
-      this.dagre(main.union(main.edgesWith(main)).not("edge.call"));
-      const bb = main.boundingBox({});
+    const main = groups.get("") ?? [];
+    if (main.length > 0) {
+      runDagre(main, links.get("") ?? []);
+      const bb = boxOf(main);
       x = bb.x2 + gap;
       top = bb.y1;
+      grow(all, bb);
     }
-    compounds.forEach((sg) => {
-      const kids = sg.children();
-      this.dagre(kids.union(kids.edgesWith(kids)).not("edge.call"));
-      const bb = kids.boundingBox({});
-      kids.shift({ x: x - bb.x1, y: top + 30 - bb.y1 });
-      x += bb.w + gap;
-    });
-    cy.fit(undefined, pad);
+    for (const p of parents) {
+      const kids = groups.get(p) ?? [];
+      runDagre(kids, links.get(p) ?? []);
+      const bb = boxOf(kids);
+      const dx = x - bb.x1;
+      const dy = top + 30 - bb.y1;
+      for (const k of kids) {
+        if (k.position !== undefined) {
+          k.position.x += dx;
+          k.position.y += dy;
+        }
+      }
+      // The compound's own box: its padding and border, and its label above it.
+      grow(all, { x1: x - 16, y1: top + 30 - 16 - LINE_H - 6, x2: x + bb.x2 - bb.x1 + 16, y2: top + 30 + bb.y2 - bb.y1 + 16 });
+      x += bb.x2 - bb.x1 + gap;
+    }
+    return all;
   }
 
-  /** One dagre run over `eles` (positions only; the caller fits the view). */
-  private dagre(eles: cytoscape.CollectionReturnValue): void {
+  /** Fits the view to `box` (model coordinates), as cy.fit() would to the elements' bounding
+   * box, without asking Cytoscape.js for it (which resolves every style and measures every
+   * label before the first paint). */
+  private fitBox(box: Box): void {
     const cy = this.cy;
-    if (eles.nodes().empty()) return;
-    const options: Record<string, unknown> = {
-      name: "dagre",
-      rankDir: "TB",
-      nodeSep: 18,
-      rankSep: 42,
-      edgeSep: 8,
-      fit: false,
-      animate: false,
-    };
-    // Dagre's default ranker (network simplex) gives the shortest edges but its time grows fast:
-    // seconds for 1,000 nodes. Its linear "longest-path" ranker puts every sink on the bottom
-    // layer (a print of an early value gets an edge across the whole graph, and dagre a
-    // dummy node per layer crossed). So above SIMPLEX_LIMIT nodes the layers are computed here
-    // (each node one below its lowest input, sources pulled down to just above their first
-    // consumer) and handed to dagre's longest-path ranker as edge lengths, with temporary
-    // edges below the sinks; dagre then orders, positions and routes as usual.
-    let anchor: cytoscape.CollectionReturnValue | null = null;
-    const leaves = eles.nodes();
-    if (leaves.length > SIMPLEX_LIMIT) {
-      options.ranker = "longest-path";
-      // One ordering pass instead of sweeps until no crossing is removed (most of dagre's time
-      // on a graph with many layers); passed through by the esbuild.js patch.
-      options.dagreLayout = { disableOptimalOrderHeuristic: true };
-      const ranks = layers(leaves, eles.edges());
-      if (ranks !== null) {
-        // Every sink above the bottom layer gets a temporary edge to a node one layer below it
-        // (one that shares an input with it when there is one): the longest-path ranker then
-        // keeps it there instead of dropping it to the bottom. Such an edge cannot close a
-        // cycle: everything above a node is on a smaller layer.
-        const byLayer = new Map<number, string>();
-        let deepest = 0;
-        for (const [k, r] of ranks) {
-          deepest = Math.max(deepest, r);
-          if (!byLayer.has(r)) byLayer.set(r, k);
-        }
-        const added: cytoscape.ElementDefinition[] = [];
-        leaves.forEach((n) => {
-          const r = ranks.get(n.id()) ?? 0;
-          if (r >= deepest || n.outgoers("edge.input").nonempty()) return;
-          let below: string | undefined;
-          n.incomers("edge.input")
-            .sources()
-            .outgoers("edge.input")
-            .targets()
-            .forEach((t) => {
-              if (below === undefined && ranks.get(t.id()) === r + 1) below = t.id();
-            });
-          below ??= byLayer.get(r + 1);
-          if (below !== undefined) {
-            added.push({ group: "edges", data: { id: `__lexis_sink_${n.id()}`, source: n.id(), target: below, len: 1 } });
-          }
-        });
-        cy.startBatch();
-        anchor = cy.add(added);
-        cy.endBatch();
-        eles = eles.union(anchor);
-        options.minLen = (edge: cytoscape.EdgeSingular): number => {
-          const len = edge.data("len") as number | undefined;
-          if (len !== undefined) return len;
-          const d = (ranks.get(edge.target().id()) ?? 0) - (ranks.get(edge.source().id()) ?? 0);
-          return Math.max(1, d);
-        };
-      }
+    const pad = 24;
+    const w = cy.width();
+    const h = cy.height();
+    if (!(box.x2 > box.x1) || !(box.y2 > box.y1) || w <= 2 * pad || h <= 2 * pad) {
+      cy.fit(undefined, pad);
+      return;
     }
-    eles.layout(options as unknown as cytoscape.LayoutOptions).run();
-    if (anchor !== null) anchor.remove();
+    let zoom = Math.min((w - 2 * pad) / (box.x2 - box.x1), (h - 2 * pad) / (box.y2 - box.y1));
+    zoom = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), zoom));
+    cy.viewport({ zoom, pan: { x: (w - zoom * (box.x1 + box.x2)) / 2, y: (h - zoom * (box.y1 + box.y2)) / 2 } });
   }
 
   /** Redraws the nodes' diagnostics (and categories) from the model without moving anything:
