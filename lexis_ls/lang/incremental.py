@@ -429,7 +429,12 @@ class _Reanalysis:
             first -= 1  # an object cut short by an error may go on with the new text
         pos = items[first - 1].end if first > 0 else array.start + 1
         edited_end = start + len(self.fragment)  # the end of the new text, in new offsets
-        old_starts = {item.start: k for k, item in enumerate(items[first:], first)}
+
+        def old_index(offset: int) -> int | None:
+            """The old element starting at ``offset`` (an old offset), if one does."""
+            k = bisect_left(items, offset, first, key=_start_of)
+            return k if k < len(items) and items[k].start == offset else None
+
         limit = edited_end + 65_536  # a window that runs far: a full parse is as quick
 
         def resync(offset: int, closing: bool) -> bool:
@@ -438,12 +443,13 @@ class _Reanalysis:
             if offset > limit:
                 raise _Fallback("the text after the edit parses differently for long")
             was = offset - delta
-            return was == array.end - 1 if closing else was in old_starts
+            return was == array.end - 1 if closing else old_index(was) is not None
 
         window = parse_window(self.new_text, pos, first == 0, [root.start, array.start], 2, resync)
         if window is None:
             raise _Fallback("the nodes array does not parse as before after the edit")
-        stop = len(items) if window.closing else old_starts[window.offset - delta]
+        stop = len(items) if window.closing else old_index(window.offset - delta)
+        assert stop is not None
         if window.duplicates:
             raise _Fallback("a key repeats in the edited node")
         new_items = window.items
@@ -537,18 +543,19 @@ class _Reanalysis:
                 src = by_id.get(i) if type(i) is str else None
                 if src is None or src.index >= target.index:
                     raise _Fallback("the edited node refers to a later or unknown node")
-            users = old._capability_users
-            if users is None:
-                users = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
-            users = Counter(users)
-            before = {c for c, k in users.items() if k > 0}
-            if target.op in OPCODES:
-                users[OPCODES[target.op].capability] -= 1
-            if op in OPCODES:
-                users[OPCODES[op].capability] += 1
-            if {c for c, k in users.items() if k > 0} != before:
-                raise _Fallback("the capabilities the program uses change")
-            self.capability_users = users
+            if op != target.op:  # the capabilities used must stay the same
+                users = old._capability_users
+                if users is None:
+                    users = Counter(OPCODES[n.op].capability for n in nodes if n.op in OPCODES)
+                users = Counter(users)
+                before = {c for c, k in users.items() if k > 0}
+                if target.op in OPCODES:
+                    users[OPCODES[target.op].capability] -= 1
+                if op in OPCODES:
+                    users[OPCODES[op].capability] += 1
+                if {c for c, k in users.items() if k > 0} != before:
+                    raise _Fallback("the capabilities the program uses change")
+                self.capability_users = users
         flow: FlowState | None = old._flow.get(graph)
         dup: DuplicateState | None = old._duplicates.get(graph)
         if flow is None or dup is None:
@@ -732,7 +739,11 @@ class _Reanalysis:
             return
         if every_origin:
             self.drop_codes.add("LX1015")
-            again = {id(n): n for n in graph.nodes if n.id in origins}
+            again = {}
+            for nid in origins:
+                n = by_id.get(nid)
+                if n is not None:
+                    again[id(n)] = n
         for n in sorted(again.values(), key=_index_of):
             if not every_origin:
                 if n is node:
