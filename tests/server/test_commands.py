@@ -209,6 +209,23 @@ async def test_run_returns_output_values_and_hash(client: LanguageClient, tmp_pa
     assert await diagnostics(client, uri, 1) == []
 
 
+async def test_a_module_beside_the_program_is_not_imported_by_the_run(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """The worker starts in the program's folder; a `lexis_ls` package there (a cloned,
+    untrusted repository) must not stand in for the real one."""
+    marker = tmp_path / "decoy-ran.txt"
+    decoy = tmp_path / "lexis_ls"
+    (decoy / "run").mkdir(parents=True)
+    plant = f"open({str(marker)!r}, 'w').write('ran')\n"
+    for name in ("__init__.py", "run/__init__.py", "run/worker.py"):
+        (decoy / name).write_text(plant)
+    uri = open_doc(client, tmp_path / "s1.lexis.json", SECTION1)
+    result = await execute(client, "lexis.run", uri)
+    assert result["status"] == "ok" and result["stdout"] == "8\n"
+    assert not marker.exists()
+
+
 async def test_run_uses_the_editor_text_not_the_file(
     client: LanguageClient, tmp_path: Path
 ) -> None:

@@ -228,6 +228,7 @@ async def _spawn(
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
+            "-P",  # the program's folder (its cwd) is not on sys.path: no module of it runs
             "-m",
             "lexis_ls.run.worker",
             stdin=asyncio.subprocess.PIPE,
