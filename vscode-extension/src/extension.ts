@@ -16,14 +16,18 @@ import { initHashes, showHashes } from "./hashes";
 import { initOutput } from "./output";
 import { initRun, runProgram } from "./run";
 import { initStatus } from "./status";
-import { adoptJsonProgram } from "./util";
+import { adoptJsonProgram, refusedInRestrictedMode } from "./util";
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   initOutput(context);
   initClient(context, {
     // The code lenses "▶ Run" and "Program hash" name the server's commands: give them UI.
     executeCommand: async (command, args, next) => {
-      if (command === "lexis.run" && args.length === 1) return runProgram(args[0]);
+      if (command === "lexis.run") {
+        if (args.length === 1) return runProgram(args[0]);
+        // Any other call (another extension's) would run the program too: not in Restricted Mode.
+        if (refusedInRestrictedMode("running")) return undefined;
+      }
       if (command === "lexis.hash" && args.length === 1) return showHashes(args[0]);
       return next(command, args);
     },
