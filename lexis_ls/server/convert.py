@@ -4,7 +4,8 @@ lsprotocol types, in the position encoding negotiated with the client."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import orjson
 from lsprotocol import types as lsp
 
 from ..lang.diagnostics import Diagnostic, Fix, Severity, TextEdit, explain_path
-from ..lang.text import Encoding, LineIndex, Position
+from ..lang.text import Encoding, LineIndex
 
 SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -156,29 +157,18 @@ class DiagnosticWire:
         """The JSON array of ``found`` (and a note when ``total`` is more than was shown)."""
         old = self._forms
         forms: dict[_Key, bytes] = {}
-        position = lines.position
+        at = _locator(lines, enc)
         parts: list[bytes] = []
         for d in found:
-            s = position(d.start, enc)
-            e = position(d.end, enc)
+            s = at(d.start)
+            e = at(d.end)
             related: tuple[Any, ...] = ()
             if d.related:
-                related = tuple(
-                    (r.message, position(r.start, enc), position(r.end, enc)) for r in d.related
-                )
+                related = tuple((r.message, at(r.start), at(r.end)) for r in d.related)
             fixes = tuple((f.title, f.safe) for f in d.fixes) if d.fixes else ()
-            key = (
-                d.code,
-                d.message,
-                d.hints,
-                d.severity,
-                s.line,
-                s.character,
-                e.line,
-                e.character,
-                related,
-                fixes,
-            )
+            # the severity by identity: its members are singletons, and an Enum's hash is a
+            # Python call
+            key = (d.code, d.message, d.hints, id(d.severity), s, e, related, fixes)
             form = old.get(key)
             if form is None:
                 form = forms.get(key) or self._encode_one(d, s, e, related, fixes)
@@ -192,13 +182,13 @@ class DiagnosticWire:
     def _encode_one(
         self,
         d: Diagnostic,
-        s: Position,
-        e: Position,
+        s: tuple[int, int],
+        e: tuple[int, int],
         related: tuple[Any, ...],
         fixes: tuple[tuple[str, bool], ...],
     ) -> bytes:
         out: dict[str, Any] = {
-            "range": _range_json(s.line, s.character, e.line, e.character),
+            "range": _range_json(s[0], s[1], e[0], e[1]),
             "message": _message(d),
             "severity": _SEVERITY_NUMBER[d.severity],
             "code": d.code,
@@ -212,7 +202,7 @@ class DiagnosticWire:
                 {
                     "location": {
                         "uri": self._uri,
-                        "range": _range_json(rs.line, rs.character, re_.line, re_.character),
+                        "range": _range_json(rs[0], rs[1], re_[0], re_[1]),
                     },
                     "message": message,
                 }
@@ -221,6 +211,33 @@ class DiagnosticWire:
         if fixes:
             out["data"] = {"fixes": [{"title": t, "safe": safe} for t, safe in fixes]}
         return dumps(out)
+
+
+def _locator(lines: LineIndex, enc: Encoding) -> Callable[[int], tuple[int, int]]:
+    """(line, character) of an offset, as ``lines.position`` gives them. In an ASCII text
+    (``str.isascii`` is a flag CPython keeps) a character is a code point in every encoding:
+    a binary search, without the line's text sliced and measured."""
+    text = lines.text
+    if not text.isascii():
+        position = lines.position
+
+        def located(offset: int) -> tuple[int, int]:
+            p = position(offset, enc)
+            return p.line, p.character
+
+        return located
+    starts = lines.line_starts
+    size = len(text)
+
+    def ascii_located(offset: int) -> tuple[int, int]:
+        if offset < 0:
+            offset = 0
+        elif offset > size:
+            offset = size
+        line = bisect_right(starts, offset) - 1
+        return line, offset - starts[line]
+
+    return ascii_located
 
 
 def _note(shown: int, total: int) -> dict[str, Any]:

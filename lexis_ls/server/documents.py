@@ -49,9 +49,12 @@ Change = tuple[tuple[int, int, int, int] | None, str]
 
 
 def apply_changes(
-    text: str, lines: LineIndex, changes: Sequence[Change], enc: Encoding
-) -> tuple[str, LineIndex]:
-    """The text after the client's changes, one after the other, and its line index.
+    text: str, lines: LineIndex | None, changes: Sequence[Change], enc: Encoding
+) -> tuple[str, LineIndex | None]:
+    """The text after the client's changes, one after the other, and its line index (None
+    after a whole new text: the next analysis indexes it from the previous analysis's index
+    and the part that changed, and anything else asks :meth:`Document.line_index`; ``lines``
+    None: not indexed yet).
 
     Lines are LSP's (broken by \\n, \\r\\n and \\r only); a position past the end of its
     line means the line's end and one past the last line the end of the text; a range whose
@@ -59,8 +62,10 @@ def apply_changes(
     VS Code's own text documents do."""
     for rng, new in changes:
         if rng is None:
-            text, lines = new, LineIndex(new)
+            text, lines = new, None
             continue
+        if lines is None:
+            lines = LineIndex(text)
         a = lines.offset(rng[0], rng[1], enc)
         b = lines.offset(rng[2], rng[3], enc)
         start, end = min(a, b), max(a, b)
@@ -132,9 +137,17 @@ class Document:
             self._index = LineIndex(self.text)
         return self._index
 
+    def _index_if_known(self) -> LineIndex | None:
+        """The line index of the current text when one is at hand (None: not computed)."""
+        if self._analysis is not None:
+            return self._analysis.lines
+        if self._index is not None and self._index.text is self.text:
+            return self._index
+        return None
+
     def change(self, changes: Sequence[Change], enc: Encoding, version: int | None) -> None:
         """Apply the client's changes (see :func:`apply_changes`)."""
-        text, index = apply_changes(self.text, self.line_index(), changes, enc)
+        text, index = apply_changes(self.text, self._index_if_known(), changes, enc)
         self.update(text, version)
         self._index = index
 
@@ -213,7 +226,7 @@ class DocumentStore:
         plain = self._plain.get(uri)
         if plain is None:
             return None
-        text, _ = apply_changes(plain.text, plain.line_index(), changes, enc)
+        text, _ = apply_changes(plain.text, plain._index_if_known(), changes, enc)
         # A JSON document may become Lexis while its first key is typed.
         return self.open(uri, plain.language_id, version, text)
 

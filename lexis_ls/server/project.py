@@ -46,8 +46,17 @@ class Projects:
     def __init__(self) -> None:
         self._configs: dict[Path, ProjectConfig] = {}
         self._published: set[Path] = set()  # configuration files that have problems shown
+        # the configuration of each document asked for (every diagnostics request asks: the
+        # search resolves the path and looks at the file system), until a configuration changes
+        self._by_uri: dict[str, ProjectConfig] = {}
 
     def for_uri(self, uri: str) -> ProjectConfig:
+        config = self._by_uri.get(uri)
+        if config is None:
+            config = self._by_uri[uri] = self._find(uri)
+        return config
+
+    def _find(self, uri: str) -> ProjectConfig:
         path = to_fs_path(uri)
         if not path:
             return ProjectConfig()
@@ -67,6 +76,7 @@ class Projects:
         """A configuration file was created, changed or deleted: forget what was loaded."""
         project.clear_cache()
         self._configs.clear()
+        self._by_uri.clear()
 
     def problem_reports(self, enc: Encoding) -> list[lsp.PublishDiagnosticsParams]:
         """The diagnostics of every loaded configuration file, and empty lists for files whose

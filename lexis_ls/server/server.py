@@ -242,11 +242,13 @@ class LexisServer(LanguageServer):
             found += doc.run.diagnostics
         return lsp_diagnostic_list(doc.uri, analysis.lines, self.shown(doc.uri, found), enc)
 
-    def encoded_diagnostics(self, doc: Document) -> bytes:
+    def encoded_diagnostics(self, doc: Document, analysis: Analysis | None = None) -> bytes:
         """The JSON array of the document's diagnostics as sent to the client: the current
         analysis's (and the run's, for the version it ran), encoded once per version, finding
-        by finding through the document's :class:`DiagnosticWire`."""
-        analysis = self.analysis(doc)
+        by finding through the document's :class:`DiagnosticWire`. ``analysis``: the current
+        one, when the caller has it at hand."""
+        if analysis is None:
+            analysis = self.analysis(doc)
         enc = self.encoding
         run = doc.run if doc.run is not None and doc.run.version == doc.version else None
         chosen = selection(self.project(doc.uri), doc.uri)
@@ -503,8 +505,10 @@ def shown_diagnostics(found: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
     severity then position (in document order)."""
     if len(found) <= MAX_DIAGNOSTICS:
         return found
-    rank = {s: k for k, s in enumerate(Severity)}
-    first = sorted(found, key=lambda d: (rank[d.severity], d.start, d.end))[:MAX_DIAGNOSTICS]
+    # by the severity's identity: its members are singletons, and an Enum's hash is a
+    # Python call
+    rank = {id(s): k for k, s in enumerate(Severity)}
+    first = sorted(found, key=lambda d: (rank[id(d.severity)], d.start, d.end))[:MAX_DIAGNOSTICS]
     return sorted(first, key=lambda d: (d.start, d.end))
 
 
@@ -612,11 +616,11 @@ def register_core(server: LexisServer) -> None:
         doc = ls.store.get(params.text_document.uri)
         if doc is None:
             return lsp.RelatedFullDocumentDiagnosticReport(items=[])
-        ls.analysis(doc)
+        analysis = ls.analysis(doc)
         result_id = _result_id(doc)
         if params.previous_result_id == result_id:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        items = ls.encoded_diagnostics(doc)
+        items = ls.encoded_diagnostics(doc, analysis)
         head = dumps({"kind": "full", "resultId": result_id})[:-1]
         return Encoded(head + b',"items":' + items + b"}")
 

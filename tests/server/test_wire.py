@@ -325,6 +325,7 @@ def test_changes_count_only_lsp_line_breaks(sep: str) -> None:
     # line 2 is ` "b": 1}` for LSP (the separator is inside line 1)
     new, index = apply_changes(text, lines, [((2, 6, 2, 7), "2")], "utf-16")
     assert new == text.replace('"b": 1', '"b": 2')
+    assert index is not None
     assert index.line_starts == LineIndex(new).line_starts
 
 
