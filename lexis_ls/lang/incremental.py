@@ -521,7 +521,9 @@ class _Reanalysis:
         broken = False
         if changed:
             target, obj, broken = changed[0]
-            if target.op not in _PLAIN_OPS or target.id is None:
+            # A node broken before and after (being typed): the checks skip it both times.
+            still_broken = broken and target.broken
+            if target.id is None or (target.op not in _PLAIN_OPS and not still_broken):
                 raise _Fallback(f"the edited node was a `{target.op}` node")
             for c in graph.consumers.get(target.id, ()):
                 if c.op not in _PLAIN_OPS:
@@ -541,7 +543,8 @@ class _Reanalysis:
                     raise _Fallback(f"the edited node is now a `{op}` node")
             for i in inputs:
                 src = by_id.get(i) if type(i) is str else None
-                if src is None or src.index >= target.index:
+                if (src is None and not broken) or (src is not None and src.index >= target.index):
+                    # (a broken node's inputs only order the schedule, which ignores unknown ones)
                     raise _Fallback("the edited node refers to a later or unknown node")
             if op != target.op:  # the capabilities used must stay the same
                 users = old._capability_users
@@ -612,12 +615,12 @@ class _Reanalysis:
             return self._result(self._merge(ctx.out), hasher, "syntax" if errors else "replaced")
         raw, nid, op, inputs, value, shape_ok = fields
         consumers = graph.consumers
-        for src in old_inputs:
-            group = consumers.get(src.id or "")
+        for i in target.inputs:
+            group = consumers.get(i) if type(i) is str else None
             if group is not None:
                 group[:] = [c for c in group if c is not target]
                 if not group:
-                    del consumers[src.id or ""]
+                    del consumers[i]
         target.raw = raw
         target.op = op
         target.inputs = inputs
@@ -626,10 +629,12 @@ class _Reanalysis:
         target.broken = target.skip = broken
         new_inputs: list[Node] = []
         for i in inputs:
-            src = by_id[i]
+            if type(i) is not str:
+                continue
             # (listed once per input naming it, as build_program lists consumers)
             insort(consumers.setdefault(i, []), target, key=_index_of)
-            if all(src is not n for n in new_inputs):
+            src = by_id.get(i)
+            if src is not None and all(src is not n for n in new_inputs):
                 new_inputs.append(src)
         graph._schedule = (list(nodes), [])
         found_before = len(ctx.out)
