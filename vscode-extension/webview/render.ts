@@ -86,6 +86,9 @@ export function readTheme(): Theme {
   return theme;
 }
 
+/** The canvas's style. Every property set costs Cytoscape.js work per element when it first
+ * styles it (a big graph's first paint), so properties left at Cytoscape's default (text-halign
+ * center, background-opacity 1) are not set, and the node shape is set once for all. */
 function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
   return [
     {
@@ -95,7 +98,6 @@ function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
         label: "data(label)",
         "text-wrap": "wrap",
         "text-valign": "center",
-        "text-halign": "center",
         "font-size": 11,
         "font-family": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
         color: t.nodeText,
@@ -104,7 +106,8 @@ function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
         height: "data(h)",
         "border-width": 1,
         "border-color": t.border,
-        "min-zoomed-font-size": large ? 6 : 0,
+        // Labels too small to read are not drawn (a big graph fitted to the window).
+        ...(large ? { "min-zoomed-font-size": 6 } : {}),
       },
     },
     {
@@ -131,17 +134,14 @@ function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
       selector: "node.subgraph",
       style: {
         "background-color": t.compound,
-        "background-opacity": 1,
         "border-style": "dashed",
         "border-width": 2,
         "border-color": t.muted,
         color: t.fg,
         "font-weight": "bold",
         "text-valign": "top",
-        "text-halign": "center",
         "text-margin-y": -4,
         padding: "14px",
-        shape: "round-rectangle",
       },
     },
     {
