@@ -104,3 +104,14 @@ def test_huge_and_deep_documents() -> None:
     assert a.internal_errors == []
     assert {d.code for d in a.diagnostics} == {"LX3001"}  # every const is unused, nothing else
     assert len(a.diagnostics) == 210_000
+
+
+def test_a_value_cut_short_is_shown_in_a_message_without_an_internal_error() -> None:
+    """A text truncated inside a node's value (found by the truncation property above): the
+    value's unreadable part shows as `…` in the message that quotes it."""
+    text = '{"spec": "lexis-0.1.0", "capabilities": [], "nodes": [{"id": "p", "op": "input_port", "value": {"":'
+    analysis = analyze(text)
+    assert analysis.internal_errors == []
+    messages = {d.code: d.message for d in analysis.diagnostics}
+    assert messages["LX1007"].endswith('must be a port number (an integer >= 0), not {"": "…"}')
+    assert "LX0001" in messages

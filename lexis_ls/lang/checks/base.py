@@ -11,7 +11,7 @@ from ..diagnostics import Diagnostic, TextEdit
 from ..hashing import Hasher
 from ..model import NODE_KEYS, Graph, Node, Program
 from ..opcodes import OPCODES, ValueRule
-from ..syntax import JArray, JNode
+from ..syntax import INVALID, JArray, JNode
 from ..text import Span
 
 
@@ -139,7 +139,15 @@ def id_span(text: str, node: Node) -> Span:
 
 
 def json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """``value`` as JSON text; a part the parser could not read (a truncated text) shows as
+    ``…``."""
+    return json.dumps(value, ensure_ascii=False, default=_unreadable)
+
+
+def _unreadable(value: Any) -> str:
+    if value is INVALID:
+        return "…"
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def node_text(node: dict[str, Any]) -> str:
