@@ -652,14 +652,13 @@ class _Reanalysis:
                 raise _Fallback("a declared capability may be unused")
         again_all = had_errors and not errors
         touched = {id(n): n for n in [*old_inputs, *new_inputs]}
-        self._replaced_flow(
+        self._flow(
             ctx,
             graph,
-            flow,
             target,
             old_spans["op"],
             old_inputs,
-            uncertain or was_uncertain or again_all,
+            every_origin=uncertain or was_uncertain or again_all,
             report=not again_all,
         )
         self._replaced_duplicates(ctx, graph, dup, target, old_spans["id"], report=not again_all)
@@ -696,67 +695,6 @@ class _Reanalysis:
             for n in more:
                 if reportable(n):
                     report_duplicate(ctx, graph, n, first)
-
-    def _replaced_flow(
-        self,
-        ctx: Context,
-        graph: Graph,
-        state: FlowState,
-        node: Node,
-        old_op: Span,
-        old_inputs: list[Node],
-        every_origin: bool,
-        report: bool = True,
-    ) -> None:
-        """Constant flow after ``node`` changed (as for a value edit), with the error sinks of
-        its old inputs too; with an unreadable node in the graph every origin loses its fixes,
-        so every one is reported again."""
-        by_id = graph.by_id
-        values = state.values
-        visited: list[Node] = []
-
-        def visit(n: Node) -> bool:
-            before = values.get(n.id) if n.id is not None else None
-            flow_node(n, state, by_id)
-            if n.id is None or by_id.get(n.id) is not n:
-                return False
-            visited.append(n)
-            after = values.get(n.id)
-            return n is node or before is None or after is None or not same_abs(before, after)
-
-        _downstream(graph, node, None, visit)
-        again: dict[int, Node] = {id(n): n for n in visited}
-        self._sinks(graph, state, [*visited, *old_inputs], None, again)
-        origins = state.origins
-        for g in [*visited, *old_inputs]:
-            for i in g.inputs:
-                src = by_id.get(i) if type(i) is str else None
-                if src is not None and src.op == "const":
-                    for o in graph.consumers.get(i, ()):
-                        if o.id in origins and by_id.get(o.id) is o:
-                            again[id(o)] = o
-        for src in old_inputs:  # the old inputs' other consumers (the edited node left them)
-            if src.op == "const":
-                for o in graph.consumers.get(src.id or "", ()):
-                    if o.id in origins and by_id.get(o.id) is o:
-                        again[id(o)] = o
-        if not report:
-            return
-        if every_origin:
-            self.drop_codes.add("LX1015")
-            again = {}
-            for nid in origins:
-                n = by_id.get(nid)
-                if n is not None:
-                    again[id(n)] = n
-        for n in sorted(again.values(), key=_index_of):
-            if not every_origin:
-                if n is node:
-                    self.drop_exact.add(("LX1015", old_op.start, old_op.end))
-                else:
-                    self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
-            if n.id in origins and by_id.get(n.id) is n:
-                report_origin(ctx, graph, state, n)
 
     def _replaced_duplicates(
         self,
@@ -1289,7 +1227,21 @@ class _Reanalysis:
         if value_checked(node, graph):
             check_value(ctx, graph, node)
 
-    def _flow(self, ctx: Context, graph: Graph, node: Node, old_op: Span) -> None:
+    def _flow(
+        self,
+        ctx: Context,
+        graph: Graph,
+        node: Node,
+        old_op: Span,
+        old_inputs: Iterable[Node] = (),
+        every_origin: bool = False,
+        report: bool = True,
+    ) -> None:
+        """Constant flow for ``node`` and downstream, in schedule order, as far as values
+        change; the error sinks of those nodes, of their inputs and of ``node``'s old inputs
+        (when its inputs changed); LX1015 of every origin that may read differently. With
+        ``every_origin`` every origin is reported again (an unreadable node in the graph takes
+        their fixes away, or gives them back); without ``report`` none is (the caller does)."""
         state: FlowState | None = self.old._flow.get(graph)
         if state is None:
             raise _Fallback("no flow state was kept for the graph")
@@ -1313,24 +1265,36 @@ class _Reanalysis:
             return before is None or after is None or not same_abs(before, after)
 
         _downstream(graph, node, position, visit)
+        left = list(old_inputs)  # nodes the edited one no longer reads
         again: dict[int, Node] = {id(n): n for n in visited}  # LX1015 to compute again
-        self._sinks(graph, state, visited, position, again)
+        self._sinks(graph, state, [*visited, *left], position, again)
         # The numeric-string fix of an origin reads the other consumers of the constants it
         # edits (and, for comparisons, their other input): one evaluated again may change it.
         origins = state.origins
-        for g in visited:
+        consts = [n for n in left if n.op == "const"]
+        for g in [*visited, *left]:
             for i in g.inputs:
                 src = by_id.get(i) if type(i) is str else None
                 if src is not None and src.op == "const":
-                    for o in graph.consumers.get(i, ()):
-                        if o.id in origins and by_id.get(o.id) is o:
-                            again[id(o)] = o
+                    consts.append(src)
+        for src in consts:
+            for o in graph.consumers.get(src.id or "", ()):
+                if o.id in origins and by_id.get(o.id) is o:
+                    again[id(o)] = o
+        if not report:
+            return
+        if every_origin:
+            self.drop_codes.add("LX1015")
+            again = {}
+            for nid in origins:
+                n = by_id.get(nid)
+                if n is not None:
+                    again[id(n)] = n
         for n in sorted(again.values(), key=position_key(position)):
-            if n is node:
-                self.drop_exact.add(("LX1015", old_op.start, old_op.end))
-            else:
-                self.drop_exact.add(("LX1015", *self._old_span(n, n.op_span())))
-            if n.id in origins:
+            if not every_origin:  # (else every old LX1015 is dropped)
+                old_span = (old_op.start, old_op.end) if n is node else None
+                self.drop_exact.add(("LX1015", *(old_span or self._old_span(n, n.op_span()))))
+            if n.id in origins and by_id.get(n.id) is n:
                 report_origin(ctx, graph, state, n)
 
     def _sinks(
