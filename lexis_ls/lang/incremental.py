@@ -727,16 +727,30 @@ class _Reanalysis:
             return True
 
         _downstream(graph, node, None, visit)
-        touched = {k for _, before, after in moves for k in (before, after) if k is not None}
+        self._regroup(ctx, graph, state, moves, node, old_id, set(), report)
+
+    def _regroup(
+        self,
+        ctx: Context,
+        graph: Graph,
+        state: DuplicateState,
+        moves: list[tuple[Node, int | None, int | None]],
+        node: Node,
+        old_id: Span,
+        touched: set[int],
+        report: bool = True,
+    ) -> None:
+        """Duplicate classes after nodes changed key (``moves``: node, key before, key after):
+        the old LX3002 findings of every class that gained or lost a member (or is in
+        ``touched``) are dropped, and each such class is stored and reported again (unless not
+        ``report``). ``old_id`` is the old id span of ``node``, the edited one."""
+        touched.update(k for _, b, a in moves for k in (b, a) if k is not None)
         members = {k: _members(state, k) for k in touched}
-
-        def old_id_span(n: Node) -> tuple[int, int]:
-            return (old_id.start, old_id.end) if n is node else self._old_span(n, n.id_span())
-
         for group in members.values():
             for n in group[1:]:
-                if reportable(n) or n is node:
-                    self.drop_exact.add(("LX3002", *old_id_span(n)))
+                if reportable(n):
+                    span = (old_id.start, old_id.end) if n is node else None
+                    self.drop_exact.add(("LX3002", *(span or self._old_span(n, n.id_span()))))
         for n, before, after in moves:
             if before is not None:
                 members[before].remove(n)
@@ -909,28 +923,9 @@ class _Reanalysis:
             return True
 
         _downstream_of(graph, readers, None, visit)
-        touched = {k for _, b, a in moves for k in (b, a) if k is not None}
         own = key_of.get(node.id or "")
-        if own is not None:
-            touched.add(own)  # its label is in the findings of its class
-        members = {k: _members(state, k) for k in touched}
-
-        def old_span(n: Node) -> tuple[int, int]:
-            if n is node:
-                return old_id_span.start, old_id_span.end
-            return self._old_span(n, n.id_span())
-
-        for group in members.values():
-            for n in group[1:]:
-                if reportable(n):
-                    self.drop_exact.add(("LX3002", *old_span(n)))
-        for n, before, after in moves:
-            if before is not None:
-                members[before].remove(n)
-            if after is not None:
-                insort(members[after], n, key=_index_of)
-        for k, group in members.items():
-            _set_members(state, k, group, ctx, graph, reportable)
+        # (its label is in the findings of its class)
+        self._regroup(ctx, graph, state, moves, node, old_id_span, set() if own is None else {own})
 
     # --- nodes inserted, deleted or replaced whole ------------------------------------
 
