@@ -486,6 +486,16 @@ class _Reanalysis:
             raise _Fallback("nothing changed that the other paths do not handle")
         return self._replace(graph, first, stop, new_items, changed, errors)
 
+    def _kept_states(self, graph: Graph) -> tuple[FlowState, DuplicateState]:
+        """The flow and duplicate-check states of ``graph`` the old analysis kept."""
+        flow: FlowState | None = self.old._flow.get(graph)
+        dup: DuplicateState | None = self.old._duplicates.get(graph)
+        if flow is None or dup is None:
+            raise _Fallback("no flow or duplicate state was kept for the graph")
+        if len(dup.interned) > 4 * len(graph.nodes) + 10_000:
+            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        return flow, dup
+
     def _structural_preconditions(self, graph: Graph, syntax_errors: bool = False) -> None:
         """What the paths that change a node's inputs need of the program: only findings they
         update (and its syntax errors), no subgraphs, nodes with ids of their own, scheduled
@@ -559,12 +569,7 @@ class _Reanalysis:
                 if {c for c, k in users.items() if k > 0} != before:
                     raise _Fallback("the capabilities the program uses change")
                 self.capability_users = users
-        flow: FlowState | None = old._flow.get(graph)
-        dup: DuplicateState | None = old._duplicates.get(graph)
-        if flow is None or dup is None:
-            raise _Fallback("no flow or duplicate state was kept for the graph")
-        if len(dup.interned) > 4 * len(nodes) + 10_000:
-            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        flow, dup = self._kept_states(graph)
         had_errors = bool(old.parsed.errors)
         # (the nodes array is all nodes: the graph is uncertain when a node is broken, which
         # takes a syntax error)
@@ -804,12 +809,7 @@ class _Reanalysis:
             if n.op not in _PLAIN_OPS:
                 raise _Fallback(f"a renamed or reading node is a `{n.op}` node")
         self._check_fix_names({new_id}, {old_id}, skip="LX1003")
-        flow: FlowState | None = old._flow.get(graph)
-        dup: DuplicateState | None = old._duplicates.get(graph)
-        if flow is None or dup is None:
-            raise _Fallback("no flow or duplicate state was kept for the graph")
-        if len(dup.interned) > 4 * len(nodes) + 10_000:
-            raise _Fallback("the duplicate-check tables grew too large: rebuild them")
+        flow, dup = self._kept_states(graph)
         self.edited = node
         self.edited_extent = (item.start, item.end)
         old_id_span = node.id_span()
@@ -1005,10 +1005,7 @@ class _Reanalysis:
         # Ids the fixes of kept findings made up (`fresh_id`) must not change.
         self._check_fix_names(new_ids, removed_ids)
         # Everything read from the old state is read: the edit.
-        flow: FlowState | None = old._flow.get(graph)
-        dup: DuplicateState | None = old._duplicates.get(graph)
-        if flow is None or dup is None:
-            raise _Fallback("no flow or duplicate state was kept for the graph")
+        flow, dup = self._kept_states(graph)
         touched_inputs: dict[int, Node] = {}
         for n in removed:
             for i in n.inputs:
