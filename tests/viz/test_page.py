@@ -310,16 +310,25 @@ def test_a_1000_node_program_is_laid_out_whole_with_its_subgraphs_collapsed(
         "window.lexisGraph.cy.nodes().filter(n => !n.isParent())"
         ".map(n => [n.id(), n.position().x, n.position().y])"
     )
+    # fitted to the window the labels are too small to draw; zoomed in, every node has its own
+    zoom_in = (
+        "(() => { const cy = window.lexisGraph.cy; const n = cy.getElementById('n10');"
+        " const fitted = cy.zoom(); const before = n.style('label');"
+        " cy.zoom({ level: 1, renderedPosition: n.renderedPosition() });"
+        " return [fitted < 0.5, before, cy.nodes().every(m => m.style('label') === m.data('label'))]; })()"
+    )
     steps = [
         {"do": "report"},
         {"do": "eval", "js": positions},
+        {"do": "eval", "js": zoom_in},
         {"do": "click", "selector": "#lexis-expand-all"},
         {"do": "report"},
     ]
     rec = drive(
         tools, tmp_path, [{"name": "chain", "file": str(out), "steps": steps, "timeout": 120000}]
     )[0]
-    first, placed, _, expanded = rec["results"]
+    first, placed, zoomed, _, expanded = rec["results"]
+    assert zoomed == [True, "", True]
     assert first["mode"] == "full"
     assert first["listKeys"] == keys  # the list names every node, the subgraph's too
     rendered = {n["key"]: n for n in first["rendered"]}

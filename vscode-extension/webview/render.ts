@@ -95,19 +95,27 @@ function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
       selector: "node",
       style: {
         "background-color": "data(color)",
-        label: "data(label)",
-        "text-wrap": "wrap",
-        "text-valign": "center",
-        "font-size": 11,
-        "font-family": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
-        color: t.nodeText,
         shape: "round-rectangle",
         width: "data(w)",
         height: "data(h)",
         "border-width": 1,
         "border-color": t.border,
-        // Labels too small to read are not drawn (a big graph fitted to the window).
-        ...(large ? { "min-zoomed-font-size": 6 } : {}),
+      },
+    },
+    {
+      // On a big graph the labels are styled only once the view is zoomed in enough to draw
+      // them (see Canvas.syncLabels): fitted to the window they would be too small to be drawn,
+      // and styling and measuring a thousand labels is a sixth of the first paint.
+      selector: large ? `node.${LABELLED}` : "node",
+      style: {
+        label: "data(label)",
+        "text-wrap": "wrap",
+        "text-valign": "center",
+        "font-size": FONT_SIZE,
+        "font-family": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+        color: t.nodeText,
+        // Labels too small to read are not drawn.
+        ...(large ? { "min-zoomed-font-size": MIN_FONT } : {}),
       },
     },
     {
@@ -189,6 +197,11 @@ function stylesheet(t: Theme, large: boolean): cytoscape.StylesheetJson {
 }
 
 const CHAR_W = 7;
+const FONT_SIZE = 11;
+/** The smallest font size (on screen) at which a big graph's labels are drawn. */
+const MIN_FONT = 6;
+/** The class that gives a big graph's nodes their labels (when zoomed in enough). */
+const LABELLED = "lx-labelled";
 /** Above this many nodes dagre ranks by longest path instead of network simplex (see layout()). */
 const SIMPLEX_LIMIT = 250;
 const LINE_H = 14;
@@ -420,6 +433,8 @@ export class Canvas {
   subset: Set<string> | null = null;
   private theme: Theme;
   private large = false;
+  /** Whether the nodes have their labels (always, except on a big graph not yet zoomed in). */
+  private labelled = true;
 
   constructor(
     readonly container: HTMLElement,
@@ -446,7 +461,10 @@ export class Canvas {
       this.events.hover(e.target.id() as string, p.x, p.y);
     });
     this.cy.on("mouseout", "node", () => this.events.hover(null, 0, 0));
-    this.cy.on("viewport", () => this.events.viewChanged());
+    this.cy.on("viewport", () => {
+      this.syncLabels();
+      this.events.viewChanged();
+    });
   }
 
   applyTheme(): void {
@@ -510,7 +528,9 @@ export class Canvas {
     cy.add(edges);
     cy.endBatch();
     performance.mark("lexis:added");
+    this.labelled = !this.large;
     this.fitBox(box);
+    this.syncLabels();
     performance.mark("lexis:laid-out");
   }
 
@@ -604,6 +624,14 @@ export class Canvas {
       }
     });
     cy.endBatch();
+  }
+
+  /** Gives a big graph's nodes their labels once the view is zoomed in enough to draw them
+   * (they keep them after that, until the next render). */
+  private syncLabels(): void {
+    if (this.labelled || this.cy.zoom() * FONT_SIZE < MIN_FONT) return;
+    this.labelled = true;
+    this.cy.batch(() => this.cy.nodes().addClass(LABELLED));
   }
 
   hasNode(key: string): boolean {
