@@ -123,6 +123,17 @@ class Replay:
             return line
         return line + self._rest.readline(limit - len(line) if limit >= 0 else -1)
 
+    def read1(self, n: int = -1) -> bytes:
+        """What is at hand: the bytes already read, else one read of the real stream."""
+        data = self._first.read1(n)
+        if data or n == 0:
+            return data
+        read1 = getattr(self._rest, "read1", None)
+        return read1(n) if read1 is not None else self._rest.readline(n)
+
+    def fileno(self) -> int:
+        return self._rest.fileno()
+
     def read(self, n: int = -1) -> bytes:
         data = self._first.read(n)
         if n < 0:

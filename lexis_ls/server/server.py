@@ -270,8 +270,14 @@ class LexisServer(LanguageServer):
         return encoded
 
     def input_waiting(self) -> bool:
-        """Messages are read and waiting to be handled (a newer version may be among them)."""
+        """Messages wait to be handled, read or arriving (a newer version may be among them)."""
         return self.gate is not None and self.gate.backlog() > 0
+
+    def input_pause(self) -> float:
+        """Seconds to let the waiting input be handled before looking again: none when
+        messages are read and queued (they are handled in the meantime), a moment when the
+        next one is still arriving."""
+        return 0 if self.gate is not None and self.gate.queued() > 0 else ARRIVAL_PAUSE
 
     def schedule_publish(self, doc: Document, delay_ms: int | None = None) -> None:
         """Push diagnostics after the debounce delay, for the version current now only."""
@@ -295,7 +301,7 @@ class LexisServer(LanguageServer):
             # this one would be wasted. Handle them first (a change cancels this timer).
             loop = asyncio.get_event_loop()
             self._timers[uri] = loop.call_later(
-                0, self._publish_if_current, uri, version, deferred + 1
+                self.input_pause(), self._publish_if_current, uri, version, deferred + 1
             )
             return
         self.publish(doc)
@@ -487,9 +493,11 @@ class LexisServer(LanguageServer):
         self.settings = Settings.from_json(result[0] if result else None)
 
 
-# How many times a push is put off while messages wait to be handled (each time, the waiting
-# messages are handled first): a stream of requests must not hold diagnostics back for long.
+# How many times a push or a diagnostics request is put off while messages wait to be handled
+# (each time, the waiting messages are handled first): a stream of requests must not hold
+# diagnostics back for long.
 MAX_DEFERRALS = 20
+ARRIVAL_PAUSE = 0.002  # seconds a deferral waits for a message that is still arriving
 _WIRE = "server.diagnostics.wire"
 _WIRE_ARRAY = "server.diagnostics.encoded"
 
@@ -610,9 +618,17 @@ def register_core(server: LexisServer) -> None:
             identifier="lexis", inter_file_dependencies=False, workspace_diagnostics=True
         ),
     )
-    def pull_diagnostics(
+    async def pull_diagnostics(
         ls: LexisServer, params: lsp.DocumentDiagnosticParams
     ) -> lsp.DocumentDiagnosticReport | Encoded:
+        # Messages sent after this request may wait already: a change (then the answer is
+        # for the newer version, and the version the request was made for is never analysed)
+        # or this request's cancellation (VS Code cancels the requests a change made stale:
+        # then pygls answers RequestCancelled, -32800, without the analysis).
+        for _ in range(MAX_DEFERRALS):
+            if not ls.input_waiting():
+                break
+            await asyncio.sleep(ls.input_pause())
         doc = ls.store.get(params.text_document.uri)
         if doc is None:
             return lsp.RelatedFullDocumentDiagnosticReport(items=[])

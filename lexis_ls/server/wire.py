@@ -24,9 +24,11 @@ This module replaces that loop (not pygls: the protocol object still dispatches 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
+import select
 import threading
 from collections.abc import Callable, Generator
 from typing import Any, BinaryIO
@@ -46,6 +48,7 @@ SERVER_NOT_INITIALIZED = -32002
 
 MAX_BODY = 1 << 30  # a larger Content-Length is a broken header, not a document
 MAX_LINE = 1 << 16  # header lines are short: longer ones are garbage, read in pieces
+_CHUNK = 1 << 16  # what the reader asks the stream for at least
 _CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:", re.IGNORECASE)
 
 
@@ -55,18 +58,74 @@ class FrameReader:
     :meth:`read` returns ``(body, problem)``: the body of the next well-formed frame, or None
     with a description of the malformed frame that was skipped; ``(None, None)`` at the end of
     the stream. After garbage (a body longer than its `Content-Length` said, a frame without a
-    usable length) reading resumes at the next `Content-Length` header, wherever it starts."""
+    usable length) reading resumes at the next `Content-Length` header, wherever it starts.
+
+    The reader keeps what it read ahead of the current frame itself (the stream's ``read1``
+    gives whatever has arrived), so that :meth:`more_ready` can tell whether the client has
+    already sent more: bytes read ahead, or bytes waiting on the stream's file descriptor."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
         self.eof = False
+        self._buf = bytearray()
+        self._read1: Callable[[int], bytes] | None = getattr(stream, "read1", None)
+
+    def _fill(self, wanted: int = _CHUNK) -> bool:
+        """Append what the stream has (at least one byte, or False at its end)."""
+        if self._read1 is not None:
+            chunk = self._read1(max(wanted, _CHUNK))
+        else:
+            chunk = self.stream.readline(MAX_LINE)
+        if not chunk:
+            return False
+        self._buf += chunk
+        return True
+
+    def _readline(self, limit: int) -> bytes:
+        """As ``stream.readline(limit)``: up to and including a line feed, at most ``limit``
+        bytes, fewer at the end of the stream."""
+        buf = self._buf
+        searched = 0
+        while True:
+            found = buf.find(b"\n", searched, limit)
+            if found >= 0:
+                end = found + 1
+                break
+            if len(buf) >= limit:
+                end = limit
+                break
+            searched = len(buf)
+            if not self._fill():
+                end = len(buf)
+                break
+        line = bytes(buf[:end])
+        del buf[:end]
+        return line
+
+    def _read(self, n: int) -> bytes:
+        """As ``stream.read(n)``: ``n`` bytes, fewer at the end of the stream."""
+        while len(self._buf) < n and self._fill(n - len(self._buf)):
+            pass
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        return data
+
+    def more_ready(self) -> bool:
+        """Bytes of a next message have arrived already (read ahead, or waiting to be read)."""
+        if self._buf:
+            return True
+        try:
+            ready, _, _ = select.select([self.stream], [], [], 0)
+        except (OSError, ValueError, TypeError, AttributeError, io.UnsupportedOperation):
+            return False  # no file descriptor (an in-memory stream): nothing is known
+        return bool(ready)
 
     def read(self) -> tuple[bytes | None, str | None]:
         length: int | None = None
         problem: str | None = None
         headers = 0
         while True:
-            line = self.stream.readline(MAX_LINE)
+            line = self._readline(MAX_LINE)
             if not line:
                 self.eof = True
                 return None, None
@@ -95,7 +154,7 @@ class FrameReader:
                     problem = f"a frame with Content-Length {text[:40]!r}, not a byte count"
         if length is None:
             return None, problem or "a frame without a Content-Length header"
-        body = self.stream.read(length)
+        body = self._read(length)
         if len(body) < length:
             self.eof = True
             return None, None
@@ -127,8 +186,10 @@ class Gate:
         self.stop = stop
         self.initialized = False  # `initialize` received (answered or being answered)
         self.shut_down = False
-        # how many frames are read and waiting to be handled (set by `serve`)
+        # how many messages wait to be handled: read, or arrived and being read (set by
+        # `serve`); `queued`: those read
         self.backlog: Callable[[], int] = lambda: 0
+        self.queued: Callable[[], int] = lambda: 0
 
     def error(self, msg_id: Any, code: int, message: str) -> None:
         self.send({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
@@ -249,22 +310,31 @@ async def serve(reader: FrameReader, gate: Gate, stopped: threading.Event) -> No
     """Hand each frame to the gate until the stream ends or `exit` stops the server.
 
     Frames are read by a daemon thread, so that a client that keeps its end open after
-    `exit` cannot keep the process alive."""
+    `exit` cannot keep the process alive. With each frame, the thread says whether more
+    input had arrived when the frame was complete: the gate's backlog counts that next
+    message from then on, before it is read (a newer version may be on its way)."""
     loop = asyncio.get_running_loop()
     frames: asyncio.Queue[tuple[bytes | None, str | None]] = asyncio.Queue()
+    more = [False]  # the last frame handed over said more input had arrived
+
+    def deliver(body: bytes | None, problem: str | None, ahead: bool) -> None:
+        frames.put_nowait((body, problem))
+        more[0] = ahead
 
     def pump() -> None:
         while True:
             try:
                 body, problem = reader.read()
+                ahead = not reader.eof and reader.more_ready()
             except (OSError, ValueError):  # the stream was closed under the reader
-                body, problem, reader.eof = None, None, True
-            loop.call_soon_threadsafe(frames.put_nowait, (body, problem))
+                body, problem, reader.eof, ahead = None, None, True, False
+            loop.call_soon_threadsafe(deliver, body, problem, ahead)
             if reader.eof:
                 return
 
     threading.Thread(target=pump, name="lexis-ls-reader", daemon=True).start()
-    gate.backlog = frames.qsize
+    gate.backlog = lambda: frames.qsize() + more[0]
+    gate.queued = frames.qsize
     while not stopped.is_set():
         body, problem = await frames.get()
         if problem is not None:
