@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from lsprotocol import types as lsp
 
-from ..lang.diagnostics import Diagnostic, Fix, Severity, TextEdit, explain_path
+from ..lang.diagnostics import CODES, Diagnostic, Fix, Severity, TextEdit, explain_path
 from ..lang.text import Encoding, LineIndex
 
 SEVERITY = {
@@ -187,6 +187,54 @@ class DiagnosticWire:
         related: tuple[Any, ...],
         fixes: tuple[tuple[str, bool], ...],
     ) -> bytes:
+        """The bytes orjson gives for the finding's wire form (see :meth:`_encode_dict`),
+        put together from pieces: the ranges by formatting, the texts by orjson, and what
+        depends on the code alone once per code."""
+        try:
+            dump = orjson.dumps
+            parts = [
+                b'{"range":',
+                _RANGE % (s[0], s[1], e[0], e[1]),
+                b',"message":',
+                dump(_message(d)),
+                _code_part(d.code, d.severity),
+            ]
+            if related:
+                uri = b'{"location":{"uri":' + dump(self._uri) + b',"range":'
+                parts.append(b',"relatedInformation":[')
+                parts.append(
+                    b",".join(
+                        uri
+                        + _RANGE % (rs[0], rs[1], re_[0], re_[1])
+                        + b'},"message":'
+                        + dump(message)
+                        + b"}"
+                        for message, rs, re_ in related
+                    )
+                )
+                parts.append(b"]")
+            if fixes:
+                parts.append(b',"data":{"fixes":[')
+                parts.append(
+                    b",".join(
+                        b'{"title":' + dump(t) + b',"safe":' + dump(safe) + b"}"
+                        for t, safe in fixes
+                    )
+                )
+                parts.append(b"]}")
+            parts.append(b"}")
+            return b"".join(parts)
+        except TypeError:  # a lone surrogate, which orjson refuses: as `dumps` encodes it
+            return self._encode_dict(d, s, e, related, fixes)
+
+    def _encode_dict(
+        self,
+        d: Diagnostic,
+        s: tuple[int, int],
+        e: tuple[int, int],
+        related: tuple[Any, ...],
+        fixes: tuple[tuple[str, bool], ...],
+    ) -> bytes:
         out: dict[str, Any] = {
             "range": _range_json(s[0], s[1], e[0], e[1]),
             "message": _message(d),
@@ -211,6 +259,30 @@ class DiagnosticWire:
         if fixes:
             out["data"] = {"fixes": [{"title": t, "safe": safe} for t, safe in fixes]}
         return dumps(out)
+
+
+_RANGE = b'{"start":{"line":%d,"character":%d},"end":{"line":%d,"character":%d}}'
+_CODE_PARTS: dict[tuple[str, int], bytes] = {}
+
+
+def _code_part(code: str, severity: Severity) -> bytes:
+    """The members of a finding's wire form that its code and severity decide, encoded."""
+    key = (code, id(severity))
+    part = _CODE_PARTS.get(key)
+    if part is None:
+        part = (
+            b',"severity":'
+            + orjson.dumps(_SEVERITY_NUMBER[severity])
+            + b',"code":'
+            + orjson.dumps(code)
+            + b',"codeDescription":{"href":'
+            + orjson.dumps(explain_uri(code))
+            + b'},"source":"lexis"'
+        )
+        if CODES[code].unnecessary:
+            part += b',"tags":' + orjson.dumps([int(lsp.DiagnosticTag.Unnecessary.value)])
+        _CODE_PARTS[key] = part
+    return part
 
 
 def _locator(lines: LineIndex, enc: Encoding) -> Callable[[int], tuple[int, int]]:
