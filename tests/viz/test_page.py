@@ -310,12 +310,18 @@ def test_a_1000_node_program_is_laid_out_whole_with_its_subgraphs_collapsed(
         "window.lexisGraph.cy.nodes().filter(n => !n.isParent())"
         ".map(n => [n.id(), n.position().x, n.position().y])"
     )
-    # fitted to the window the labels are too small to draw; zoomed in, every node has its own
+    # fitted to the window the labels are too small to draw; zoomed in, each node in the view
+    # has its own, and so has a node anywhere else once the view moves to it
     zoom_in = (
         "(() => { const cy = window.lexisGraph.cy; const n = cy.getElementById('n10');"
         " const fitted = cy.zoom(); const before = n.style('label');"
         " cy.zoom({ level: 1, renderedPosition: n.renderedPosition() });"
-        " return [fitted < 0.5, before, cy.nodes().every(m => m.style('label') === m.data('label'))]; })()"
+        " const e = cy.extent(); const inView = cy.nodes().filter(m => { const p = m.position();"
+        " return p.x > e.x1 && p.x < e.x2 && p.y > e.y1 && p.y < e.y2; });"
+        " const far = cy.getElementById('n990'); const farBefore = far.style('label');"
+        " cy.center(far);"
+        " return [fitted < 0.5, before, inView.length > 0 && inView.every(m => m.style('label') === m.data('label')),"
+        " farBefore, far.style('label') === far.data('label'), far.data('label').startsWith('n990')]; })()"
     )
     steps = [
         {"do": "report"},
@@ -328,7 +334,7 @@ def test_a_1000_node_program_is_laid_out_whole_with_its_subgraphs_collapsed(
         tools, tmp_path, [{"name": "chain", "file": str(out), "steps": steps, "timeout": 120000}]
     )[0]
     first, placed, zoomed, _, expanded = rec["results"]
-    assert zoomed == [True, "", True]
+    assert zoomed == [True, "", True, "", True, True]
     assert first["mode"] == "full"
     assert first["listKeys"] == keys  # the list names every node, the subgraph's too
     rendered = {n["key"]: n for n in first["rendered"]}
