@@ -3,9 +3,9 @@
 Generates programs of 100, 1,000 and 10,000 nodes in two shapes: "long" (``bench_check.generate``:
 constants, arithmetic, strings, stdlib subgraph calls and prints, each node taking the oldest
 values nobody has used yet, so many edges span the whole program) and "chain" (each node takes
-its inputs from the few nodes just before it, with a user subgraph called every 50 nodes: one
-dependency chain about 750 layers deep at 1,000 nodes, the worst case for a layered layout),
-builds each page with
+its inputs from the few nodes just before it, with a user subgraph called every 50 nodes: about
+70 layers and 1,500 input edges at 1,000 nodes, many of them spanning several layers, which
+dagre fills with dummy nodes: the harder shape for the layered layout), builds each page with
 ``lexis_ls.viz`` (the same page `lexis viz` writes), opens it in /usr/bin/chromium through
 playwright-core (installed by tests/editors/vscode/install.sh) and prints, per size, the median
 over ``--repeat`` page loads of:
