@@ -40,7 +40,7 @@ async function main() {
             return e ? e.startTime : NaN;
           };
           const marks = {};
-          for (const n of ['start', 'listed', 'elements', 'added', 'laid-out']) marks[n] = at(`lexis:${n}`);
+          for (const n of ['start', 'listed', 'elements', 'positioned', 'added', 'laid-out']) marks[n] = at(`lexis:${n}`);
           await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
           return { laidOut: at('lexis:ready'), ready: performance.now(), marks };
         });
