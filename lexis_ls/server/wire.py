@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any, BinaryIO
 
+import orjson
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
@@ -196,7 +197,7 @@ class Gate:
 
     def receive(self, body: bytes) -> None:
         try:
-            data = json.loads(body)
+            data = loads(body)
         except ValueError as exc:  # also a UnicodeDecodeError
             self.error(None, PARSE_ERROR, f"Parse error: the message is not JSON ({exc})")
             return
@@ -288,6 +289,30 @@ class Gate:
             self.warn("lexis-ls: ignored a message that is neither a request nor a response")
             return
         self.protocol.handle_message(message)
+
+
+_HUGE = float(1 << 63)
+
+
+def loads(body: bytes) -> Any:
+    """``json.loads(body)``, by orjson when it gives the same (six times faster: a message can
+    hold a whole document's text): anything orjson refuses (a lone surrogate, NaN, a number
+    beyond a double, another encoding than UTF-8) and any message with a float of 2^63 or more
+    (orjson reads an integer beyond 64 bits as a float) are read by `json.loads` itself."""
+    try:
+        data = orjson.loads(body)
+    except Exception:
+        return json.loads(body)
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            stack.extend(value.values())
+        elif type(value) is list:
+            stack.extend(value)
+        elif type(value) is float and not -_HUGE < value < _HUGE:
+            return json.loads(body)
+    return data
 
 
 def _shape_error(exc: BaseException) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from lexis_ls.lang.text import LineIndex
 from lexis_ls.server.documents import apply_changes
-from lexis_ls.server.wire import FrameReader
+from lexis_ls.server.wire import FrameReader, loads
 
 ROOT = Path(__file__).resolve().parents[2]
 URI = "file:///tmp/wire.lexis.json"
@@ -466,3 +466,33 @@ def test_a_document_with_thousands_of_problems_is_answered_with_the_first_thousa
         {"textDocument": {"uri": URI}, "range": whole, "context": {"diagnostics": items[:5]}},
     )
     assert "result" in raw.answer(3)
+
+
+# --- decoding messages ---
+
+BODIES = [
+    b'{"jsonrpc": "2.0", "method": "x", "params": {"text": "\\u00e9\\ud83d\\ude00"}}',
+    b'{"a": "\\udc80\\ud800"}',  # lone surrogates (LX0008 quotes them)
+    b'{"id": 18446744073709551616}',  # beyond 64 bits: an int, not a float
+    b'{"id": -99999999999999999999999}',
+    b'{"id": 9223372036854775807, "b": -0, "c": -0.0, "d": 1e19, "e": 1.5e-320}',
+    b'{"a": NaN, "b": Infinity}',
+    b"[1e400]",
+    b'{"a": 1, "a": 2}',
+    b'\xef\xbb\xbf{"a": 1}',  # a UTF-8 byte order mark
+    '{"a": "é"}'.encode("utf-16"),
+    b'{"a": "\xff"}',  # not UTF-8
+    b'{"a": 1} x',
+    b"[" * 5000 + b"]" * 5000,
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_messages_decode_as_json_loads_decodes_them(body: bytes) -> None:
+    def decoded(decode: Any) -> Any:
+        try:
+            return ("value", repr(decode(body)))
+        except (ValueError, RecursionError) as exc:
+            return ("error", type(exc).__name__, str(exc))
+
+    assert decoded(loads) == decoded(json.loads)
