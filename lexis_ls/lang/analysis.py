@@ -55,6 +55,9 @@ class Analysis:
     _meant: set[int] = field(default_factory=set, repr=False)
     # How many main-graph nodes need each capability (``incremental.py`` keeps it).
     _capability_users: Counter[str] | None = field(default=None, repr=False)
+    # Set by ``incremental.py`` while a syntax error it analysed is not mended: the text before
+    # the first such edit and its findings (mending back to that text finds them again).
+    _unbroken: tuple[str, list[Diagnostic]] | None = field(default=None, repr=False)
     _program_hash: object = field(default=_UNSET, repr=False)
 
     @property

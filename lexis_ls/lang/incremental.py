@@ -246,6 +246,7 @@ class _Reanalysis:
         self.edited: Node | None = None  # the node the edit is in
         # The new text has a syntax error: kept findings lose their fixes of the whole program.
         self.strip_program_fixes = False
+        self.unbroken: tuple[str, list[Diagnostic]] | None = None  # (see Analysis._unbroken)
         self.edited_extent = (0, 0)  # its old span
 
     # --- the paths ---------------------------------------------------------------------
@@ -571,6 +572,14 @@ class _Reanalysis:
                 self.capability_users = users
         flow, dup = self._kept_states(graph)
         had_errors = bool(old.parsed.errors)
+        # The findings before the first syntax error, kept while it is not mended: the edit
+        # that restores that text (an undo, the brace typed again) takes them again.
+        if errors:
+            self.unbroken = old._unbroken if had_errors else (old.text, old.diagnostics)
+        restored: list[Diagnostic] | None = None
+        kept = old._unbroken
+        if had_errors and not errors and kept is not None and kept[0] == self.new_text:
+            restored = kept[1]
         # (the nodes array is all nodes: the graph is uncertain when a node is broken, which
         # takes a syntax error)
         was_uncertain = had_errors and any(n.broken for n in nodes)
@@ -615,6 +624,8 @@ class _Reanalysis:
         if errors:
             check_syntax(ctx)
         if target is None:
+            if restored is not None:
+                return self._result(list(restored), hasher, "replaced")
             if had_errors and not errors:
                 self._report_all(ctx, graph, flow, dup, uncertain=ctx.graph_uncertain(graph))
             return self._result(self._merge(ctx.out), hasher, "syntax" if errors else "replaced")
@@ -667,6 +678,8 @@ class _Reanalysis:
             report=not again_all,
         )
         self._replaced_duplicates(ctx, graph, dup, target, old_spans["id"], report=not again_all)
+        if restored is not None:
+            return self._result(list(restored), hasher, "replaced")
         if again_all:
             self._report_all(ctx, graph, flow, dup, uncertain)
         elif uncertain or was_uncertain:
@@ -1508,6 +1521,7 @@ class _Reanalysis:
             _duplicates=old._duplicates,
             _meant=self.meant,
             _capability_users=self.capability_users,
+            _unbroken=self.unbroken,
         )
 
 

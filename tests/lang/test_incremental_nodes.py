@@ -239,6 +239,21 @@ def test_a_closing_brace_deleted_and_restored_is_incremental() -> None:
     assert doc.result_id == 3  # a new result for the client
 
 
+def test_a_closing_brace_mended_into_another_text_reports_every_finding_again() -> None:
+    """Mended, but not back to the text before the break (a space before the brace): the
+    findings of the whole program get their fixes back, every one reported again."""
+    text = bench_program(200)
+    line = text.index('{"id": "n100", ')
+    brace = text.index("\n", line) - 2
+    broken = _check(analyze(text), (brace, brace + 1, ""))
+    assert broken.incremental == "syntax", broken.fallback
+    mended = _check(broken, (brace, brace, " }"))
+    assert mended.incremental == "replaced", mended.fallback
+    merges = [d for d in mended.diagnostics if d.code == "LX3002" and d.fixes]
+    assert merges  # "Merge into ..." is a fix of the whole program: none while broken
+    assert not [d for d in broken.diagnostics if d.code == "LX3002" and d.fixes]
+
+
 def test_undo_after_a_full_analysis_reuses_the_analysis() -> None:
     text = bench_program(200)
     doc = Document("file:///p.lexis.json", "lexis", 1, text)
