@@ -277,10 +277,11 @@ def parse_window(
     try:
         parser._array_items(depth, items, pos, expect_value)
     except Resynced as stop:
-        parser.resync = None
         return Window(items[before:], parser.errors, parser.duplicates, stop.offset, stop.closing)
     except RecursionError:
         return None
+    finally:
+        parser.resync = None  # the elements keep the parser: not the caller's callback
     return None
 
 
