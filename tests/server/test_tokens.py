@@ -4,6 +4,7 @@ lengths in the negotiated encoding."""
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -249,6 +250,36 @@ def test_encode_in_every_encoding_with_crlf_and_cut_tokens() -> None:
     assert encode(tokens, lines, "utf-8")[:10] == [0, 5, 4, prop, 0, 1, 0, 4, var, 0]
     assert encode(tokens, lines, "utf-8")[11] == 6  # after "é" (3 bytes) and two spaces
     assert encode(tokens, lines, "utf-32")[:5] == [0, 2, 4, prop, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", " ", "é", "😀", '"', "\n", "\r\n", "\r"]), max_size=60),
+    st.lists(st.integers(0, 60), max_size=30),
+)
+def test_encode_counts_units_as_from_the_line_start(pieces: list[str], cuts: list[int]) -> None:
+    """Each token's start in units equals the units of its line up to it, on lines with wide
+    characters too (units are counted on from the previous token: a fuzzed 541 KB one-line
+    document took minutes when each token counted from its line's start)."""
+    text = "".join(pieces)
+    lines = LineIndex(text)
+    bounds = sorted({min(c, len(text)) for c in cuts})
+    tokens = [Token(a, b, "key") for a, b in pairwise(bounds) if a < b]
+    shown = []  # the tokens encode() keeps: those starting before their line's end
+    for t in tokens:
+        line = lines.line_of(t.start)
+        if t.start < lines.line_starts[line] + len(lines.line_text(line)):
+            shown.append(t)
+    for enc in ("utf-16", "utf-8", "utf-32"):
+        data = encode(tokens, lines, enc)
+        got = []
+        line = char = 0
+        for k in range(0, len(data), 5):
+            char = data[k + 1] if data[k] else char + data[k + 1]
+            line += data[k]
+            got.append((line, char))
+        expected = [lines.position(t.start, enc) for t in shown]
+        assert got == [(p.line, p.character) for p in expected]
 
 
 async def test_ten_thousand_nodes(client: LanguageClient, tmp_path: Path) -> None:

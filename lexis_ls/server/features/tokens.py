@@ -99,6 +99,9 @@ def encode(tokens: Sequence[Token], lines: LineIndex, enc: Encoding) -> list[int
     plain = enc == "utf-32" or text[line_start:content_end].isascii()
     prev_line = 0
     prev_char = 0
+    # On a line that is not ASCII, units are counted from the previous token on (tokens are
+    # sorted), not from the line's start each time: one long line stays linear.
+    at, at_units = 0, 0
     for t in tokens:
         if line < last and starts[line + 1] <= t.start:
             while line < last and starts[line + 1] <= t.start:
@@ -106,6 +109,7 @@ def encode(tokens: Sequence[Token], lines: LineIndex, enc: Encoding) -> list[int
             line_start = starts[line]
             content_end = line_start + len(lines.line_text(line))
             plain = enc == "utf-32" or text[line_start:content_end].isascii()
+            at, at_units = line_start, 0
         end = min(t.end, content_end)
         if end <= t.start:
             continue
@@ -113,7 +117,10 @@ def encode(tokens: Sequence[Token], lines: LineIndex, enc: Encoding) -> list[int
             char = t.start - line_start
             length = end - t.start
         else:
-            char = _units(text[line_start : t.start], enc)
+            if at > t.start or at < line_start:
+                at, at_units = line_start, 0
+            char = at_units + _units(text[at : t.start], enc)
+            at, at_units = t.start, char
             length = _units(text[t.start : end], enc)
         if line != prev_line:
             prev_char = 0
