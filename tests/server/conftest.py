@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -45,3 +46,16 @@ async def client(
     await lsp_client.shutdown_session()
     # every session went through the early initialize answer: it must equal the server's own
     assert not [m for m in lsp_client.log_messages if MISMATCH in m.message]
+
+
+@pytest.fixture
+def raw() -> Iterator[Any]:
+    """A client of a server process that writes bytes and reads framed messages
+    (test_wire.Raw); the process is killed after the test if it still runs."""
+    from test_wire import Raw
+
+    client = Raw()
+    yield client
+    if client.proc.poll() is None:
+        client.proc.kill()
+        client.proc.wait()

@@ -12,7 +12,6 @@ import json
 import time
 from typing import Any
 
-import pytest
 from lsprotocol.converters import get_converter
 from test_wire import Raw, frame
 
@@ -96,15 +95,6 @@ def start(raw: Raw, init: dict[str, Any]) -> None:
         {"settings": {"lexis": {"diagnostics": {"debounceMs": 0}}}},
     )
     raw.open(program(1), URI)
-
-
-@pytest.fixture
-def raw() -> Any:
-    client = Raw()
-    yield client
-    if client.proc.poll() is None:
-        client.proc.kill()
-        client.proc.wait()
 
 
 def test_the_change_texts_are_the_programs() -> None:

@@ -135,15 +135,6 @@ class Raw:
         return code, self.proc.stderr.read().decode("utf-8", "replace")
 
 
-@pytest.fixture
-def raw() -> Any:
-    client = Raw()
-    yield client
-    if client.proc.poll() is None:
-        client.proc.kill()
-        client.proc.wait()
-
-
 def error_code(answer: dict[str, Any]) -> int | None:
     return answer.get("error", {}).get("code")
 
