@@ -439,6 +439,21 @@ async function outputChannelText(channel) {
   return { names, selected, text };
 }
 
+// The squiggles, then the Problems panel listing the fixture's code: what a user sees of the
+// server's diagnostics.
+async function diagnosticsShown(X) {
+  const n = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
+  await closeWidgets();
+  await page.keyboard.press('Control+Shift+M');
+  const panel = page.locator('.markers-panel');
+  await poll('the Problems panel', () => panel.isVisible(), 5000);
+  const text = await poll(`Problems to list ${X.diagCode}`, async () => {
+    const t = await panel.innerText();
+    return t.includes(X.diagCode) ? t : false;
+  }, 10000);
+  return { squiggles: n, problems: text.slice(0, 1000) };
+}
+
 async function restrictedScenario(F, X) {
   const REFUSED = 'disabled in Restricted Mode';
 
@@ -453,18 +468,10 @@ async function restrictedScenario(F, X) {
 
   // The server started (with the user-level interpreter): squiggles and the problem's code.
   await step('restricted-diagnostics', async () => {
-    const n = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
-    await closeWidgets();
-    await page.keyboard.press('Control+Shift+M');
-    const panel = page.locator('.markers-panel');
-    await poll('the Problems panel', () => panel.isVisible(), 5000);
-    const text = await poll(`Problems to list ${X.diagCode}`, async () => {
-      const t = await panel.innerText();
-      return t.includes(X.diagCode) ? t : false;
-    }, 10000);
+    const shown = await diagnosticsShown(X);
     // No "could not start" notification (the workspace's bogus interpreter was not tried).
     const toasts = await toastsText();
-    return { squiggles: n, problems: text.slice(0, 1000), toasts };
+    return { ...shown, toasts };
   });
 
   // Lexis: Show Graph: the page with every node; a click on a node selects its id.
@@ -624,18 +631,7 @@ async function main() {
       return;
     }
 
-    await step('diagnostics', async () => {
-      const n = await poll('error squiggles', async () => (await squiggles()) || false, 20000);
-      await closeWidgets();
-      await page.keyboard.press('Control+Shift+M');
-      const panel = page.locator('.markers-panel');
-      await poll('the Problems panel', () => panel.isVisible(), 5000);
-      const text = await poll(`Problems to list ${X.diagCode}`, async () => {
-        const t = await panel.innerText();
-        return t.includes(X.diagCode) ? t : false;
-      }, 10000);
-      return { squiggles: n, problems: text.slice(0, 1000) };
-    });
+    await step('diagnostics', () => diagnosticsShown(X));
 
     await step('quick-fix', async () => {
       await focusEditor();
