@@ -434,10 +434,14 @@ def first_sink(
     best: Node | None = None
     best_pos = -1
     for c in graph.consumers.get(nid or "", ()):
-        if not any(i == nid and _passes(c, k, values, by_id) for k, i in enumerate(c.inputs)):
+        op = c.op
+        if op == "select" or op == "try_or":  # whether it passes depends on the input
+            if not any(i == nid and _passes(c, k, values, by_id) for k, i in enumerate(c.inputs)):
+                continue
+        elif not _passes(c, 0, values, by_id):  # any input of c (c consumes nid) passes alike
             continue
-        if c.op in _SINKS:
-            if c.op == "output_port" and graph.name is None:
+        if op in _SINKS:
+            if op == "output_port" and graph.name is None:
                 continue  # a port outside a subgraph is LX1009's
             found: Node | None = c
         else:

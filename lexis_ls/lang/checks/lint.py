@@ -120,8 +120,10 @@ def node_key(
         if effect or nondeterministic:
             return interned.setdefault(("unique", node.id), len(interned))
     value = node.value
-    if type(value) in _SCALARS and op not in SUBGRAPH_REF_OPS:
-        vkey: Any = (type(value), value)
+    if value is MISSING:
+        vkey: Any = None
+    elif type(value) in _SCALARS and op not in SUBGRAPH_REF_OPS:
+        vkey = (type(value), value)
     else:
         vkey = _value_key(node, ctx)
     try:
