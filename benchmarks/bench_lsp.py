@@ -14,7 +14,10 @@ measures, interleaving the two servers step by step:
 
 - start-up: spawning the server until it answers a request after `initialized` (lexis-ls
   answers `initialize` itself before it has loaded pygls and its features);
-- didOpen -> first diagnostics, once the server has started and settled (1 s idle);
+- didOpen -> first diagnostics: the median of the first open, once the server has started and
+  settled (1 s idle), and of six more (two with `--quick`), each after the document was closed
+  (a fresh analysis each time, in a server that has been working); the first alone is also
+  reported;
 - every edit kind, keystroke -> the diagnostics of the new version: a one-character value edit
   sent as a ranged change (`value`) and as the whole new text (`value-full`), a node id renamed
   by one character and back (`rename`), a node's closing brace deleted and restored (`brace`),
@@ -235,15 +238,21 @@ class Session:
 
     async def request(self, method: str, params: Any) -> tuple[float, Any]:
         """Seconds until the answer arrived, and its result."""
+        started = time.perf_counter()
+        arrived, result = await self.call(method, params)
+        return arrived - started, result
+
+    async def call(self, method: str, params: Any) -> tuple[float, Any]:
+        """When (``time.perf_counter``) the answer's bytes arrived, and its result (the time
+        it then takes this client to decode it is not the server's)."""
         self._next_id += 1
         future: asyncio.Future[tuple[float, Any]] = asyncio.get_running_loop().create_future()
         self._pending[self._next_id] = future
-        started = time.perf_counter()
         self.send({"id": self._next_id, "method": method, "params": params})
         arrived, message = await asyncio.wait_for(future, 300)
         if "error" in message:
             raise RuntimeError(f"{self.name}: {method} failed: {message['error']}")
-        return arrived - started, message.get("result")
+        return arrived, message.get("result")
 
     async def _read(self) -> None:
         assert self._process is not None and self._process.stdout is not None
@@ -361,10 +370,10 @@ class Session:
         """Seconds from ``since`` until the diagnostics of ``doc``'s version are available
         (for the push-only JSON server, less its fixed validation delay)."""
         if self.pull:
-            _, result = await self.request(
+            arrived, result = await self.call(
                 "textDocument/diagnostic", {"textDocument": {"uri": doc.uri}}
             )
-            elapsed = time.perf_counter() - since
+            elapsed = arrived - since
             self.last_diagnostics = result.get("items", []) if isinstance(result, dict) else []
             return elapsed
         deadline = since + timeout
@@ -392,6 +401,11 @@ class Session:
             },
         )
         return await self.diagnostics_after(doc, since)
+
+    async def close(self, doc: Text) -> None:
+        self.notify("textDocument/didClose", {"textDocument": {"uri": doc.uri}})
+        await self.ping()
+        await asyncio.sleep(0.3)  # the (empty) diagnostics a server publishes on closing
 
     async def change(self, doc: Text, params: dict[str, Any]) -> float:
         since = time.perf_counter()
@@ -552,7 +566,7 @@ def make_sessions(pull: bool, schema_uri: str) -> list[Session]:
     return [lexis, vsjson]
 
 
-async def measure(n: int, pull: bool, reps: int, probes: int) -> dict[str, Measures]:
+async def measure(n: int, pull: bool, reps: int, probes: int, reopens: int) -> dict[str, Measures]:
     text = generate(n)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -567,6 +581,11 @@ async def measure(n: int, pull: bool, reps: int, probes: int) -> dict[str, Measu
             results[s.name].ready.append(await s.start(root))
         for s in sessions:
             results[s.name].open.append(await s.open(docs[s.name]))
+        for _ in range(reopens):  # closed and opened again, a fresh analysis each time
+            for s in sessions:
+                await s.close(docs[s.name])
+                docs[s.name] = Text(docs[s.name].uri, text)
+                results[s.name].open.append(await s.open(docs[s.name]))
         for kind in EDIT_KINDS:
             for rep in range(reps):
                 for label, step, full in steps(kind, text, n, rep):
@@ -634,6 +653,7 @@ def rows_of(result: dict[str, Measures]) -> list[tuple[str, float, float | None]
     out: list[tuple[str, float, float | None]] = [
         ("start-up (spawn → serving)", statistics.median(a.ready), statistics.median(b.ready)),
         ("didOpen → diagnostics", statistics.median(a.open), statistics.median(b.open)),
+        ("first didOpen → diagnostics", a.open[0], b.open[0]),
     ]
     for label, samples in a.edits.items():
         out.append(
@@ -730,7 +750,7 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         probes = 20 if quick else (60 if n >= 50_000 else 100)
         for mode in modes:
             t0 = time.perf_counter()
-            result = await measure(n, mode == "pull", reps, probes)
+            result = await measure(n, mode == "pull", reps, probes, 2 if quick else 6)
             all_results[(n, mode)] = result
             print(f"{n} nodes, {mode}: {time.perf_counter() - t0:.0f} s", flush=True)
     load_after = os.getloadavg()
