@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint bench repair-score vsix fuzz
+.PHONY: setup test lint bench repair-score vsix fuzz native
 
 $(BIN)/lexis: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,15 @@ $(BIN)/lexis: pyproject.toml
 	@# Byte-compile our sources once: with PYTHONDONTWRITEBYTECODE set, every server start
 	@# would compile them again.
 	$(BIN)/python -m compileall -q lexis_ls
+	@# The analysis core compiled by mypyc (lexis_ls/lang/native.py); without a C compiler
+	@# everything still runs, as plain Python.
+	$(BIN)/python -m lexis_ls.build_native > /dev/null || echo "lexis: the compiled core was not built; the analysis runs as plain Python"
 	@touch $(BIN)/lexis
+
+# Compile the analysis core again (after editing one of its modules: until then the sources
+# run as plain Python).
+native: $(BIN)/lexis
+	$(BIN)/python -m lexis_ls.build_native
 
 # Set everything up, then run the main job on the examples.
 setup: $(BIN)/lexis
@@ -22,6 +30,9 @@ setup: $(BIN)/lexis
 # The whole test suite: lint, types, tests.
 test: $(BIN)/lexis lint
 	$(BIN)/python -m pytest tests
+	@# the language tests again on the plain Python sources, when the run above was compiled
+	@if [ "$$($(BIN)/python -m lexis_ls.build_native --status | cut -c1-8)" = compiled ]; then \
+		LEXIS_NATIVE=0 $(BIN)/python -m pytest tests/lang; fi
 
 lint: $(BIN)/lexis
 	$(BIN)/ruff check lexis_ls tests benchmarks

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from .syntax import INVALID, JArray, JMember, JNode, JObject, JString, ParseResult
 from .text import Span
 
@@ -134,6 +136,8 @@ class Node:
         return f"`{self.id}`" if self.id is not None else f"node #{self.index + 1}"
 
 
+# Nodes refer to their graph weakly: compiled (native.py), the class must stay a Python class.
+@mypyc_attr(native_class=False)
 @dataclass(eq=False)
 class Graph:
     """The main graph (``name`` None) or one subgraph."""

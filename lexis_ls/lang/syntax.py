@@ -30,17 +30,14 @@ MAX_REPAIRABLE = 5000
 
 
 class _Invalid:
-    """The value of something that did not parse; checks ignore it (no cascades)."""
-
-    _instance: _Invalid | None = None
-
-    def __new__(cls) -> _Invalid:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    """The value of something that did not parse; checks ignore it (no cascades). One object,
+    :data:`INVALID`: copies and pickles of it are that object again."""
 
     def __repr__(self) -> str:
         return "INVALID"
+
+    def __reduce__(self) -> str:
+        return "INVALID"  # the module-level name
 
 
 INVALID: Any = _Invalid()

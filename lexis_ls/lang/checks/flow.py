@@ -937,23 +937,26 @@ def _looks_like(a: Abs) -> str:
     return ""
 
 
+# Module-level rather than nested: compiled (lang/native.py), a nested function and its
+# environment refer to each other, and each call would leave cyclic garbage.
+def _strict_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in items]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(items)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
 def _json_literal(text: str) -> Any:
     """The list or dict that ``text`` is exactly, as strict JSON (no NaN, no duplicate keys);
     None otherwise."""
     if not text or text[0] not in "[{" or text[-1] not in "]}":
         return None
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [k for k, _ in items]
-        if len(set(keys)) != len(keys):
-            raise ValueError("duplicate key")
-        return dict(items)
-
-    def no_constant(name: str) -> Any:
-        raise ValueError(name)
-
     try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+        value = json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, (list, dict)) else None

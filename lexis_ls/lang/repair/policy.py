@@ -96,6 +96,11 @@ def self_consistent(fix: Fix) -> bool:
     return all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
 
 
+def _inside(fix: Fix, spans: list[tuple[int, int]]) -> bool:
+    # module-level: a nested function would be cyclic garbage when compiled (lang/native.py)
+    return any(a <= e.start and e.end <= b for e in fix.edits for a, b in spans)
+
+
 def apply_policy(
     diagnostics: list[Diagnostic], parsed: ParseResult, program: Program
 ) -> list[Diagnostic]:
@@ -111,9 +116,6 @@ def apply_policy(
             elif not node.shape_ok:
                 unshaped.append(span)
 
-    def inside(fix: Fix, spans: list[tuple[int, int]]) -> bool:
-        return any(a <= e.start and e.end <= b for e in fix.edits for a, b in spans)
-
     out: list[Diagnostic] = []
     for d in diagnostics:
         if not d.fixes:
@@ -128,9 +130,9 @@ def apply_policy(
                 continue
             if syntax_errors and f.scope is Scope.PROGRAM:
                 continue
-            if broken and inside(f, broken):
+            if broken and _inside(f, broken):
                 continue
-            if f.safe and d.code not in SHAPE_CODES and unshaped and inside(f, unshaped):
+            if f.safe and d.code not in SHAPE_CODES and unshaped and _inside(f, unshaped):
                 f = replace(f, safe=False)
             kept.append(f)
         fixes = ordered(kept)
