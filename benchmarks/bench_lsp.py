@@ -725,8 +725,19 @@ def machine() -> str:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     return (
         f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; Node {node}"
+        f"Python {platform.python_version()}; Node {node}; lexis-ls analysis core: {core()}"
     )
+
+
+def core() -> str:
+    """Whether the server's analysis core runs compiled (lexis_ls/lang/native.py)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lexis_ls.build_native", "--status"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return done.stdout.strip() or done.stderr.strip()
 
 
 def ensure_json_server() -> None:
@@ -742,6 +753,7 @@ def ensure_json_server() -> None:
 
 async def main_async(sizes: list[int], modes: list[str], quick: bool, write: bool) -> None:
     ensure_json_server()
+    print(f"lexis-ls analysis core: {core()}", flush=True)
     started = datetime.now(UTC)
     load_before = os.getloadavg()
     all_results: dict[tuple[int, str], dict[str, Measures]] = {}
