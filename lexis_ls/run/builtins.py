@@ -598,7 +598,7 @@ def _index(call: Call, args: list[Any]) -> Any:
     n = len(seq)
     if not -n <= i < n:
         what = "string" if isinstance(seq, str) else "list"
-        return call.error(f"index {i} out of range for a {what} of length {n}")
+        return call.error(f"index {_show(i)} out of range for a {what} of length {n}")
     return seq[i]
 
 
@@ -617,7 +617,9 @@ def _range(call: Call, args: list[Any]) -> Any:
     if len(args) == 3:
         step = args[2]
         if step == 0:
-            return call.error(f"range: step must not be 0 (range({start}, {stop}, 0))")
+            return call.error(
+                f"range: step must not be 0 (range({_show(start)}, {_show(stop)}, 0))"
+            )
     else:
         step = 1 if stop >= start else -1
     n = _count(start, stop, step)

@@ -865,6 +865,19 @@ def test_argument_shape_does_not_matter_for_non_raising(op: str, args: list[Any]
         BUILTINS[op](SimpleCall(), args[:n])
 
 
+def test_a_huge_integer_in_a_message_is_named_not_printed() -> None:
+    """Python refuses to print an int of more than 4,300 digits: an out-of-range index or a
+    range with step 0 is an error value that names the number by its size."""
+    huge = 10**4300
+    result = BUILTINS["index"](SimpleCall("n"), [[1, 2], huge])
+    assert isinstance(result, ErrorValue)
+    assert "out of range for a list of length 2" in result.message
+    assert "<int of 14285 bits>" in result.message
+    result = BUILTINS["range"](SimpleCall("n"), [-huge, 3, 0])
+    assert isinstance(result, ErrorValue)
+    assert result.message == "range: step must not be 0 (range(<int of 14285 bits>, 3, 0))"
+
+
 @given(st.lists(values, max_size=12))
 def test_unique_agrees_with_pairwise_eq(items: list[Any]) -> None:
     expected: list[Any] = []
