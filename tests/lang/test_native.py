@@ -3,6 +3,7 @@ sources at hand, and finding exactly what the plain Python sources find."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import shutil
@@ -79,8 +80,11 @@ def test_the_compiled_modules_are_the_ones_loaded() -> None:
         pytest.skip("plain Python run (LEXIS_NATIVE=0)")
     import lexis_ls.lang.analysis  # noqa: F401 - imports every compiled module
 
+    built = native.BUILD_DIR.resolve()
     for module in native.MODULES:
-        assert sys.modules[module].__file__.endswith(native.interpreter_tag().split(".", 1)[1])
+        file = Path(str(sys.modules[module].__file__)).resolve()
+        assert file.is_relative_to(built), file
+        assert file.name.endswith(importlib.machinery.EXTENSION_SUFFIXES[0])
     assert native.status().startswith("compiled")
 
 
