@@ -294,7 +294,30 @@ def scan_element(parser: _Parser, start: int, text: str) -> JObject | None:
         return None
     if parser._dups.seen or type(value) is not dict:
         return None
+    # the deepest nodes array (a subgraph's) is 4 levels down: deeper nodes take the full parse
+    if end - start > MAX_DEPTH - 4 and not nests_within(value, text, start, end, MAX_DEPTH - 4):
+        return None
     return JObject(start, end, None, value, parser)
+
+
+def nests_within(value: Any, text: str, start: int, end: int, room: int) -> bool:
+    """The container the C scanner decoded from ``text[start:end]`` nests at most ``room``
+    levels (itself one). The C scanner's own limit is the interpreter's recursion limit, far
+    deeper than :data:`MAX_DEPTH`, which the tolerant parser keeps and every recursive walk of
+    a value relies on: a deeper object is left to the tolerant parser, which reports it. Its
+    brackets are counted first: a walk only when there are more than ``room``."""
+    if text.count("{", start, end) + text.count("[", start, end) <= room:
+        return True
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, level = stack.pop()
+        if level > room:
+            return False
+        items = v.values() if type(v) is dict else v
+        for x in items:
+            if type(x) is dict or type(x) is list:
+                stack.append((x, level + 1))
+    return True
 
 
 def replace_item(array: JArray, index: int, item: JObject) -> None:
@@ -891,6 +914,11 @@ class _Parser:
                         break
                     if self._dups.seen:
                         break
+                    room = MAX_DEPTH - depth  # as deep as parse_value(depth) would go
+                    if obj_end - start > room and not nests_within(
+                        value, text, start, obj_end, room
+                    ):
+                        break  # the tolerant parser reports the nesting
                     if resync is not None and resync(start, False):
                         raise Resynced(start, False)
                     item = JObject(start, obj_end, None, value, self)

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from lexis_ls.lang.syntax import INVALID, JArray, JObject, JString, parse
+from lexis_ls.lang.analysis import analyze
+from lexis_ls.lang.syntax import INVALID, MAX_DEPTH, JArray, JObject, JString, parse, scan_element
 from lexis_ls.lang.text import LineIndex
 
 
@@ -100,6 +101,33 @@ def test_deep_nesting_is_reported_not_raised() -> None:
     for text in ("[" * 100_000, "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000):
         result = parse(text)
         assert any("nesting deeper" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 100, 900, 990])
+def test_a_node_nested_deeper_than_the_limit_is_reported_even_as_valid_json(levels: int) -> None:
+    """The C scanner decodes valid JSON as deep as the recursion limit allows; a node nested
+    deeper than MAX_DEPTH is left to the tolerant parser, which reports it, so that no value
+    is deeper than the recursive walks of the checks and hashes can take."""
+    value = '{"k": ' * levels + "1" + "}" * levels
+    text = (
+        '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": '
+        + value
+        + '}, {"id": "p", "op": "print", "inputs": ["a"]}]}'
+    )
+    analysis = analyze(text)
+    assert analysis.internal_errors == []
+    errors = [d for d in analysis.diagnostics if d.code == "LX0001"]
+    assert [d.message for d in errors] == [
+        f"JSON syntax error: nesting deeper than {MAX_DEPTH} levels is not supported"
+    ]
+    start = errors[0].start  # at the first container past the limit
+    assert text[start] == "{"
+    assert text.count("{", 0, start) + text.count("[", 0, start) == MAX_DEPTH
+    analysis.program_hash()  # no RecursionError
+    parser = analysis.parsed.parser
+    assert parser is not None
+    assert scan_element(parser, text.index('{"id": "a"'), text) is None
+    assert scan_element(parser, text.index('{"id": "p"'), text) is not None
 
 
 def test_invalid_string_escape_and_control_characters() -> None:
