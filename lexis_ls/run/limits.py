@@ -63,6 +63,9 @@ __all__ = [
 ]
 
 CPU_MARGIN = 1.0  # CPU seconds granted past the time limit (then SIGXCPU)
+# The longest CPU limit or alarm set (about 68 years): a longer time limit (`timeout` 1e300
+# is a positive finite number) is this, not a number the system calls cannot take.
+MAX_LIMIT_SECONDS = 2**31 - 1
 ALARM_GRACE = 0.1  # the run's own alarm fires this long after its deadline
 KILL_GRACE = 0.3  # the parent kills the run's process this long after its deadline
 EXIT_MEMORY = 86  # a forked run that hit the memory limit (its report is on the status pipe)
@@ -129,7 +132,7 @@ def apply_cpu(seconds: float, *, adjustable: bool = False) -> bool:
     raise the soft one)."""
     if resource is None:
         return False
-    soft = math.ceil(cpu_used() + seconds)
+    soft = min(math.ceil(cpu_used() + seconds), MAX_LIMIT_SECONDS)
     try:
         _lower(resource.RLIMIT_CPU, soft, None if adjustable else soft + 1)
         return True
@@ -145,7 +148,7 @@ def extend_cpu(seconds: float) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
     if soft == resource.RLIM_INFINITY:
         return
-    soft = math.ceil(soft + seconds)
+    soft = min(math.ceil(soft + seconds), MAX_LIMIT_SECONDS)
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     with contextlib.suppress(ValueError, OSError):
@@ -197,7 +200,7 @@ class Alarm:
                 self.previous = signal.signal(signal.SIGALRM, self._fire)
             except ValueError:  # not the main thread
                 return self
-            signal.setitimer(signal.ITIMER_REAL, max(0.001, self.seconds))
+            signal.setitimer(signal.ITIMER_REAL, min(max(0.001, self.seconds), MAX_LIMIT_SECONDS))
             self.armed = True
         return self
 

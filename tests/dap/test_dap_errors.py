@@ -143,6 +143,24 @@ def test_a_runaway_program_is_stopped_by_its_timeout(dap: DapClient, tmp_path: P
     dap.finish(3)
 
 
+def test_a_timeout_longer_than_the_system_can_count_runs_the_program(
+    dap: DapClient, tmp_path: Path
+) -> None:
+    """1e300 seconds is a positive number: the CPU limit is set to the longest one the system
+    takes, not refused with an OverflowError that failed the run."""
+    program = tmp_path / "hello.lexis.json"
+    program.write_text(
+        '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE", "IO_STDOUT"], "nodes": ['
+        '{"id": "a", "op": "const", "value": "hi"}, {"id": "p", "op": "print", "inputs": ["a"]}]}',
+        encoding="utf-8",
+    )
+    _initialize(dap)
+    dap.request("launch", {"program": str(program), "timeout": 1e300})
+    dap.request("configurationDone")
+    dap.finish(0)
+    assert dap.output() == "hi\n"
+
+
 def test_no_debug_runs_without_stopping(dap: DapClient) -> None:
     dap.start("calls.lexis.json", {7: None}, noDebug=True, stopOnEntry=True)
     dap.finish(0)

@@ -107,6 +107,14 @@ def lexis(*args: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProc
     return proc, elapsed
 
 
+def test_a_timeout_longer_than_the_system_can_count_runs_the_program() -> None:
+    # the alarm and the CPU limit are set to the longest the system takes (an OverflowError
+    # in the child was an internal error before)
+    root = Path(__file__).resolve().parents[2]
+    proc, _ = lexis("run", "--timeout", "1e300", str(root / "examples" / "hello.lexis.json"))
+    assert proc.returncode == 0 and proc.stdout == "Hello, Lexis!\n"
+
+
 def write(tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
