@@ -36,7 +36,11 @@ from typing import Any, BinaryIO
 import orjson
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
-from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
+from pygls.protocol.json_rpc import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+)
 from pygls.protocol.language_server import LanguageServerProtocol, lsp_method
 
 log = logging.getLogger("lexis_ls.server.wire")
@@ -407,7 +411,23 @@ class LexisProtocol(LanguageServerProtocol):
             head = b'{"jsonrpc":"2.0","id":' + json.dumps(msg_id).encode() + b',"result":'
             self._write_body(head + result.raw + b"}")
             return
-        super()._send_response(msg_id, result, error)
+        if error is None:
+            # Encoded here as pygls would, but a result that cannot be encoded (pygls logs it
+            # and sends nothing: the request would never be answered) is answered with an
+            # internal error.
+            response_type = self._result_types.pop(msg_id, JsonRPCResponseMessage)
+            response = response_type(id=msg_id, result=result, jsonrpc=self.VERSION)
+            try:
+                body = json.dumps(response, default=self._serialize_message)
+            except Exception as exc:
+                log.exception("cannot encode the answer to request %r", msg_id)
+                error = JsonRpcInternalError(
+                    f"lexis-ls could not encode its answer ({type(exc).__name__})"
+                ).to_response_error()
+            else:
+                self._write_body(body.encode("utf-8"))
+                return
+        super()._send_response(msg_id, None, error)
 
     def notify(self, method: str, params: Any | None = None) -> None:
         if isinstance(params, Encoded):

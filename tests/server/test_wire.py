@@ -487,3 +487,63 @@ def test_messages_decode_as_json_loads_decodes_them(body: bytes) -> None:
             return ("error", type(exc).__name__, str(exc))
 
     assert decoded(loads) == decoded(json.loads)
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+def _answers(result: object) -> list[dict[str, object]]:
+    from lexis_ls.server.server import create_server
+
+    protocol = create_server().protocol
+    sink = _Sink()
+    protocol.set_writer(sink)  # as start_io does (with headers)
+    protocol._send_response(7, result=result)
+    frames = []
+    rest = sink.data
+    while rest:
+        head, _, rest = rest.partition(b"\r\n\r\n")
+        fields = dict(line.split(b":", 1) for line in head.split(b"\r\n"))
+        length = int(fields[b"Content-Length"])
+        frames.append(json.loads(rest[:length]))
+        rest = rest[length:]
+    return frames
+
+
+def test_an_answer_that_cannot_be_encoded_is_an_internal_error_not_silence() -> None:
+    """pygls logs a result it cannot encode and sends nothing: the request would never be
+    answered. A selection range 5,000 parents deep is too deep for the encoder."""
+    from lsprotocol import types as lsp
+
+    deep = None
+    for _ in range(5000):
+        deep = lsp.SelectionRange(
+            range=lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 1)), parent=deep
+        )
+    frames = _answers([deep])
+    assert len(frames) == 1
+    assert frames[0]["id"] == 7 and "result" not in frames[0]
+    error = frames[0]["error"]
+    assert isinstance(error, dict) and error["code"] == -32603
+    assert "could not encode its answer (RecursionError)" in str(error["message"])
+    # and an answer that can be encoded is sent as before
+    shallow = lsp.SelectionRange(range=lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 1)))
+    assert _answers([shallow]) == [
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "result": [
+                {
+                    "range": {
+                        "start": {"line": 0, "character": 0},
+                        "end": {"line": 0, "character": 1},
+                    }
+                }
+            ],
+        }
+    ]
