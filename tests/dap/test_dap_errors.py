@@ -126,18 +126,27 @@ def test_requests_while_running_and_bad_references_are_errors(dap: DapClient) ->
     dap.finish(0)
 
 
-def test_a_runaway_program_is_stopped_by_its_timeout(dap: DapClient, tmp_path: Path) -> None:
-    program = tmp_path / "sleepy.lexis.json"
+def _launch_with_timeout(dap: DapClient, tmp_path: Path, nodes: str, timeout: float) -> None:
+    """Launches a program of ``nodes`` (printing, pure) with ``timeout``, and starts it."""
+    program = tmp_path / "timed.lexis.json"
     program.write_text(
         '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE", "IO_STDOUT"], "nodes": ['
-        '{"id": "a", "op": "const", "value": 1},'
-        '{"id": "b", "op": "delay", "inputs": ["a"], "value": 5},'
-        '{"id": "p", "op": "print", "inputs": ["b"]}]}',
+        + nodes
+        + "]}",
         encoding="utf-8",
     )
     _initialize(dap)
-    dap.request("launch", {"program": str(program), "timeout": 0.5})
+    dap.request("launch", {"program": str(program), "timeout": timeout})
     dap.request("configurationDone")
+
+
+def test_a_runaway_program_is_stopped_by_its_timeout(dap: DapClient, tmp_path: Path) -> None:
+    nodes = (
+        '{"id": "a", "op": "const", "value": 1},'
+        '{"id": "b", "op": "delay", "inputs": ["a"], "value": 5},'
+        '{"id": "p", "op": "print", "inputs": ["b"]}'
+    )
+    _launch_with_timeout(dap, tmp_path, nodes, 0.5)
     stderr = dap.event("output", where=lambda body: body.get("category") == "stderr")
     assert "time limit" in stderr["output"]
     dap.finish(3)
@@ -148,15 +157,8 @@ def test_a_timeout_longer_than_the_system_can_count_runs_the_program(
 ) -> None:
     """1e300 seconds is a positive number: the CPU limit is set to the longest one the system
     takes, not refused with an OverflowError that failed the run."""
-    program = tmp_path / "hello.lexis.json"
-    program.write_text(
-        '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE", "IO_STDOUT"], "nodes": ['
-        '{"id": "a", "op": "const", "value": "hi"}, {"id": "p", "op": "print", "inputs": ["a"]}]}',
-        encoding="utf-8",
-    )
-    _initialize(dap)
-    dap.request("launch", {"program": str(program), "timeout": 1e300})
-    dap.request("configurationDone")
+    nodes = '{"id": "a", "op": "const", "value": "hi"}, {"id": "p", "op": "print", "inputs": ["a"]}'
+    _launch_with_timeout(dap, tmp_path, nodes, 1e300)
     dap.finish(0)
     assert dap.output() == "hi\n"
 
