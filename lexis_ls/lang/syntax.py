@@ -287,16 +287,11 @@ def scan_element(parser: _Parser, start: int, text: str) -> JObject | None:
     element: a lazy object re-parsed by ``parser`` (which must hold ``text`` by the time its
     members are asked for), or None when the C scanner refuses it or a key repeats (the full
     parse would then parse it with error recovery)."""
-    parser._dups.seen = False
-    try:
-        value, end = parser._scan_once(text, start)
-    except (ValueError, StopIteration, RecursionError):
-        return None
-    if parser._dups.seen or type(value) is not dict:
-        return None
     # the deepest nodes array (a subgraph's) is 4 levels down: deeper nodes take the full parse
-    if end - start > MAX_DEPTH - 4 and not nests_within(value, text, start, end, MAX_DEPTH - 4):
+    scanned = parser.scan_object(text, start, MAX_DEPTH - 4)
+    if scanned is None:
         return None
+    value, end = scanned
     return JObject(start, end, None, value, parser)
 
 
@@ -305,8 +300,9 @@ def nests_within(value: Any, text: str, start: int, end: int, room: int) -> bool
     levels (itself one). The C scanner's own limit is the interpreter's recursion limit, far
     deeper than :data:`MAX_DEPTH`, which the tolerant parser keeps and every recursive walk of
     a value relies on: a deeper object is left to the tolerant parser, which reports it. Its
-    brackets are counted first: a walk only when there are more than ``room``."""
-    if text.count("{", start, end) + text.count("[", start, end) <= room:
+    brackets are counted first (in an object longer than ``room``): a walk only when there are
+    more than ``room``."""
+    if end - start <= room or text.count("{", start, end) + text.count("[", start, end) <= room:
         return True
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -855,7 +851,6 @@ class _Parser:
         With ``self.resync`` set (:func:`parse_window`) it raises :class:`Resynced` at the first
         element the C scanner decodes, or ``]``, at which the callback says to stop."""
         text = self.text
-        scan = self._scan_once
         resync = self.resync if len(self._open) == self.resync_level else None
         while True:
             tok = self.peek()
@@ -907,18 +902,11 @@ class _Parser:
                 # single regex step moves over each ", {" between them.
                 start = tok.start
                 while True:
-                    self._dups.seen = False
-                    try:
-                        value, obj_end = scan(text, start)
-                    except (ValueError, StopIteration, RecursionError):
+                    # (refused: the tolerant parser reads it, and reports what is wrong)
+                    scanned = self.scan_object(text, start, MAX_DEPTH - depth)
+                    if scanned is None:
                         break
-                    if self._dups.seen:
-                        break
-                    room = MAX_DEPTH - depth  # as deep as parse_value(depth) would go
-                    if obj_end - start > room and not nests_within(
-                        value, text, start, obj_end, room
-                    ):
-                        break  # the tolerant parser reports the nesting
+                    value, obj_end = scanned
                     if resync is not None and resync(start, False):
                         raise Resynced(start, False)
                     item = JObject(start, obj_end, None, value, self)
@@ -942,6 +930,23 @@ class _Parser:
                 end = item.end
             expect_value = False
         return end
+
+    def scan_object(self, text: str, start: int, room: int) -> tuple[dict[str, Any], int] | None:
+        """The object at ``start`` of ``text`` decoded by the C scanner, and its end; None when
+        the scanner refuses it, a key repeats, or it nests deeper than ``room`` levels (as
+        deep as ``parse_value`` would go from where it is)."""
+        self._dups.seen = False
+        try:
+            value, end = self._scan_once(text, start)
+        except (ValueError, StopIteration, RecursionError):
+            return None
+        if (
+            self._dups.seen
+            or type(value) is not dict
+            or not nests_within(value, text, start, end, room)
+        ):
+            return None
+        return value, end
 
     def reparse_object(self, start: int) -> JNode | None:
         """The members of the lazy object at ``start``.
