@@ -64,8 +64,21 @@ def sources_digest(root: Path = PACKAGE_ROOT, modules: Sequence[str] = MODULES) 
 
 
 def interpreter_tag() -> str:
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    return f"{sys.implementation.cache_tag}{suffix}"
+    """The extension suffix, which names the interpreter and its ABI
+    (``.cpython-311-x86_64-linux-gnu.so``)."""
+    return importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def write_stamp(build_dir: Path, files: dict[str, str], digest: str) -> None:
+    """The build's stamp: what :func:`compiled_files` checks before using ``files`` (module
+    name -> extension file, relative to ``build_dir``)."""
+    stamp = {
+        "modules": list(MODULES),
+        "interpreter": interpreter_tag(),
+        "sources": digest,
+        "files": files,
+    }
+    (build_dir / STAMP).write_text(json.dumps(stamp, indent=1), "utf-8")
 
 
 def compiled_files(
@@ -134,9 +147,9 @@ def install() -> None:
 
 def status() -> str:
     """Whether the analysis runs compiled, and if not, why."""
-    compiled = [m for m in MODULES if getattr(sys.modules.get(m), "__file__", "").endswith(".py")]
-    if _status.startswith("compiled") and compiled:
-        return f"pure Python (not loaded compiled: {', '.join(compiled)})"
+    plain = [m for m in MODULES if getattr(sys.modules.get(m), "__file__", "").endswith(".py")]
+    if _status.startswith("compiled") and plain:
+        return f"pure Python (not loaded compiled: {', '.join(plain)})"
     return _status
 
 
@@ -170,7 +183,7 @@ def build(build_dir: Path = BUILD_DIR) -> int:
             dist.run_command("build_ext")
         finally:
             os.chdir(cwd)
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    suffix = interpreter_tag()
     files: dict[str, str] = {}
     for path in build_dir.rglob(f"*{suffix}"):
         relative = path.relative_to(build_dir)
@@ -180,12 +193,6 @@ def build(build_dir: Path = BUILD_DIR) -> int:
     if missing:
         print(f"lexis native: the build made no module for {missing}", file=sys.stderr)
         return 1
-    stamp = {
-        "modules": list(MODULES),
-        "interpreter": interpreter_tag(),
-        "sources": digest,
-        "files": files,
-    }
-    (build_dir / STAMP).write_text(json.dumps(stamp, indent=1), "utf-8")
+    write_stamp(build_dir, files, digest)
     print(f"lexis native: compiled {len(MODULES)} modules into {build_dir}")
     return 0

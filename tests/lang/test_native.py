@@ -3,7 +3,6 @@ sources at hand, and finding exactly what the plain Python sources find."""
 
 from __future__ import annotations
 
-import importlib.machinery
 import json
 import os
 import shutil
@@ -34,13 +33,7 @@ def fake_build(tmp_path: Path) -> tuple[Path, Path]:
         (build / relative).parent.mkdir(parents=True, exist_ok=True)
         (build / relative).write_bytes(b"")
         files[module] = str(relative)
-    stamp = {
-        "modules": list(native.MODULES),
-        "interpreter": native.interpreter_tag(),
-        "sources": native.sources_digest(root),
-        "files": files,
-    }
-    (build / native.STAMP).write_text(json.dumps(stamp), "utf-8")
+    native.write_stamp(build, files, native.sources_digest(root))
     return root, build
 
 
@@ -64,7 +57,8 @@ def test_a_build_for_another_interpreter_or_incomplete_is_not_used(tmp_path: Pat
     root, build = fake_build(tmp_path)
     stamp_path = build / native.STAMP
     stamp = json.loads(stamp_path.read_text("utf-8"))
-    stamp_path.write_text(json.dumps({**stamp, "interpreter": "cpython-39.so"}), "utf-8")
+    other = {**stamp, "interpreter": ".cpython-39-x86_64-linux-gnu.so"}
+    stamp_path.write_text(json.dumps(other), "utf-8")
     assert "another Python" in native.compiled_files(build, root)[1]
     stamp_path.write_text(json.dumps(stamp), "utf-8")
     (build / stamp["files"]["lexis_ls.lang.syntax"]).unlink()
@@ -84,7 +78,7 @@ def test_the_compiled_modules_are_the_ones_loaded() -> None:
     for module in native.MODULES:
         file = Path(str(sys.modules[module].__file__)).resolve()
         assert file.is_relative_to(built), file
-        assert file.name.endswith(importlib.machinery.EXTENSION_SUFFIXES[0])
+        assert file.name.endswith(native.interpreter_tag())
     assert native.status().startswith("compiled")
 
 
