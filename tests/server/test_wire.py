@@ -489,30 +489,22 @@ def test_messages_decode_as_json_loads_decodes_them(body: bytes) -> None:
     assert decoded(loads) == decoded(json.loads)
 
 
-class _Sink:
-    def __init__(self) -> None:
-        self.data = b""
-
-    def write(self, data: bytes) -> None:
-        self.data += data
-
-
 def _answers(result: object) -> list[dict[str, object]]:
+    """What the protocol writes when answering request 7 with ``result``, frame by frame."""
     from lexis_ls.server.server import create_server
 
     protocol = create_server().protocol
-    sink = _Sink()
+    sink = io.BytesIO()
     protocol.set_writer(sink)  # as start_io does (with headers)
     protocol._send_response(7, result=result)
+    reader = FrameReader(io.BytesIO(sink.getvalue()))
     frames = []
-    rest = sink.data
-    while rest:
-        head, _, rest = rest.partition(b"\r\n\r\n")
-        fields = dict(line.split(b":", 1) for line in head.split(b"\r\n"))
-        length = int(fields[b"Content-Length"])
-        frames.append(json.loads(rest[:length]))
-        rest = rest[length:]
-    return frames
+    while True:
+        body, problem = reader.read()
+        assert problem is None
+        if body is None:
+            return frames
+        frames.append(json.loads(body))
 
 
 def test_an_answer_that_cannot_be_encoded_is_an_internal_error_not_silence() -> None:
