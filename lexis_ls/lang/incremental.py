@@ -33,8 +33,9 @@ then says why in ``Analysis.fallback``. ``Analysis.incremental`` names the fast 
     changed replaces the old one. Also the edit that mends the last syntax error.
 ``"syntax"``
     the same, when the text parsed again has syntax errors (a closing brace or a comma
-    deleted): the node they cut short is broken (the checks skip it, the graph is uncertain:
-    no LX3001 and no flow fixes), and no finding keeps a fix of the whole program.
+    deleted) and the old text had none: the node they cut short is broken (the checks skip it,
+    the graph is uncertain: no LX3001 and no flow fixes), and no finding keeps a fix of the
+    whole program. A text that stays broken is analysed in full.
 
 How the fast paths work. The syntax tree, the model and the findings of the old analysis are
 reused and updated *in place* (the old analysis is consumed: do not use it afterwards):
@@ -572,10 +573,15 @@ class _Reanalysis:
                 self.capability_users = users
         flow, dup = self._kept_states(graph)
         had_errors = bool(old.parsed.errors)
-        # The findings before the first syntax error, kept while it is not mended: the edit
-        # that restores that text (an undo, the brace typed again) takes them again.
+        if had_errors and errors:
+            # The parser's recovery from the older error need not be local: the window parsed
+            # again may read as array elements what the full parse reads inside an object
+            # (found by test_reanalyze_equals_a_fresh_analysis).
+            raise _Fallback("a text with a syntax error is edited and still has one")
+        # The findings before the syntax error, kept while it is not mended: the edit that
+        # restores that text (an undo, the brace typed again) takes them again.
         if errors:
-            self.unbroken = old._unbroken if had_errors else (old.text, old.diagnostics)
+            self.unbroken = (old.text, old.diagnostics)
         restored: list[Diagnostic] | None = None
         kept = old._unbroken
         if had_errors and not errors and kept is not None and kept[0] == self.new_text:

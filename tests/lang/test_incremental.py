@@ -240,6 +240,20 @@ def test_reanalyze_equals_a_fresh_analysis(data: st.DataObject) -> None:
         analysis = _check(analysis, edit)
 
 
+def test_editing_a_text_that_stays_broken_equals_a_fresh_analysis() -> None:
+    """Found by the property test above: in a text already broken (an unterminated string),
+    the window parsed again read as array elements what the full parse reads inside an
+    object, and reported another error with a missing-comma fix."""
+    text = (
+        '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n'
+        '  "nodes": [\n    {"id": "greeting", "op": "const", "value": "hello},\n'
+        '    {"id": "out", "op": "print", "inputs": ["greeting"]}\n  ]\n}\n'
+    )
+    analysis = analyze(text)
+    for edit in ((136, 144, '{"allow_http": true}'), (198, 199, "")):
+        analysis = _check(analysis, edit)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_break_then_fix(data: st.DataObject) -> None:
