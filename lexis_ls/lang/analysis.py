@@ -22,8 +22,6 @@ from .text import Encoding, LineIndex, Position
 
 __all__ = ["Analysis", "Options", "analyze"]
 
-_UNSET = object()
-
 
 @dataclass
 class Analysis:
@@ -58,7 +56,6 @@ class Analysis:
     # Set by ``incremental.py`` while a syntax error it analysed is not mended: the text before
     # the first such edit and its findings (mending back to that text finds them again).
     _unbroken: tuple[str, list[Diagnostic]] | None = field(default=None, repr=False)
-    _program_hash: object = field(default=_UNSET, repr=False)
 
     @property
     def lines(self) -> LineIndex:
@@ -74,11 +71,9 @@ class Analysis:
         return any(d.severity.value == "error" for d in self.diagnostics)
 
     def program_hash(self) -> str | None:
-        """The program's hash, computed once per analysis (hover, code lens and the graph
-        view ask for it again and again; it reads every node)."""
-        if self._program_hash is _UNSET:
-            self._program_hash = self.hasher.program_hash()
-        return self._program_hash  # type: ignore[return-value]
+        """The program's hash, computed once per hasher (hover, code lens and the graph view
+        ask for it again and again; it reads every node)."""
+        return self.hasher.program_hash()
 
 
 def analyze(text: str, options: Options | None = None) -> Analysis:

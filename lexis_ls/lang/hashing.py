@@ -9,6 +9,8 @@ finite JSON) gets ``None``, and so does everything that depends on it.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Generator, Iterator
 from functools import cache
 from typing import Any
 
@@ -23,6 +25,11 @@ from .syntax import INVALID, parse
 _encode = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 ).encode
+
+# Nodes hashed between two looks at the clock while priming (about 1 ms of work).
+PRIME_SLICE = 256
+_UNSET = object()
+_NO_NODES = '"nodes":[]'
 
 SUBGRAPH_REF_OPS = frozenset(n for n, op in OPCODES.items() if op.value is ValueRule.SUBGRAPH_REF)
 
@@ -86,6 +93,12 @@ class Hasher:
         self.program = program
         self._node: dict[int, str | None] = {}
         self._graph: dict[int, str | None] = {}
+        # Graphs whose nodes are all hashed, and where the hashing of the others stopped
+        # (:meth:`prime` hashes a graph a slice at a time): its schedule and the next index.
+        self._hashed: set[int] = set()
+        self._program: object = _UNSET
+        self._job: Iterator[None] | None = None  # the program hash's steps, when started
+        self._cursor: dict[int, tuple[list[Node], int]] = {}
         self._in_progress: set[int] = set()
         self._user_by_hash: dict[str, Graph] | None = None
         # A lone surrogate anywhere in the program (LX0008): the program has no hash, nor has a
@@ -176,14 +189,54 @@ class Hasher:
             self.subgraph_hash(g)
 
     def _hash_graph_nodes(self, graph: Graph) -> None:
-        self._hash_references_first(graph)
-        order, stuck = schedule(graph)
+        self._hash_nodes_until(graph, None)
+
+    def _hash_nodes_until(self, graph: Graph, deadline: float | None) -> bool:
+        """Hash ``graph``'s nodes in schedule order, carrying on where an earlier call stopped,
+        until all are hashed (True) or ``deadline`` (a ``time.perf_counter`` value) has passed
+        (False). Nodes already hashed (kept from the analysis before an edit) are skipped."""
+        key = id(graph)
+        if key in self._hashed:
+            return True
         memo = self._node
+        cursor = self._cursor.get(key)
+        if cursor is None:
+            self._hash_references_first(graph)
+            order, stuck = schedule(graph)
+            for node in stuck:
+                memo[id(node)] = None
+            cursor = (order, 0)
+        order, pos = cursor
         by_id = graph.by_id
-        for node in stuck:
-            memo[id(node)] = None
-        for node in order:
-            memo[id(node)] = self._compute(node, by_id, memo)
+        total = len(order)
+        while pos < total:
+            stop = total if deadline is None else min(pos + PRIME_SLICE, total)
+            for k in range(pos, stop):
+                node = order[k]
+                if id(node) not in memo:
+                    memo[id(node)] = self._compute(node, by_id, memo)
+            pos = stop
+            if deadline is not None and pos < total and time.perf_counter() >= deadline:
+                self._cursor[key] = (order, pos)
+                return False
+        self._cursor.pop(key, None)
+        self._hashed.add(key)
+        return True
+
+    def prime(self, deadline: float) -> bool:
+        """Compute, up to ``deadline`` (a ``time.perf_counter`` value), the hashes a hover or
+        a code lens would ask for: every node of the main graph, then the program's hash,
+        about a millisecond of work at a time. True once all are known; called again, it
+        carries on where it stopped."""
+        if self._program is not _UNSET:
+            return True
+        if self._job is None:
+            self._job = self._program_steps()
+        for _ in self._job:
+            if time.perf_counter() >= deadline:
+                return False
+        self._job = None
+        return True
 
     def _compute(
         self, node: Node, by_id: dict[str, Node], memo: dict[int, str | None]
@@ -276,23 +329,69 @@ class Hasher:
         return False
 
     def program_hash(self) -> str | None:
+        if self._program is _UNSET:
+            job, self._job = self._job or self._program_steps(), None
+            for _ in job:
+                pass
+        return self._program  # type: ignore[return-value]
+
+    def _program_steps(self) -> Iterator[None]:
+        """Compute the program's hash into ``_program``, yielding after each step of about a
+        millisecond (:meth:`prime` runs the steps while the server is idle)."""
+        self._program = yield from self._program_digest()
+
+    def _program_digest(self) -> Generator[None, None, str | None]:
+        """The steps of :meth:`_program_steps`, returning the hash (None: the program has none).
+
+        ``C(x)`` of ``{allowed_domains, capabilities, nodes, spec}`` is fed to BLAKE3 in
+        pieces: the text around an empty `nodes` list, and in its place the distinct node
+        hashes in order, put into buckets by their first two hex digits and each bucket sorted
+        in its turn (hex digits are JSON strings as they are)."""
         program = self.program
         if program is None or program.root is None or self._lone:
             return None
-        node_hashes = [self.node_hash(n) for n in program.main.nodes]
-        if any(h is None for h in node_hashes) or not program.capabilities_ok:
+        main = program.main
+        while not self._hash_nodes_until(main, 0.0):
+            yield
+        if not program.capabilities_ok:
             return None
         if program.spec is not MISSING and not isinstance(program.spec, str):
             return None  # a broken `spec` (not a string, or not even JSON): no hash
-        caps = program.declared_capabilities()
         try:
-            return blake(
+            text = _encode(
                 {
                     "spec": program.spec if program.spec is not MISSING else None,
-                    "capabilities": sorted(caps),
+                    "capabilities": sorted(program.declared_capabilities()),
                     "allowed_domains": sorted(set(program.allowed_domains or [])),
-                    "nodes": sorted(set(h for h in node_hashes if h is not None)),
+                    "nodes": [],
                 }
             )
+            # the key is found by its quotes, which a string inside would escape
+            at = text.index(_NO_NODES) + len(_NO_NODES) - 1
+            head, tail = text[:at].encode("utf-8"), text[at:].encode("utf-8")
         except (UnicodeEncodeError, ValueError, TypeError):
             return None  # a lone surrogate (LX0008) or a value with no C(x): no hash
+        memo = self._node
+        nodes = main.nodes
+        buckets: dict[str, set[str]] = {}
+        step = 4 * PRIME_SLICE
+        for first in range(0, len(nodes), step):
+            for node in nodes[first : first + step]:
+                h = memo.get(id(node))
+                if h is None:
+                    return None
+                bucket = buckets.get(h[:2])
+                if bucket is None:
+                    buckets[h[:2]] = {h}
+                else:
+                    bucket.add(h)
+            yield
+        digest = blake3.blake3(head)
+        separator = b""
+        for k, key in enumerate(sorted(buckets)):
+            digest.update(separator + ('"' + '","'.join(sorted(buckets[key])) + '"').encode())
+            separator = b","
+            if k % 16 == 15:
+                yield
+        digest.update(tail)
+        return digest.hexdigest()

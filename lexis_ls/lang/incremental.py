@@ -390,6 +390,7 @@ class _Reanalysis:
         else:  # the subgraphs did not change: their hashes stand
             hasher._graph = dict(old.hasher._graph)
             hasher._user_by_hash = old.hasher._user_by_hash
+            hasher._node = _hashes_kept(old.hasher, graph, node)
         ctx = Context(old.program, self.new_text, hasher, self.options)
         self._value_checks(ctx, graph, node)
         self._flow(ctx, graph, node, old_spans["op"])
@@ -1710,6 +1711,26 @@ def _hasher(program: Program, old: Hasher) -> Hasher:
     hasher.program = program
     hasher._lone = old._lone
     return hasher
+
+
+def _hashes_kept(old: Hasher, graph: Graph, edited: Node) -> dict[int, str | None]:
+    """The node hashes of ``old`` that a new value of ``edited`` (same id, op and inputs)
+    leaves as they were: all but those of ``edited`` and of the nodes computing from it. A
+    hover after the edit then hashes only what changed. None are kept when ids repeat (an
+    input would name more than one node)."""
+    if len(graph.by_id) != len(graph.nodes) or edited.id is None:
+        return {}
+    kept = dict(old._node)
+    stack = [edited]
+    seen = {id(edited)}
+    while stack:
+        node = stack.pop()
+        kept.pop(id(node), None)
+        for consumer in graph.consumers.get(node.id or "", ()):
+            if id(consumer) not in seen:
+                seen.add(id(consumer))
+                stack.append(consumer)
+    return kept
 
 
 def _moved(d: Diagnostic, end: int, delta: int) -> Diagnostic:

@@ -151,6 +151,10 @@ class Document:
         self.update(text, version)
         self._index = index
 
+    def current_analysis(self) -> Analysis | None:
+        """The analysis of the current text when it is computed (None: not yet)."""
+        return self._analysis
+
     def analysis(self, options: Options | None = None) -> Analysis:
         """The analysis of the current text, computed once per version (and options).
 

@@ -17,6 +17,7 @@ import pkgutil
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -74,6 +75,11 @@ WARM_RESULTS = (
 )
 WARM_PROGRAM = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}]}'
 WARM_PAUSE = 0.05  # seconds the warm-up waits while messages are waiting to be handled
+# After a version's diagnostics are out, its hashes (a hover and the code lens show them; a
+# 50k-node program takes 150-300 ms to hash) are computed while the server is idle: from
+# PRIME_DELAY seconds of quiet on, PRIME_SLICE seconds at a time, each while no message waits.
+PRIME_DELAY = 0.1
+PRIME_SLICE = 0.004
 
 
 class LexisServer(LanguageServer):
@@ -96,6 +102,7 @@ class LexisServer(LanguageServer):
         self.exit_code: int | None = None  # set by `exit`: 0 after `shutdown`, 1 otherwise
         self.gate: Gate | None = None  # set while serving (`start_io`)
         self._warm_steps: list[Callable[[], object]] = []
+        self._priming: dict[str, asyncio.Handle] = {}
 
     # --- negotiated facts ---
 
@@ -313,6 +320,33 @@ class LexisServer(LanguageServer):
         head = {"uri": doc.uri} if doc.version is None else {"uri": doc.uri, "version": doc.version}
         params = dumps(head)[:-1] + b',"diagnostics":' + items + b"}"
         self.protocol.notify(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Encoded(params))
+        self.prime_hashes(doc)
+
+    def prime_hashes(self, doc: Document) -> None:
+        """Hash the current analysis of ``doc`` while idle (see PRIME_DELAY), so that a hover
+        or a code lens after an edit finds the hashes known. A newer version, or the
+        document's closing, ends it."""
+        analysis = doc.current_analysis()
+        if analysis is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the server object alone (tests): hashed when asked
+            return
+        old = self._priming.pop(doc.uri, None)
+        if old is not None:
+            old.cancel()
+        self._priming[doc.uri] = loop.call_later(PRIME_DELAY, self._prime_next, doc, analysis)
+
+    def _prime_next(self, doc: Document, analysis: Analysis) -> None:
+        self._priming.pop(doc.uri, None)
+        if self.store.get(doc.uri) is not doc or doc.current_analysis() is not analysis:
+            return  # closed, or a newer version: its own diagnostics start its priming
+        loop = asyncio.get_running_loop()
+        if self.input_waiting():
+            self._priming[doc.uri] = loop.call_later(WARM_PAUSE, self._prime_next, doc, analysis)
+        elif not analysis.hasher.prime(time.perf_counter() + PRIME_SLICE):
+            self._priming[doc.uri] = loop.call_soon(self._prime_next, doc, analysis)
 
     def refresh_diagnostics(self) -> None:
         """After a change that affects every document (configuration, a run)."""
@@ -584,9 +618,9 @@ def register_core(server: LexisServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LexisServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        timer = ls._timers.pop(uri, None)
-        if timer is not None:
-            timer.cancel()
+        for pending in (ls._timers.pop(uri, None), ls._priming.pop(uri, None)):
+            if pending is not None:
+                pending.cancel()
         if ls.store.close(uri) is not None and not ls.pull_client:
             ls.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -638,6 +672,7 @@ def register_core(server: LexisServer) -> None:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         items = ls.encoded_diagnostics(doc, analysis)
         head = dumps({"kind": "full", "resultId": result_id})[:-1]
+        ls.prime_hashes(doc)
         return Encoded(head + b',"items":' + items + b"}")
 
     @server.feature(lsp.WORKSPACE_DIAGNOSTIC)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from helpers import SECTION1 as PROGRAM
 
 from lexis_ls.lang import stdlib
 from lexis_ls.lang.analysis import analyze
-from lexis_ls.lang.hashing import Hasher, std_graph
+from lexis_ls.lang.hashing import Hasher, blake, std_graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from bench_check import generate
 
 VECTORS = {
     "a": "039c9761abd90242152ec03fef2dd94506a977e3fb937670f600c22fb595d62f",
@@ -126,3 +131,33 @@ def test_a_raw_surrogate_code_point_in_the_text_is_lx0008_and_leaves_no_hash() -
     start = text.index('"x\ud800"')
     assert found == [("LX0008", start, start + 4)]
     assert analysis.program_hash() is None
+
+
+def test_hashes_primed_a_slice_at_a_time_equal_hashes_asked_for_at_once() -> None:
+    """The server primes the hashes while idle, a slice at a time (``Hasher.prime`` with a
+    deadline already passed does one slice per call): the node and program hashes are those
+    computed in one go, and a hash asked for midway finishes the rest."""
+    text = generate(3000)
+    fresh = analyze(text)
+    expected = fresh.hasher.graph_node_hashes(fresh.program.main)
+    for ask_midway in (False, True):
+        primed = analyze(text)
+        calls = 1
+        while not primed.hasher.prime(deadline=0.0):
+            calls += 1
+            if ask_midway and calls == 3:  # a hover asks for the last node's hash
+                last = primed.program.main.nodes[-1]
+                assert primed.hasher.node_hash(last) == expected[last.id]
+        assert calls >= 3
+        assert primed.hasher.graph_node_hashes(primed.program.main) == expected
+        assert primed.program_hash() == fresh.program_hash() is not None
+    # LEXIS.md §5's formula written out: C(x) of the whole, the distinct node hashes sorted
+    program = fresh.program
+    assert fresh.program_hash() == blake(
+        {
+            "spec": program.spec,
+            "capabilities": sorted(program.declared_capabilities()),
+            "allowed_domains": sorted(set(program.allowed_domains or [])),
+            "nodes": sorted(set(expected.values())),
+        }
+    )

@@ -394,6 +394,27 @@ def test_value_edits_update_what_lx1015_reads_downstream() -> None:
     assert _lx1015(analysis, "t").fixes[0].safe
 
 
+def test_a_value_edit_changes_the_hashes_downstream_of_the_node_only() -> None:
+    """The hashes known before a value edit are kept for the nodes that do not compute from
+    the edited one (a hover after the edit hashes only what changed): every hash equals a
+    fresh analysis's, and exactly the edited node and those downstream of it change."""
+    analysis = analyze(REACH_PROGRAM)
+    analysis.program_hash()  # every hash known before the first edit
+    downstream = {
+        "a": {"a", "q", "pick", "t", "all", "out"},
+        "w": {"w", "g", "all", "out"},
+        "s": {"s", "t", "g", "all", "out"},
+    }
+    for nid, new in [("a", "5"), ("w", "3"), ("s", '"6"')]:
+        main = analysis.program.main
+        before = {n.id: analysis.hasher.node_hash(n) for n in main.nodes}
+        analysis = _edit_value(analysis, nid, new)
+        assert analysis.incremental == "value", analysis.fallback
+        assert_same_analysis(analysis, analyze(analysis.text))
+        after = {n.id: analysis.hasher.node_hash(n) for n in analysis.program.main.nodes}
+        assert {k for k in after if after[k] != before[k]} == downstream[nid]
+
+
 def test_other_fast_paths() -> None:
     analysis = analyze(PROGRAM)
     at = PROGRAM.index('"value": 4') + len('"value":')
