@@ -24,7 +24,10 @@ measures, interleaving the two servers step by step:
   a node appended after the last one and removed (`append`), and a 200-node block pasted in the
   middle and deleted (`paste`);
 - completion, hover and definition on an input id, and code actions on an unused node's line
-  (p95 of many requests);
+  (p95 of many requests on one version);
+- completion and hover on that input id after each of 15 one-character edits upstream of it
+  (5 with `--quick`), right after the edit's diagnostics, and hover 300 ms after them (VS
+  Code's hover delay): the first request on a new version, which may find work left to do;
 - the peak RSS (VmHWM) of each server process.
 
 The JSON server's push-only mode waits a fixed 500 ms before it validates (not configurable;
@@ -57,6 +60,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +98,9 @@ SHAPE_SCHEMA: dict[str, Any] = {
 }
 
 EDIT_KINDS = ("value", "value-full", "rename", "brace", "append", "paste")
+# VS Code's `editor.hover.delay` default: a hover is asked for once the pointer has rested
+# this long (the time from the last keystroke to a hover is at least that in practice).
+HOVER_DELAY = 0.3
 
 
 # --- the programs ----------------------------------------------------------------------------
@@ -458,18 +465,19 @@ def consumed_node(text: str, middle: int, op: str | None = None) -> str:
     raise ValueError("no consumed node near the middle")
 
 
+def value_edit(nid: str, doc: Text) -> tuple[int, int, str]:
+    """The last digit of the constant ``nid`` counted up: one character, the same length."""
+    start = line_of_node(doc.text, nid)[0]
+    stop = doc.text.index("}", doc.text.index('"value": ', start))
+    digit = doc.text[stop - 1]
+    return stop - 1, stop, str((int(digit) + 1) % 10)
+
+
 def steps(kind: str, text: str, n: int, rep: int) -> list[tuple[str, Step, bool]]:
     """The steps of one repetition of ``kind``: (label, edit, full-text sync)."""
     middle = n // 2 + 7 * rep
     if kind in ("value", "value-full"):
-        nid = consumed_node(text, middle, "const")
-
-        def value(doc: Text, nid: str = nid) -> tuple[int, int, str]:
-            start = line_of_node(doc.text, nid)[0]
-            stop = doc.text.index("}", doc.text.index('"value": ', start))
-            digit = doc.text[stop - 1]  # the last digit of the constant, one character
-            return stop - 1, stop, str((int(digit) + 1) % 10)
-
+        value = partial(value_edit, consumed_node(text, middle, "const"))
         return [(kind, value, kind == "value-full")]  # the label is the kind
     if kind == "rename":
         nid = consumed_node(text, middle)
@@ -566,7 +574,9 @@ def make_sessions(pull: bool, schema_uri: str) -> list[Session]:
     return [lexis, vsjson]
 
 
-async def measure(n: int, pull: bool, reps: int, probes: int, reopens: int) -> dict[str, Measures]:
+async def measure(
+    n: int, pull: bool, reps: int, probes: int, reopens: int, after_edits: int
+) -> dict[str, Measures]:
     text = generate(n)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -596,16 +606,23 @@ async def measure(n: int, pull: bool, reps: int, probes: int, reopens: int) -> d
                         results[s.name].edits.setdefault(label, []).append(elapsed)
         for s in sessions:
             await probe(s, docs[s.name], n, probes, results[s.name])
+        await probe_after_edits(sessions, docs, n, after_edits, results)
         for s in sessions:
             results[s.name].rss_kb = await s.stop()
         return results
 
 
-async def probe(s: Session, doc: Text, n: int, count: int, out: Measures) -> None:
-    """Completion, hover and definition on an input id, code actions on an unused node."""
+def probe_point(doc: Text, n: int) -> tuple[int, dict[str, Any]]:
+    """The start of the line of an `add` node in the middle, and the position params of its
+    first input id."""
     line_start = line_of_node(doc.text, consumed_node(doc.text, n // 2 + 3, "add"))[0]
     at = doc.text.index('"inputs": ["', line_start) + len('"inputs": ["') + 1
-    where = {"textDocument": {"uri": doc.uri}, "position": doc.position(at)}
+    return line_start, {"textDocument": {"uri": doc.uri}, "position": doc.position(at)}
+
+
+async def probe(s: Session, doc: Text, n: int, count: int, out: Measures) -> None:
+    """Completion, hover and definition on an input id, code actions on an unused node."""
+    line_start, where = probe_point(doc, n)
     unused = next(
         (
             d
@@ -636,6 +653,34 @@ async def probe(s: Session, doc: Text, n: int, count: int, out: Measures) -> Non
         out.probes[name] = [(await s.request(method, params))[0] for _ in range(count)]
 
 
+AFTER_EDIT = (  # (row, request, seconds between the edit's diagnostics and the request)
+    ("completion after an edit", "textDocument/completion", 0.0),
+    ("hover after an edit", "textDocument/hover", 0.0),
+    ("hover 300 ms after an edit", "textDocument/hover", HOVER_DELAY),
+)
+
+
+async def probe_after_edits(
+    sessions: list[Session], docs: dict[str, Text], n: int, count: int, results: dict[str, Measures]
+) -> None:
+    """Each request of AFTER_EDIT on the probe point's input id, ``count`` times, each time
+    after a one-character edit of a constant upstream of it (in the first quarter of the
+    program) and its diagnostics: what a user sees who types, then completes or hovers. The
+    servers take turns, edit by edit."""
+    text = next(iter(docs.values())).text
+    for rep in range(count):
+        upstream = consumed_node(text, n // 4 + 11 * rep, "const")
+        for name, method, pause in AFTER_EDIT:
+            for s in sessions:
+                doc = docs[s.name]
+                start, end, new = value_edit(upstream, doc)
+                await s.change(doc, doc.replace(start, end, new, False))
+                if pause:
+                    await asyncio.sleep(pause)
+                elapsed = (await s.request(method, probe_point(doc, n)[1]))[0]
+                results[s.name].probes.setdefault(name, []).append(elapsed)
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -659,7 +704,7 @@ def rows_of(result: dict[str, Measures]) -> list[tuple[str, float, float | None]
         out.append(
             (f"edit: {label}", statistics.median(samples), statistics.median(b.edits[label]))
         )
-    for name in ("completion", "hover", "definition", "code action"):
+    for name in ("completion", "hover", "definition", "code action", *(r[0] for r in AFTER_EDIT)):
         if name in a.probes:
             other = b.probes.get(name)
             out.append((f"{name} p95", p95(a.probes[name]), p95(other) if other else None))
@@ -762,7 +807,8 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         probes = 20 if quick else (60 if n >= 50_000 else 100)
         for mode in modes:
             t0 = time.perf_counter()
-            result = await measure(n, mode == "pull", reps, probes, 2 if quick else 6)
+            after_edits = 5 if quick else 15
+            result = await measure(n, mode == "pull", reps, probes, 2 if quick else 6, after_edits)
             all_results[(n, mode)] = result
             print(f"{n} nodes, {mode}: {time.perf_counter() - t0:.0f} s", flush=True)
     load_after = os.getloadavg()
@@ -789,7 +835,8 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         f"\n\nMachine: {machine()}.\n\n{note}\n\n"
         "Medians of each edit step over its repetitions (an edit and its undo are separate "
         "rows); didOpen: the median of seven opens (the first after start-up, and six more "
-        "each after closing the document), and the first alone; p95 of the requests; JSON "
+        "each after closing the document), and the first alone; p95 of the requests (the ones "
+        "after an edit: the first request on each new version); JSON "
         "server: vscode-langservers-extracted 4.10.0 with a "
         "shape-only JSON Schema; its push-only times are given less its fixed "
         f"{JSON_PUSH_DELAY * 1000:.0f} ms validation delay. lexis-ls push-only runs with "
