@@ -78,8 +78,12 @@ WARM_PAUSE = 0.05  # seconds the warm-up waits while messages are waiting to be 
 # After a version's diagnostics are out, its hashes (a hover and the code lens show them; a
 # 50k-node program takes 150-300 ms to hash) are computed while the server is idle: from
 # PRIME_DELAY seconds of quiet on, PRIME_SLICE seconds at a time, each while no message waits.
+# Between two slices the loop waits PRIME_GAP seconds, without the GIL: the thread that reads
+# the client's messages needs it for each of its steps, and would otherwise get it only once
+# per switch interval (5 ms), a message taking 50 ms to be read while the slices run.
 PRIME_DELAY = 0.1
 PRIME_SLICE = 0.004
+PRIME_GAP = 0.001
 
 
 class LexisServer(LanguageServer):
@@ -346,7 +350,7 @@ class LexisServer(LanguageServer):
         if self.input_waiting():
             self._priming[doc.uri] = loop.call_later(WARM_PAUSE, self._prime_next, doc, analysis)
         elif not analysis.hasher.prime(time.perf_counter() + PRIME_SLICE):
-            self._priming[doc.uri] = loop.call_soon(self._prime_next, doc, analysis)
+            self._priming[doc.uri] = loop.call_later(PRIME_GAP, self._prime_next, doc, analysis)
 
     def refresh_diagnostics(self) -> None:
         """After a change that affects every document (configuration, a run)."""
