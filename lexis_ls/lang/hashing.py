@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 import blake3
+from mypy_extensions import mypyc_attr
 
 from . import stdlib
 from .model import HASH_PATTERN, MISSING, Graph, Node, Program, _build_graph, schedule
@@ -86,6 +87,7 @@ def std_hashes() -> dict[str, str]:
     return out
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # the interpreter's resolves run-time FUNCs
 class Hasher:
     """Hashes of one program's nodes and subgraphs, computed on demand and memoised."""
 

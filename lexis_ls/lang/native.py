@@ -40,6 +40,7 @@ MODULES = (
     "lexis_ls.lang.checks.security",
     "lexis_ls.lang.checks.lint",
     "lexis_ls.lang.repair.policy",
+    "lexis_ls.lang.hashing",
 )
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `lexis_ls`
 BUILD_DIR = Path(__file__).resolve().parent / "_native"

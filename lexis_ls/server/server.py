@@ -81,7 +81,7 @@ WARM_PAUSE = 0.05  # seconds the warm-up waits while messages are waiting to be 
 # Between two slices the loop waits PRIME_GAP seconds, without the GIL: the thread that reads
 # the client's messages needs it for each of its steps, and would otherwise get it only once
 # per switch interval (5 ms), a message taking 50 ms to be read while the slices run.
-PRIME_DELAY = 0.1
+PRIME_DELAY = 0.03
 PRIME_SLICE = 0.004
 PRIME_GAP = 0.001
 
