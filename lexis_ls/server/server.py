@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import importlib
 import logging
+import math
 import os
 import pkgutil
 import socket
@@ -76,13 +77,13 @@ WARM_RESULTS = (
 WARM_PROGRAM = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}]}'
 WARM_PAUSE = 0.05  # seconds the warm-up waits while messages are waiting to be handled
 # After a version's diagnostics are out, its hashes (a hover and the code lens show them; a
-# 50k-node program takes 150-300 ms to hash) are computed while the server is idle: from
-# PRIME_DELAY seconds of quiet on, PRIME_SLICE seconds at a time, each while no message waits.
+# 50k-node program takes 100-150 ms to hash) are computed while the client is quiet: once no
+# message has come for PRIME_DELAY seconds, PRIME_SLICE seconds at a time.
 # Between two slices the loop waits PRIME_GAP seconds, without the GIL: the thread that reads
 # the client's messages needs it for each of its steps, and would otherwise get it only once
 # per switch interval (5 ms), a message taking 50 ms to be read while the slices run.
 PRIME_DELAY = 0.03
-PRIME_SLICE = 0.004
+PRIME_SLICE = 0.002
 PRIME_GAP = 0.001
 
 
@@ -326,6 +327,10 @@ class LexisServer(LanguageServer):
         self.protocol.notify(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Encoded(params))
         self.prime_hashes(doc)
 
+    def quiet_for(self) -> float:
+        """Seconds since the client's last message (infinite when not serving a client)."""
+        return math.inf if self.gate is None else time.monotonic() - self.gate.last_input
+
     def prime_hashes(self, doc: Document) -> None:
         """Hash the current analysis of ``doc`` while idle (see PRIME_DELAY), so that a hover
         or a code lens after an edit finds the hashes known. A newer version, or the
@@ -347,8 +352,10 @@ class LexisServer(LanguageServer):
         if self.store.get(doc.uri) is not doc or doc.current_analysis() is not analysis:
             return  # closed, or a newer version: its own diagnostics start its priming
         loop = asyncio.get_running_loop()
-        if self.input_waiting():
-            self._priming[doc.uri] = loop.call_later(WARM_PAUSE, self._prime_next, doc, analysis)
+        quiet = self.quiet_for()
+        if quiet < PRIME_DELAY or self.input_waiting():  # requests come: they go first
+            wait = max(PRIME_DELAY - quiet, PRIME_GAP)
+            self._priming[doc.uri] = loop.call_later(wait, self._prime_next, doc, analysis)
         elif not analysis.hasher.prime(time.perf_counter() + PRIME_SLICE):
             self._priming[doc.uri] = loop.call_later(PRIME_GAP, self._prime_next, doc, analysis)
 

@@ -30,6 +30,7 @@ import logging
 import re
 import select
 import threading
+import time
 from collections.abc import Callable, Generator
 from typing import Any, BinaryIO
 
@@ -195,11 +196,13 @@ class Gate:
         # `serve`); `queued`: those read
         self.backlog: Callable[[], int] = lambda: 0
         self.queued: Callable[[], int] = lambda: 0
+        self.last_input = time.monotonic()  # when the last message was handed over
 
     def error(self, msg_id: Any, code: int, message: str) -> None:
         self.send({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
 
     def receive(self, body: bytes) -> None:
+        self.last_input = time.monotonic()
         try:
             data = loads(body)
         except ValueError as exc:  # also a UnicodeDecodeError
