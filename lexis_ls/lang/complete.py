@@ -26,7 +26,16 @@ from .analysis import Analysis
 from .diagnostics import TextEdit
 from .hashing import std_graph
 from .locate import per_analysis
-from .model import MISSING, NODE_KEYS, PROGRAM_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
+from .model import (
+    MISSING,
+    NODE_KEYS,
+    PROGRAM_KEYS,
+    SPEC_VERSION,
+    SUBGRAPH_KEYS,
+    Graph,
+    Node,
+    dependents,
+)
 from .opcodes import (
     CAPABILITIES,
     OPCODES,
@@ -813,19 +822,6 @@ def _ops(ctx: Context, make: _Maker, snippets: bool) -> list[Candidate]:
 def _graph(analysis: Analysis, name: str | None) -> Graph | None:
     program = analysis.program
     return program.main if name is None else program.subgraphs.get(name)
-
-
-def dependents(graph: Graph, node_id: str) -> set[str]:
-    """The ids of every node that uses ``node_id``, directly or through others."""
-    seen: set[str] = set()
-    todo = [node_id]
-    while todo:
-        current = todo.pop()
-        for consumer in graph.consumers.get(current, ()):
-            if consumer.id is not None and consumer.id not in seen:
-                seen.add(consumer.id)
-                todo.append(consumer.id)
-    return seen
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -312,6 +312,22 @@ def value_is_invalid(value: Any) -> bool:
     return value is INVALID
 
 
+def dependents(graph: Graph, node_id: str) -> set[str]:
+    """The ids of every node that uses ``node_id``, directly or through others (completion
+    leaves them out: offering one would close a cycle)."""
+    seen: set[str] = set()
+    todo = [node_id]
+    consumers = graph.consumers
+    while todo:
+        current = todo.pop()
+        for consumer in consumers.get(current, ()):
+            cid = consumer.id
+            if cid is not None and cid not in seen:
+                seen.add(cid)
+                todo.append(cid)
+    return seen
+
+
 def schedule(graph: Graph) -> tuple[list[Node], list[Node]]:
     """Topological order of ``graph`` with ties in document order (LEXIS.md §3).
 
