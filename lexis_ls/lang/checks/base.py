@@ -138,6 +138,38 @@ def id_span(text: str, node: Node) -> Span:
     return node.id_span()
 
 
+# The start of a node object whose members begin with its id, op and inputs, in this order
+# (the canonical layout), up to the inputs' opening bracket; and one string element of them.
+_WS = r"[ \t\n\r]*"
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_ID_OP_INPUTS = re.compile(
+    rf'\{{{_WS}"id"{_WS}:{_WS}{_STRING}{_WS},{_WS}"op"{_WS}:{_WS}{_STRING}{_WS},'
+    rf'{_WS}"inputs"{_WS}:{_WS}\['
+)
+_ELEMENT = re.compile(rf"{_WS}({_STRING}){_WS}([,\]])")
+
+
+def input_span(text: str, node: Node, index: int) -> Span:
+    """``node.input_span(index)``, without parsing the node's members again when they begin
+    with its id, op and inputs and the inputs up to ``index`` are strings (see
+    :func:`id_span`): the merge fixes of duplicates ask for the inputs of thousands."""
+    syntax = node.syntax
+    if syntax.lazy:
+        m = _ID_OP_INPUTS.match(text, syntax.start)
+        if m is not None:
+            pos = m.end()
+            for k in range(index + 1):
+                e = _ELEMENT.match(text, pos)
+                if e is None or e.end() > syntax.end:
+                    break
+                if k == index:
+                    return Span(e.start(1), e.end(1))
+                if e.group(2) == "]":
+                    break
+                pos = e.end()
+    return node.input_span(index)
+
+
 def json_text(value: Any) -> str:
     """``value`` as JSON text; a part the parser could not read (a truncated text) shows as
     ``…``."""

@@ -11,7 +11,7 @@ from ..model import MISSING, Graph, Node
 from ..opcodes import OPCODES
 from ..repair.names import needed_ports, resolve_subgraph_ref
 from ..syntax import JArray
-from .base import Context, id_span, json_text, remove_element
+from .base import Context, id_span, input_span, json_text, remove_element
 
 _SINKS = frozenset({"input_port", "output_port"})
 _IMPURE_OPS = frozenset(n for n, op in OPCODES.items() if op.effect or not op.deterministic)
@@ -176,7 +176,7 @@ def report_duplicate(ctx: Context, graph: Graph, node: Node, earlier: Node) -> N
     for consumer in graph.consumers.get(nid, ()):  # type: ignore[arg-type]
         for idx, i in enumerate(consumer.inputs):
             if i == nid:
-                s = consumer.input_span(idx)
+                s = input_span(ctx.text, consumer, idx)
                 edits.append(TextEdit(s.start, s.end, json_text(earlier.id)))
     if graph.array is not None and isinstance(graph.array, JArray):
         edits.append(remove_element(graph.array, node.index))
