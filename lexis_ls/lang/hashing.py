@@ -9,7 +9,6 @@ finite JSON) gets ``None``, and so does everything that depends on it.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Generator, Iterator
 from functools import cache
 from typing import Any
@@ -27,7 +26,7 @@ _encode = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 ).encode
 
-# Nodes hashed between two looks at the clock while priming (about 1 ms of work).
+# Nodes hashed in one step of priming (about half a millisecond of work, compiled).
 PRIME_SLICE = 256
 _UNSET = object()
 _NO_NODES = '"nodes":[]'
@@ -99,7 +98,6 @@ class Hasher:
         # (:meth:`prime` hashes a graph a slice at a time): its schedule and the next index.
         self._hashed: set[int] = set()
         self._program: object = _UNSET
-        self._job: Iterator[None] | None = None  # the program hash's steps, when started
         self._cursor: dict[int, tuple[list[Node], int]] = {}
         self._in_progress: set[int] = set()
         self._user_by_hash: dict[str, Graph] | None = None
@@ -191,12 +189,12 @@ class Hasher:
             self.subgraph_hash(g)
 
     def _hash_graph_nodes(self, graph: Graph) -> None:
-        self._hash_nodes_until(graph, None)
+        self._hash_nodes(graph, one_slice=False)
 
-    def _hash_nodes_until(self, graph: Graph, deadline: float | None) -> bool:
-        """Hash ``graph``'s nodes in schedule order, carrying on where an earlier call stopped,
-        until all are hashed (True) or ``deadline`` (a ``time.perf_counter`` value) has passed
-        (False). Nodes already hashed (kept from the analysis before an edit) are skipped."""
+    def _hash_nodes(self, graph: Graph, one_slice: bool) -> bool:
+        """Hash ``graph``'s nodes in schedule order, carrying on where an earlier call stopped:
+        all of them, or with ``one_slice`` the next PRIME_SLICE only. True once all are hashed.
+        Nodes already hashed (kept from the analysis before an edit) are skipped."""
         key = id(graph)
         if key in self._hashed:
             return True
@@ -211,34 +209,25 @@ class Hasher:
         order, pos = cursor
         by_id = graph.by_id
         total = len(order)
-        while pos < total:
-            stop = total if deadline is None else min(pos + PRIME_SLICE, total)
-            for k in range(pos, stop):
-                node = order[k]
-                if id(node) not in memo:
-                    memo[id(node)] = self._compute(node, by_id, memo)
-            pos = stop
-            if deadline is not None and pos < total and time.perf_counter() >= deadline:
-                self._cursor[key] = (order, pos)
-                return False
+        stop = min(pos + PRIME_SLICE, total) if one_slice else total
+        for k in range(pos, stop):
+            node = order[k]
+            if id(node) not in memo:
+                memo[id(node)] = self._compute(node, by_id, memo)
+        if stop < total:
+            self._cursor[key] = (order, stop)
+            return False
         self._cursor.pop(key, None)
         self._hashed.add(key)
         return True
 
-    def prime(self, deadline: float) -> bool:
-        """Compute, up to ``deadline`` (a ``time.perf_counter`` value), the hashes a hover or
-        a code lens would ask for: every node of the main graph, then the program's hash,
-        about a millisecond of work at a time. True once all are known; called again, it
-        carries on where it stopped."""
-        if self._program is not _UNSET:
-            return True
-        if self._job is None:
-            self._job = self._program_steps()
-        for _ in self._job:
-            if time.perf_counter() >= deadline:
-                return False
-        self._job = None
-        return True
+    def priming(self) -> Iterator[None]:
+        """The steps that compute the hashes a hover or a code lens asks for (every node of
+        the main graph, then the program's hash), each about a millisecond of work: the
+        server runs them while idle. The steps hold the hasher, not the other way round, so
+        steps dropped half done (a newer version came) leave no reference cycle behind."""
+        if self._program is _UNSET:
+            yield from self._program_steps()
 
     def _compute(
         self, node: Node, by_id: dict[str, Node], memo: dict[int, str | None]
@@ -332,8 +321,7 @@ class Hasher:
 
     def program_hash(self) -> str | None:
         if self._program is _UNSET:
-            job, self._job = self._job or self._program_steps(), None
-            for _ in job:
+            for _ in self._program_steps():
                 pass
         return self._program  # type: ignore[return-value]
 
@@ -353,7 +341,7 @@ class Hasher:
         if program is None or program.root is None or self._lone:
             return None
         main = program.main
-        while not self._hash_nodes_until(main, 0.0):
+        while not self._hash_nodes(main, one_slice=True):
             yield
         if not program.capabilities_ok:
             return None

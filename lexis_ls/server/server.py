@@ -345,9 +345,12 @@ class LexisServer(LanguageServer):
         old = self._priming.pop(doc.uri, None)
         if old is not None:
             old.cancel()
-        self._priming[doc.uri] = loop.call_later(PRIME_DELAY, self._prime_next, doc, analysis)
+        steps = analysis.hasher.priming()
+        self._priming[doc.uri] = loop.call_later(
+            PRIME_DELAY, self._prime_next, doc, analysis, steps
+        )
 
-    def _prime_next(self, doc: Document, analysis: Analysis) -> None:
+    def _prime_next(self, doc: Document, analysis: Analysis, steps: Iterator[None]) -> None:
         self._priming.pop(doc.uri, None)
         if self.store.get(doc.uri) is not doc or doc.current_analysis() is not analysis:
             return  # closed, or a newer version: its own diagnostics start its priming
@@ -355,9 +358,15 @@ class LexisServer(LanguageServer):
         quiet = self.quiet_for()
         if quiet < PRIME_DELAY or self.input_waiting():  # requests come: they go first
             wait = max(PRIME_DELAY - quiet, PRIME_GAP)
-            self._priming[doc.uri] = loop.call_later(wait, self._prime_next, doc, analysis)
-        elif not analysis.hasher.prime(time.perf_counter() + PRIME_SLICE):
-            self._priming[doc.uri] = loop.call_later(PRIME_GAP, self._prime_next, doc, analysis)
+        else:
+            deadline = time.perf_counter() + PRIME_SLICE
+            for _ in steps:
+                if time.perf_counter() >= deadline:
+                    break
+            else:
+                return  # all hashed
+            wait = PRIME_GAP
+        self._priming[doc.uri] = loop.call_later(wait, self._prime_next, doc, analysis, steps)
 
     def refresh_diagnostics(self) -> None:
         """After a change that affects every document (configuration, a run)."""

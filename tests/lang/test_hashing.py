@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -134,23 +136,36 @@ def test_a_raw_surrogate_code_point_in_the_text_is_lx0008_and_leaves_no_hash() -
 
 
 def test_hashes_primed_a_slice_at_a_time_equal_hashes_asked_for_at_once() -> None:
-    """The server primes the hashes while idle, a slice at a time (``Hasher.prime`` with a
-    deadline already passed does one slice per call): the node and program hashes are those
-    computed in one go, and a hash asked for midway finishes the rest."""
+    """The server primes the hashes while idle, a step (about a millisecond) at a time: the
+    node and program hashes are those computed in one go, a hash asked for midway finishes
+    the rest, and steps dropped midway leave the analysis to be freed by reference counting
+    (no cycle: the server drops them when a newer version comes)."""
     text = generate(3000)
     fresh = analyze(text)
     expected = fresh.hasher.graph_node_hashes(fresh.program.main)
     for ask_midway in (False, True):
         primed = analyze(text)
-        calls = 1
-        while not primed.hasher.prime(deadline=0.0):
-            calls += 1
-            if ask_midway and calls == 3:  # a hover asks for the last node's hash
+        steps = 0
+        for _ in primed.hasher.priming():
+            steps += 1
+            if ask_midway and steps == 3:  # a hover asks for the last node's hash
                 last = primed.program.main.nodes[-1]
                 assert primed.hasher.node_hash(last) == expected[last.id]
-        assert calls >= 3
+        assert steps >= 3
         assert primed.hasher.graph_node_hashes(primed.program.main) == expected
         assert primed.program_hash() == fresh.program_hash() is not None
+        assert list(primed.hasher.priming()) == []  # nothing left to do
+    dropped = analyze(text)
+    steps_left = dropped.hasher.priming()
+    next(steps_left)
+    next(steps_left)
+    alive = weakref.ref(dropped.program.main)  # the hasher holds the program
+    gc.disable()
+    try:
+        del dropped, steps_left
+        assert alive() is None
+    finally:
+        gc.enable()
     # LEXIS.md §5's formula written out: C(x) of the whole, the distinct node hashes sorted
     program = fresh.program
     assert fresh.program_hash() == blake(
