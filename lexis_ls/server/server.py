@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import importlib
+import itertools
 import logging
 import math
 import os
@@ -108,6 +109,8 @@ class LexisServer(LanguageServer):
         self.gate: Gate | None = None  # set while serving (`start_io`)
         self._warm_steps: list[Callable[[], object]] = []
         self._priming: dict[str, asyncio.Handle] = {}
+        # What a feature builds once per version (an index), run by `prime` while idle.
+        self.idle_work: list[Callable[[Document, Analysis], object]] = []
 
     # --- negotiated facts ---
 
@@ -325,16 +328,17 @@ class LexisServer(LanguageServer):
         head = {"uri": doc.uri} if doc.version is None else {"uri": doc.uri, "version": doc.version}
         params = dumps(head)[:-1] + b',"diagnostics":' + items + b"}"
         self.protocol.notify(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, Encoded(params))
-        self.prime_hashes(doc)
+        self.prime(doc)
 
     def quiet_for(self) -> float:
         """Seconds since the client's last message (infinite when not serving a client)."""
         return math.inf if self.gate is None else time.monotonic() - self.gate.last_input
 
-    def prime_hashes(self, doc: Document) -> None:
-        """Hash the current analysis of ``doc`` while idle (see PRIME_DELAY), so that a hover
-        or a code lens after an edit finds the hashes known. A newer version, or the
-        document's closing, ends it."""
+    def prime(self, doc: Document) -> None:
+        """Hash the current analysis of ``doc`` while idle (see PRIME_DELAY), then build the
+        per-version indexes the features registered in :attr:`idle_work`, so that a hover or
+        a code lens after an edit finds them done. A newer version, or the document's
+        closing, ends it."""
         analysis = doc.current_analysis()
         if analysis is None:
             return
@@ -345,12 +349,14 @@ class LexisServer(LanguageServer):
         old = self._priming.pop(doc.uri, None)
         if old is not None:
             old.cancel()
-        steps = analysis.hasher.priming()
+        steps = itertools.chain(
+            analysis.hasher.priming(), (build(doc, analysis) for build in self.idle_work)
+        )
         self._priming[doc.uri] = loop.call_later(
             PRIME_DELAY, self._prime_next, doc, analysis, steps
         )
 
-    def _prime_next(self, doc: Document, analysis: Analysis, steps: Iterator[None]) -> None:
+    def _prime_next(self, doc: Document, analysis: Analysis, steps: Iterator[object]) -> None:
         self._priming.pop(doc.uri, None)
         if self.store.get(doc.uri) is not doc or doc.current_analysis() is not analysis:
             return  # closed, or a newer version: its own diagnostics start its priming
@@ -692,7 +698,7 @@ def register_core(server: LexisServer) -> None:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         items = ls.encoded_diagnostics(doc, analysis)
         head = dumps({"kind": "full", "resultId": result_id})[:-1]
-        ls.prime_hashes(doc)
+        ls.prime(doc)
         return Encoded(head + b',"items":' + items + b"}")
 
     @server.feature(lsp.WORKSPACE_DIAGNOSTIC)

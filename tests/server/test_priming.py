@@ -13,6 +13,7 @@ from lsprotocol import types as lsp
 from lexis_ls.lang.analysis import analyze
 from lexis_ls.lang.outline import describe
 from lexis_ls.server import server as srv
+from lexis_ls.server.features import hover
 from lexis_ls.server.server import create_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -43,9 +44,11 @@ async def test_a_version_is_hashed_while_idle_as_a_hover_would_hash_it() -> None
     ls, doc = opened()
     analysis = doc.current_analysis()
     assert analysis is not None
-    ls.prime_hashes(doc)
+    ls.prime(doc)
     await idle(ls)
     assert list(analysis.hasher.priming()) == []  # nothing left to do
+    index = doc.extra.get(hover._INDEX)  # the hover's index of findings, built while idle too
+    assert index is not None and index[0] is analysis
     fresh = analyze(TEXT)
     last = TEXT.rindex('"id": "')
     at = last + len('"id": "')
@@ -57,7 +60,7 @@ async def test_a_newer_version_ends_the_priming_of_the_older() -> None:
     ls, doc = opened()
     older = doc.current_analysis()
     assert older is not None
-    ls.prime_hashes(doc)
+    ls.prime(doc)
     ls.store.change(URI, [((0, 0, 0, 0), " ")], "utf-16", 2)  # before its first slice
     await asyncio.sleep(srv.PRIME_DELAY + 0.2)
     assert not ls._priming
@@ -66,7 +69,7 @@ async def test_a_newer_version_ends_the_priming_of_the_older() -> None:
 
 async def test_closing_the_document_ends_its_priming() -> None:
     ls, doc = opened()
-    ls.prime_hashes(doc)
+    ls.prime(doc)
     assert ls._priming
     close = ls.protocol.fm.features[lsp.TEXT_DOCUMENT_DID_CLOSE]
     close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=URI)))

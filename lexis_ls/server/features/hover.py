@@ -4,6 +4,7 @@ a capability, a subgraph), followed by the explain summary of each diagnostic th
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from typing import Any
 
 from lsprotocol import types as lsp
 
@@ -26,15 +27,21 @@ _INDEX = "hover.diagnostics"
 _LONG = 2000  # findings longer than this are few (a whole array, a subgraph): kept apart
 
 
-def _covering(doc: Document, analysis: Analysis, offset: int) -> list[Diagnostic]:
-    """The analysis's findings whose range covers ``offset``, from an index built once per
-    analysis (a document of 50,000 nodes has thousands: a hover must not scan them all)."""
+def _index(doc: Document, analysis: Analysis) -> tuple[Any, ...]:
+    """The index of the analysis's findings by start, built once per analysis (a document of
+    50,000 nodes has thousands: a hover must not scan them all; the server builds it while
+    idle after the diagnostics, see ``LexisServer.prime``)."""
     cached = doc.extra.get(_INDEX)
     if cached is None or cached[0] is not analysis:
         short = [d for d in analysis.diagnostics if d.end - d.start <= _LONG]
         long = [d for d in analysis.diagnostics if d.end - d.start > _LONG]
         cached = doc.extra[_INDEX] = (analysis, short, [d.start for d in short], long)
-    _, short, starts, long = cached
+    return cached
+
+
+def _covering(doc: Document, analysis: Analysis, offset: int) -> list[Diagnostic]:
+    """The analysis's findings whose range covers ``offset``."""
+    _, short, starts, long = _index(doc, analysis)
     first = bisect_left(starts, offset - _LONG)
     last = bisect_right(starts, offset)
     found = [d for d in short[first:last] if d.end >= offset]
@@ -43,6 +50,8 @@ def _covering(doc: Document, analysis: Analysis, offset: int) -> list[Diagnostic
 
 
 def register(server: LexisServer) -> None:
+    server.idle_work.append(_index)
+
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: LexisServer, params: lsp.HoverParams) -> lsp.Hover | None:
         doc = ls.document(params.text_document.uri)
