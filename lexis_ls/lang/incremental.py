@@ -141,7 +141,7 @@ from .checks.security import NETWORK_OPS, check_url_source, url_source
 from .checks.structure import check_syntax
 from .diagnostics import CODES, Diagnostic, Related, Scope, TextEdit
 from .hashing import SUBGRAPH_REF_OPS, Hasher, std_hashes
-from .model import ID_PATTERN, NODE_KEYS, Graph, Node, Program, node_fields
+from .model import ID_PATTERN, NODE_KEYS, Graph, Node, Program, dependents, node_fields
 from .opcodes import FUNC_PRODUCERS, OPCODES, ValueRule
 from .repair.policy import apply_policy
 from .stdlib import STD_PREFIX
@@ -1721,15 +1721,8 @@ def _hashes_kept(old: Hasher, graph: Graph, edited: Node) -> dict[int, str | Non
     if len(graph.by_id) != len(graph.nodes) or edited.id is None:
         return {}
     kept = dict(old._node)
-    stack = [edited]
-    seen = {id(edited)}
-    while stack:
-        node = stack.pop()
-        kept.pop(id(node), None)
-        for consumer in graph.consumers.get(node.id or "", ()):
-            if id(consumer) not in seen:
-                seen.add(id(consumer))
-                stack.append(consumer)
+    for nid in (edited.id, *dependents(graph, edited.id)):
+        kept.pop(id(graph.by_id[nid]), None)
     return kept
 
 
