@@ -862,13 +862,6 @@ class _IdIndex:
         return found
 
 
-def _exclusion(graph: Graph, node_id: str) -> tuple[set[str], int]:
-    """``node_id`` and its dependents (offering one would close a cycle), and how many of them
-    are ids of ``graph``."""
-    ids = {node_id} | dependents(graph, node_id)
-    return ids, sum(1 for i in ids if i in graph.by_id)
-
-
 # How many nodes around the cursor are looked at for the nearest ids matching what is typed,
 # before an index of every id is built (when they are that rare).
 _WALK = 2000
@@ -936,18 +929,21 @@ def _inputs(
     if graph is None:
         return [], False
     run = values if values is not None and not graph.is_subgraph else {}
-    excluded: set[str] = set()
-    count = len(graph.by_id)
-    if ctx.node_id is not None:
-        node_id = ctx.node_id
-        excluded, n_excluded = per_analysis(
-            analysis, ("excluded", id(graph), node_id), lambda: _exclusion(graph, node_id)
-        )
-        count -= n_excluded
+    # ``node_id`` and its dependents are left out: offering one would close a cycle
+    node_id = ctx.node_id
+    excluded: set[str] = set() if node_id is None else dependents(graph, node_id)
+    count = len(graph.by_id) - len(excluded)  # (every dependent is a node of the graph)
+    if node_id is not None and node_id not in excluded and node_id in graph.by_id:
+        count -= 1
     here = ctx.node_start if ctx.node_start is not None else ctx.offset
 
     def skip(node: Node) -> bool:
-        return node.id in excluded or node.syntax.start == ctx.node_start
+        nid = node.id
+        return (
+            (nid is not None and nid == node_id)
+            or nid in excluded
+            or node.syntax.start == ctx.node_start
+        )
 
     ranked: list[tuple[tuple[int, ...], Node]]
     incomplete = count > MAX_IDS  # (one more may be the node at the cursor: checked below)

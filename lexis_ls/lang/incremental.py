@@ -659,7 +659,7 @@ class _Reanalysis:
             src = by_id.get(i)
             if src is not None and all(src is not n for n in new_inputs):
                 new_inputs.append(src)
-        graph._schedule = (list(nodes), [])
+        graph.restructured(list(nodes))
         found_before = len(ctx.out)
         if not broken:
             if value_checked(target, graph):
@@ -848,7 +848,7 @@ class _Reanalysis:
                 by_id[n.id] = n
         if any(r.index <= node.index for r in resolving.values()):
             raise _Fallback("a resolved reference names a later node")
-        graph._schedule = (list(nodes), [])  # (dangling references are not edges)
+        graph.restructured(list(nodes))  # (dangling references are not edges)
         _move_key(flow.values, old_id, new_id)  # the tables are by id
         _move_key(flow.origins, old_id, new_id)
         _move_key(flow.sinks, old_id, new_id)
@@ -1069,7 +1069,7 @@ class _Reanalysis:
                 insort(consumers.setdefault(i, []), n, key=_index_of)
         # Document order stays the schedule: it was, the nodes that stay read what they read,
         # and the new ones read earlier nodes only (checked above).
-        graph._schedule = (list(nodes), [])
+        graph.restructured(list(nodes))
         hasher = _hasher(program, old.hasher)
         ctx = Context(program, self.new_text, hasher, self.options)
         for n in added:

@@ -51,7 +51,7 @@ def _inside(node: JNode | None, offset: int) -> bool:
 
 T = TypeVar("T")
 
-# Indexes built once per analysis (completion's ids by position and their dependents), by ``id(analysis)``; the
+# Indexes built once per analysis (completion's ids by position), by ``id(analysis)``; the
 # weak reference both checks that the entry belongs to that very analysis (an id is reused once
 # its object is gone) and drops the entry with the analysis.
 _MEMO: dict[int, tuple[weakref.ref[Analysis], dict[Any, Any]]] = {}

@@ -150,6 +150,15 @@ class Graph:
     by_id: dict[str, Node] = field(default_factory=dict)  # first definition of each id
     consumers: dict[str, list[Node]] = field(default_factory=dict)
     _schedule: tuple[list[Node], list[Node]] | None = None
+    # dependents() of the ids asked for (a completion asks for the node at its cursor on every
+    # version; a value edit keeps the graph, and with it these)
+    _dependents: dict[str, set[str]] = field(default_factory=dict)
+
+    def restructured(self, order: list[Node]) -> None:
+        """Record that an incremental edit changed this graph's ids or edges in place:
+        ``order`` is its schedule now, and what was derived from the old edges is dropped."""
+        self._schedule = (order, [])
+        self._dependents = {}
 
     @property
     def is_subgraph(self) -> bool:
@@ -312,9 +321,24 @@ def value_is_invalid(value: Any) -> bool:
     return value is INVALID
 
 
+# How many nodes' dependents a graph keeps (one per cursor position completion was asked at).
+_DEPENDENTS_KEPT = 8
+
+
 def dependents(graph: Graph, node_id: str) -> set[str]:
     """The ids of every node that uses ``node_id``, directly or through others (completion
-    leaves them out: offering one would close a cycle)."""
+    leaves them out: offering one would close a cycle). Kept on the graph until an edit
+    restructures it (:meth:`Graph.restructured`); callers must not change the set."""
+    kept = graph._dependents
+    found = kept.get(node_id)
+    if found is None:
+        if len(kept) >= _DEPENDENTS_KEPT:
+            kept.clear()
+        found = kept[node_id] = _dependents(graph, node_id)
+    return found
+
+
+def _dependents(graph: Graph, node_id: str) -> set[str]:
     seen: set[str] = set()
     todo = [node_id]
     consumers = graph.consumers
