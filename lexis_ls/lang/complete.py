@@ -35,6 +35,7 @@ from .model import (
     Graph,
     Node,
     dependents,
+    reads_earlier_only,
 )
 from .opcodes import (
     CAPABILITIES,
@@ -862,6 +863,47 @@ class _IdIndex:
         return found
 
 
+class _LeftOut:
+    """Whether completion leaves a node out: the node at the cursor and its dependents
+    (offering one would close a cycle). When each node has an id of its own and reads only
+    earlier nodes, none before the one at the cursor depends on it: its dependents are walked
+    only if a node after it is looked at (the first completion at a node of a large program
+    usually offers nearer ids, before it)."""
+
+    def __init__(self, graph: Graph, node_id: str | None) -> None:
+        self.graph = graph
+        self.node_id = node_id
+        self.before = 0  # the nodes before this index are not dependents
+        if node_id is not None and node_id in graph.by_id and reads_earlier_only(graph):
+            self.before = graph.by_id[node_id].index
+        self._dependents: set[str] | None = None
+
+    def dependents(self) -> set[str]:
+        if self._dependents is None:
+            self._dependents = (
+                set() if self.node_id is None else dependents(self.graph, self.node_id)
+            )
+        return self._dependents
+
+    def __call__(self, node: Node) -> bool:
+        nid = node.id
+        if nid is None or self.node_id is None:
+            return False
+        return nid == self.node_id or (node.index >= self.before and nid in self.dependents())
+
+    def offered_at_least(self) -> int:
+        """How many ids of the graph are not left out; a lower bound (the nodes before the
+        one at the cursor) when that is more than MAX_IDS + 1 already."""
+        if self.before > MAX_IDS + 1:
+            return self.before
+        graph, node_id = self.graph, self.node_id
+        excluded = self.dependents()
+        count = len(graph.by_id) - len(excluded)  # (every dependent is a node of the graph)
+        if node_id is not None and node_id not in excluded and node_id in graph.by_id:
+            count -= 1
+        return count
+
+
 # How many nodes around the cursor are looked at for the nearest ids matching what is typed,
 # before an index of every id is built (when they are that rare).
 _WALK = 2000
@@ -929,21 +971,12 @@ def _inputs(
     if graph is None:
         return [], False
     run = values if values is not None and not graph.is_subgraph else {}
-    # ``node_id`` and its dependents are left out: offering one would close a cycle
-    node_id = ctx.node_id
-    excluded: set[str] = set() if node_id is None else dependents(graph, node_id)
-    count = len(graph.by_id) - len(excluded)  # (every dependent is a node of the graph)
-    if node_id is not None and node_id not in excluded and node_id in graph.by_id:
-        count -= 1
+    left_out = _LeftOut(graph, ctx.node_id)
+    count = left_out.offered_at_least()
     here = ctx.node_start if ctx.node_start is not None else ctx.offset
 
     def skip(node: Node) -> bool:
-        nid = node.id
-        return (
-            (nid is not None and nid == node_id)
-            or nid in excluded
-            or node.syntax.start == ctx.node_start
-        )
+        return node.syntax.start == ctx.node_start or left_out(node)
 
     ranked: list[tuple[tuple[int, ...], Node]]
     incomplete = count > MAX_IDS  # (one more may be the node at the cursor: checked below)

@@ -153,12 +153,14 @@ class Graph:
     # dependents() of the ids asked for (a completion asks for the node at its cursor on every
     # version; a value edit keeps the graph, and with it these)
     _dependents: dict[str, set[str]] = field(default_factory=dict)
+    _in_order: bool | None = None  # reads_earlier_only()
 
     def restructured(self, order: list[Node]) -> None:
         """Record that an incremental edit changed this graph's ids or edges in place:
         ``order`` is its schedule now, and what was derived from the old edges is dropped."""
         self._schedule = (order, [])
         self._dependents = {}
+        self._in_order = None
 
     @property
     def is_subgraph(self) -> bool:
@@ -336,6 +338,21 @@ def dependents(graph: Graph, node_id: str) -> set[str]:
             kept.clear()
         found = kept[node_id] = _dependents(graph, node_id)
     return found
+
+
+def reads_earlier_only(graph: Graph) -> bool:
+    """Whether every node of ``graph`` has an id of its own and reads only nodes before it:
+    then no node depends on a node after it (document order is the schedule)."""
+    if graph._in_order is None:
+        nodes = graph.nodes
+        order, stuck = schedule(graph)
+        graph._in_order = (
+            len(graph.by_id) == len(nodes)
+            and not stuck
+            and len(order) == len(nodes)
+            and all(a is b for a, b in zip(order, nodes))
+        )
+    return graph._in_order
 
 
 def _dependents(graph: Graph, node_id: str) -> set[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from lexis_ls.lang.analysis import Analysis
 from lexis_ls.lang.checks.flow import same_value
-from lexis_ls.lang.model import Graph, Node, dependents
+from lexis_ls.lang.model import Graph, Node, dependents, reads_earlier_only
 from lexis_ls.lang.syntax import JArray, JNode, JObject
 
 
@@ -56,6 +56,7 @@ def _graph(a: Analysis, g: Graph) -> Any:
         {k: [n.index for n in v] for k, v in g.consumers.items()},
         # (kept on the graph across versions: an edit that restructures it must drop them)
         {k: sorted(dependents(g, k)) for k in g.by_id},
+        reads_earlier_only(g),
         (g.key.start, g.key.end) if g.key else None,
         (g.syntax.start, g.syntax.end) if g.syntax else None,
         (g.array.start, g.array.end, len(g.array.items)) if g.array else None,

@@ -60,10 +60,12 @@ def expected_ids(text: str, offset: int) -> tuple[list[str], bool]:
     return [nid for _, nid in ranked[: MAX_IDS if incomplete else None]], incomplete
 
 
-def random_program(rng: random.Random, size: int, typed: str) -> tuple[str, int]:
-    """``size`` nodes with ids of a few shapes (some differing only in case, some repeated),
-    the node being edited (``cur``, with ``typed`` in its inputs) among them, and some nodes
-    that use it (they must not be offered: a cycle)."""
+def random_program(
+    rng: random.Random, size: int, typed: str, unique: bool = False
+) -> tuple[str, int]:
+    """``size`` nodes with ids of a few shapes (some differing only in case, some repeated
+    unless ``unique``), the node being edited (``cur``, with ``typed`` in its inputs) among
+    them, and some nodes that use it (they must not be offered: a cycle)."""
     stems = ["n", "N", "total", "Total_", "x", "sum", "ab"]
     ids: list[str] = []
     lines = []
@@ -80,6 +82,8 @@ def random_program(rng: random.Random, size: int, typed: str) -> tuple[str, int]
         nid = f"{rng.choice(stems)}{rng.randrange(size * 2)}"
         if ids and rng.random() < 0.05:
             nid = rng.choice(ids)  # a duplicate id
+        while unique and nid in ids:
+            nid += "u"
         if k > where and rng.random() < 0.1:
             src = rng.choice(["cur", *ids[-5:]])
             lines.append(f'    {{"id": "{nid}", "op": "neg", "inputs": ["{src}"]}}')
@@ -90,16 +94,19 @@ def random_program(rng: random.Random, size: int, typed: str) -> tuple[str, int]
     return text, cursor
 
 
+# unique: each node has an id of its own and reads earlier nodes only (then the dependents of
+# the node at the cursor are walked only when a node after it is looked at)
+@pytest.mark.parametrize("unique", [False, True])
 @pytest.mark.parametrize("walk", [complete._WALK, 10])  # 10: the index of every id, more often
 @pytest.mark.parametrize("seed", range(30))
 def test_input_ids_equal_the_pass_over_every_id(
-    seed: int, walk: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, walk: int, unique: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(complete, "_WALK", walk)
     rng = random.Random(seed)
     size = rng.choice([50, MAX_IDS, MAX_IDS + 2, 450, 900, 2000])
     typed = rng.choice(["", "n", "N1", "tot", "total_1", "x9", "zz", "1", "_", "sum12"])
-    text, offset = random_program(rng, size, typed)
+    text, offset = random_program(rng, size, typed, unique)
     want = expected_ids(text, offset)
     analysis = analyze(text)
     for _ in range(2):  # the second time from the index kept for this analysis
