@@ -74,13 +74,32 @@ CODES: dict[str, CodeInfo] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# The frozen dataclasses made by the thousand (findings, their edits) have initialisers of
+# their own: compiled (lexis_ls/lang/native.py), one sets the fields directly, some 15 times
+# faster than the generated one, which calls object.__setattr__ for each field as a frozen
+# dataclass must. The plain sources cannot set a frozen field: they do what the generated
+# initialiser does. Either way the instances stay frozen, equal, hashable and replaceable.
+COMPILED = __file__.endswith((".so", ".pyd"))
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class TextEdit:
     """Replace ``text[start:end]`` with ``new_text`` (code-point offsets)."""
 
     start: int
     end: int
     new_text: str
+
+    def __init__(self, start: int, end: int, new_text: str) -> None:
+        if COMPILED:
+            self.start = start  # type: ignore[misc]
+            self.end = end  # type: ignore[misc]
+            self.new_text = new_text  # type: ignore[misc]
+        else:
+            _set(self, "start", start)
+            _set(self, "end", end)
+            _set(self, "new_text", new_text)
 
 
 class Evidence(IntEnum):
@@ -100,13 +119,34 @@ class Scope(Enum):
     PROGRAM = "program"  # judged on the whole program (unused capability/node, merges)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Fix:
     title: str
     edits: tuple[TextEdit, ...]
     safe: bool = False  # part of fix-all (`lexis fix`, source.fixAll.lexis)
     evidence: Evidence = Evidence.LIKELY  # for an unsafe fix; a safe one is CERTAIN
     scope: Scope = Scope.LOCAL
+
+    def __init__(
+        self,
+        title: str,
+        edits: tuple[TextEdit, ...],
+        safe: bool = False,
+        evidence: Evidence = Evidence.LIKELY,
+        scope: Scope = Scope.LOCAL,
+    ) -> None:
+        if COMPILED:
+            self.title = title  # type: ignore[misc]
+            self.edits = edits  # type: ignore[misc]
+            self.safe = safe  # type: ignore[misc]
+            self.evidence = evidence  # type: ignore[misc]
+            self.scope = scope  # type: ignore[misc]
+        else:
+            _set(self, "title", title)
+            _set(self, "edits", edits)
+            _set(self, "safe", safe)
+            _set(self, "evidence", evidence)
+            _set(self, "scope", scope)
 
     @property
     def rank(self) -> Evidence:
@@ -128,14 +168,24 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Related:
     start: int
     end: int
     message: str
 
+    def __init__(self, start: int, end: int, message: str) -> None:
+        if COMPILED:
+            self.start = start  # type: ignore[misc]
+            self.end = end  # type: ignore[misc]
+            self.message = message  # type: ignore[misc]
+        else:
+            _set(self, "start", start)
+            _set(self, "end", end)
+            _set(self, "message", message)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Diagnostic:
     code: str
     start: int
@@ -145,6 +195,36 @@ class Diagnostic:
     related: tuple[Related, ...] = ()
     fixes: tuple[Fix, ...] = ()
     severity: Severity = field(default=Severity.ERROR)
+
+    def __init__(
+        self,
+        code: str,
+        start: int,
+        end: int,
+        message: str,
+        hints: tuple[str, ...] = (),
+        related: tuple[Related, ...] = (),
+        fixes: tuple[Fix, ...] = (),
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        if COMPILED:
+            self.code = code  # type: ignore[misc]
+            self.start = start  # type: ignore[misc]
+            self.end = end  # type: ignore[misc]
+            self.message = message  # type: ignore[misc]
+            self.hints = hints  # type: ignore[misc]
+            self.related = related  # type: ignore[misc]
+            self.fixes = fixes  # type: ignore[misc]
+            self.severity = severity  # type: ignore[misc]
+        else:
+            _set(self, "code", code)
+            _set(self, "start", start)
+            _set(self, "end", end)
+            _set(self, "message", message)
+            _set(self, "hints", hints)
+            _set(self, "related", related)
+            _set(self, "fixes", fixes)
+            _set(self, "severity", severity)
 
     @property
     def info(self) -> CodeInfo:

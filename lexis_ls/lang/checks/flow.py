@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import stdlib
-from ..diagnostics import Evidence, Fix, Related, Severity, TextEdit, make
+from ..diagnostics import COMPILED, Evidence, Fix, Related, Severity, TextEdit, make
 from ..hashing import std_graph
 from ..model import MISSING, Graph, Node, schedule
 from ..opcodes import NON_PROPAGATING_OPS, OPCODES
@@ -141,7 +141,10 @@ def _small(vals: list[Any]) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Abs:
     """An abstract value: ``known`` (with ``value``), a type set, or ``error``."""
 
@@ -149,6 +152,21 @@ class Abs:
     known: bool = False
     value: Any = None
     error: bool = False
+
+    def __init__(
+        self, types: frozenset[str], known: bool = False, value: Any = None, error: bool = False
+    ) -> None:
+        # (as lexis_ls/lang/diagnostics.py's findings do: see COMPILED there)
+        if COMPILED:
+            self.types = types  # type: ignore[misc]
+            self.known = known  # type: ignore[misc]
+            self.value = value  # type: ignore[misc]
+            self.error = error  # type: ignore[misc]
+        else:
+            _set(self, "types", types)
+            _set(self, "known", known)
+            _set(self, "value", value)
+            _set(self, "error", error)
 
 
 UNKNOWN = Abs(ALL)
