@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from importlib import resources
 
+from .text import COMPILED
+
 
 class Severity(Enum):
     ERROR = "error"
@@ -74,12 +76,7 @@ CODES: dict[str, CodeInfo] = {
 }
 
 
-# The frozen dataclasses made by the thousand (findings, their edits) have initialisers of
-# their own: compiled (lexis_ls/lang/native.py), one sets the fields directly, some 15 times
-# faster than the generated one, which calls object.__setattr__ for each field as a frozen
-# dataclass must. The plain sources cannot set a frozen field: they do what the generated
-# initialiser does. Either way the instances stay frozen, equal, hashable and replaceable.
-COMPILED = __file__.endswith((".so", ".pyd"))
+# (initialisers of their own, set up as lexis_ls/lang/text.py explains at COMPILED)
 _set = object.__setattr__
 
 

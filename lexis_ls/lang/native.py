@@ -41,6 +41,7 @@ MODULES = (
     "lexis_ls.lang.checks.lint",
     "lexis_ls.lang.repair.policy",
     "lexis_ls.lang.hashing",
+    "lexis_ls.lang.text",
 )
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `lexis_ls`
 BUILD_DIR = Path(__file__).resolve().parent / "_native"

@@ -21,18 +21,45 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
-@dataclass(frozen=True, slots=True)
+# Whether this module runs compiled by mypyc (lexis_ls/lang/native.py compiles the core's
+# modules all together or none of them). The frozen dataclasses made by the thousand (spans,
+# findings, their edits) have initialisers of their own: compiled, one sets the fields
+# directly, some 15 times faster than the generated one, which calls object.__setattr__ for
+# each field as a frozen dataclass must. The plain sources cannot set a frozen field: they do
+# what the generated initialiser does. Either way the instances stay frozen, equal, hashable
+# and replaceable.
+COMPILED = __file__.endswith((".so", ".pyd"))
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Position:
     line: int
     character: int
 
+    def __init__(self, line: int, character: int) -> None:
+        if COMPILED:
+            self.line = line  # type: ignore[misc]
+            self.character = character  # type: ignore[misc]
+        else:
+            _set(self, "line", line)
+            _set(self, "character", character)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class Span:
     """A half-open range ``[start, end)`` of code-point offsets."""
 
     start: int
     end: int
+
+    def __init__(self, start: int, end: int) -> None:
+        if COMPILED:
+            self.start = start  # type: ignore[misc]
+            self.end = end  # type: ignore[misc]
+        else:
+            _set(self, "start", start)
+            _set(self, "end", end)
 
     def __contains__(self, offset: object) -> bool:
         return isinstance(offset, int) and self.start <= offset <= self.end
@@ -69,10 +96,11 @@ class LineIndex:
 
     __slots__ = ("_wide", "line_starts", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, starts: list[int] | None = None) -> None:
+        """``starts``: the line starts of ``text`` when known (see :meth:`edited`)."""
         self.text = text
         self._wide: dict[tuple[int, Encoding], tuple[list[int], list[int]]] = {}
-        self.line_starts = line_starts(text)
+        self.line_starts = line_starts(text) if starts is None else starts
 
     def edited(self, start: int, end: int, new_text: str) -> LineIndex:
         """The index of ``new_text``, which is this text with ``[start, end)`` replaced: the
@@ -93,11 +121,9 @@ class LineIndex:
                     return LineIndex(new_text)
                 break
             middle.append(pos)
-        out = LineIndex.__new__(LineIndex)
-        out.text = new_text
-        out._wide = {}
-        out.line_starts = starts[: first + 1] + middle + [s + delta for s in starts[keep:]]
-        return out
+        return LineIndex(
+            new_text, starts[: first + 1] + middle + [s + delta for s in starts[keep:]]
+        )
 
     @property
     def line_count(self) -> int:

@@ -1,6 +1,6 @@
-"""Findings, their fixes and edits, and flow's abstract values are frozen values in both the
-compiled core and the plain sources (lexis_ls/lang/diagnostics.py gives them initialisers of
-their own): built by keyword or position with the defaults of their fields, equal and hashed by
+"""Findings, their fixes and edits, spans, positions and flow's abstract values are frozen
+values in both the compiled core and the plain sources (they have initialisers of their own, as
+lexis_ls/lang/text.py explains at COMPILED): built by keyword or position with the defaults of their fields, equal and hashed by
 value, never assignable, and copied with changes by dataclasses.replace."""
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from lexis_ls.lang.diagnostics import (
     TextEdit,
     make,
 )
+from lexis_ls.lang.text import Position, Span
 
 EDIT = TextEdit(3, 5, '"a"')
 FIX = Fix("Merge into `a`", (EDIT,), scope=Scope.PROGRAM)
 RELATED = Related(1, 2, "here")
 FINDING = make("LX3002", 3, 5, "same", "hint", related=[RELATED], fixes=[FIX])
-VALUES = [EDIT, FIX, RELATED, FINDING, Abs(frozenset({"int"}), True, 3)]
+VALUES = [EDIT, FIX, RELATED, FINDING, Abs(frozenset({"int"}), True, 3), Span(2, 4), Position(1, 0)]
 
 
 def test_fields_and_defaults() -> None:
@@ -39,6 +40,8 @@ def test_fields_and_defaults() -> None:
     assert Diagnostic("LX0001", 0, 1, "m").hints == ()
     assert Abs(frozenset()) == Abs(types=frozenset(), known=False, value=None, error=False)
     assert dataclasses.asdict(EDIT) == {"start": 3, "end": 5, "new_text": '"a"'}
+    assert (Span(2, 4).start, Span(2, 4).end, 3 in Span(2, 4)) == (2, 4, True)
+    assert Position(line=1, character=0) == Position(1, 0)
 
 
 @pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)

@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import stdlib
-from ..diagnostics import COMPILED, Evidence, Fix, Related, Severity, TextEdit, make
+from ..diagnostics import Evidence, Fix, Related, Severity, TextEdit, make
 from ..hashing import std_graph
 from ..model import MISSING, Graph, Node, schedule
 from ..opcodes import NON_PROPAGATING_OPS, OPCODES
+from ..text import COMPILED
 from ..values import is_number, lexis_equal, parse_number, to_str, truthy, type_name
 from .base import Context, json_text
 
@@ -156,7 +157,7 @@ class Abs:
     def __init__(
         self, types: frozenset[str], known: bool = False, value: Any = None, error: bool = False
     ) -> None:
-        # (as lexis_ls/lang/diagnostics.py's findings do: see COMPILED there)
+        # (as lexis_ls/lang/text.py explains at COMPILED)
         if COMPILED:
             self.types = types  # type: ignore[misc]
             self.known = known  # type: ignore[misc]
