@@ -878,7 +878,8 @@ class _LeftOut:
             self.before = graph.by_id[node_id].index
         self._dependents: set[str] | None = None
 
-    def dependents(self) -> set[str]:
+    def all_dependents(self) -> set[str]:
+        """The dependents of the cursor's node, walked on the first call (model.dependents)."""
         if self._dependents is None:
             self._dependents = (
                 set() if self.node_id is None else dependents(self.graph, self.node_id)
@@ -889,7 +890,7 @@ class _LeftOut:
         nid = node.id
         if nid is None or self.node_id is None:
             return False
-        return nid == self.node_id or (node.index >= self.before and nid in self.dependents())
+        return nid == self.node_id or (node.index >= self.before and nid in self.all_dependents())
 
     def offered_at_least(self) -> int:
         """How many ids of the graph are not left out; a lower bound (the nodes before the
@@ -897,7 +898,7 @@ class _LeftOut:
         if self.before > MAX_IDS + 1:
             return self.before
         graph, node_id = self.graph, self.node_id
-        excluded = self.dependents()
+        excluded = self.all_dependents()
         count = len(graph.by_id) - len(excluded)  # (every dependent is a node of the graph)
         if node_id is not None and node_id not in excluded and node_id in graph.by_id:
             count -= 1
