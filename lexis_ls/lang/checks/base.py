@@ -76,7 +76,8 @@ class Context:
             return False, False
         effect, nondet = op.effect, not op.deterministic
         if op.value is ValueRule.SUBGRAPH_REF and node.op != "subgraph_def":
-            target = self.hasher.resolve(node.value)
+            value = node.value
+            target = self.resolve(value) if type(value) is str else None
             if target is not None:
                 e, n = self.graph_impurity(target)
                 effect, nondet = effect or e, nondet or n
@@ -132,7 +133,13 @@ def id_span(text: str, node: Node) -> Span:
     ask for thousands of ids."""
     syntax = node.syntax
     if syntax.lazy:
-        m = _ID_FIRST.match(text, syntax.start)
+        start = syntax.start
+        if text.startswith('{"id": "', start):
+            # the canonical layout: the id string ends at the next quote, unless it has escapes
+            end = text.find('"', start + 8)
+            if end > 0 and end + 1 < syntax.end and text.find("\\", start + 8, end) < 0:
+                return Span(start + 7, end + 1)
+        m = _ID_FIRST.match(text, start)
         if m is not None and m.end() < syntax.end:
             return Span(m.start(1), m.end(1))
     return node.id_span()
@@ -173,13 +180,18 @@ def input_span(text: str, node: Node, index: int) -> Span:
 def json_text(value: Any) -> str:
     """``value`` as JSON text; a part the parser could not read (a truncated text) shows as
     ``…``."""
-    return json.dumps(value, ensure_ascii=False, default=_unreadable)
+    return _JSON_TEXT.encode(value)
 
 
 def _unreadable(value: Any) -> str:
     if value is INVALID:
         return "…"
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# What `json.dumps(value, ensure_ascii=False, default=_unreadable)` would build on every call
+# (an encoder keeps no state between calls); the checks ask for thousands of texts.
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, default=_unreadable)
 
 
 def node_text(node: dict[str, Any]) -> str:

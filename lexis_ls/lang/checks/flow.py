@@ -435,10 +435,10 @@ def _passes(consumer: Node, k: int, values: dict[str, Abs], by_id: dict[str, Nod
 def carries_error(node: Node, state: FlowState, by_id: dict[str, Node]) -> bool:
     """``node`` is evaluated and its value is certainly an error value."""
     nid = node.id
-    if nid is None or by_id.get(nid) is not node:
+    if nid is None:
         return False
-    value = state.values.get(nid)
-    return value is not None and value.error
+    value = state.values.get(nid)  # looked at first: few values are errors
+    return value is not None and value.error and by_id.get(nid) is node
 
 
 def first_sink(

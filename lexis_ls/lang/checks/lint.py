@@ -28,8 +28,10 @@ def check_lint(ctx: Context) -> None:
 def _unused_nodes(ctx: Context, graph: Graph) -> None:
     if ctx.graph_uncertain(graph):
         return  # an unreadable node may be the consumer
+    consumers = graph.consumers
     for node in graph.nodes:
-        _unused(ctx, graph, node)
+        if node.id not in consumers:  # (as _unused begins to tell, for most nodes at once)
+            _unused(ctx, graph, node)
 
 
 def report_unused(ctx: Context, graph: Graph, node: Node) -> None:
@@ -63,7 +65,7 @@ def _value_key(node: Node, ctx: Context) -> Any:
     if value is MISSING:
         return None
     if node.op in SUBGRAPH_REF_OPS:
-        target = ctx.hasher.resolve(value)
+        target = ctx.resolve(value) if type(value) is str else None
         if target is None:
             return ("unresolved", repr(value))
         # Same content, same hash: `"std:double"`, its hash and a user copy are one subgraph.
