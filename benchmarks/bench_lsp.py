@@ -15,9 +15,9 @@ measures, interleaving the two servers step by step:
 - start-up: spawning the server until it answers a request after `initialized` (lexis-ls
   answers `initialize` itself before it has loaded pygls and its features);
 - didOpen -> first diagnostics: the median of the first open, once the server has started and
-  settled (1 s idle), and of six more (two with `--quick`), each after the document was closed
-  (a fresh analysis each time, in a server that has been working); the first alone is also
-  reported;
+  settled (1 s idle), and of fourteen more (four with `--quick`), each after the document was
+  closed (a fresh analysis each time, in a server that has been working; the two servers take
+  turns, open by open); the first alone is also reported;
 - every edit kind, keystroke -> the diagnostics of the new version: a one-character value edit
   sent as a ranged change (`value`) and as the whole new text (`value-full`), a node id renamed
   by one character and back (`rename`), a node's closing brace deleted and restored (`brace`),
@@ -808,7 +808,7 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         for mode in modes:
             t0 = time.perf_counter()
             after_edits = 5 if quick else 15
-            result = await measure(n, mode == "pull", reps, probes, 2 if quick else 6, after_edits)
+            result = await measure(n, mode == "pull", reps, probes, 4 if quick else 14, after_edits)
             all_results[(n, mode)] = result
             print(f"{n} nodes, {mode}: {time.perf_counter() - t0:.0f} s", flush=True)
     load_after = os.getloadavg()
@@ -834,8 +834,8 @@ async def main_async(sizes: list[int], modes: list[str], quick: bool, write: boo
         f"Written by `make bench-lsp` (benchmarks/bench_lsp.py) on {started:%Y-%m-%d %H:%M} UTC."
         f"\n\nMachine: {machine()}.\n\n{note}\n\n"
         "Medians of each edit step over its repetitions (an edit and its undo are separate "
-        "rows); didOpen: the median of seven opens (the first after start-up, and six more "
-        "each after closing the document), and the first alone; p95 of the requests (the ones "
+        "rows); didOpen: the median of fifteen opens (the first after start-up, and fourteen "
+        "more each after closing the document), and the first alone; p95 of the requests (the ones "
         "after an edit: the first request on each new version); JSON "
         "server: vscode-langservers-extracted 4.10.0 with a "
         "shape-only JSON Schema; its push-only times are given less its fixed "
