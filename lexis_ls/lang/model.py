@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,7 +228,11 @@ def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
 
 def node_fields(raw: dict[str, Any]) -> tuple[str | None, str | None, list[Any], Any, bool]:
     """(id, op, inputs, value, shape_ok) of a node object as written (see :class:`Node`)."""
-    keys_ok = _NODE_KEY_SET.issuperset(raw)
+    keys_ok = True  # _NODE_KEY_SET.issuperset(raw), compiled as a loop (no method call)
+    for key in raw:
+        if key not in _NODE_KEY_SET:
+            keys_ok = False
+            break
     fields = raw if keys_ok else _aliased(raw)
     nid = fields.get("id")
     if type(nid) is not str:
@@ -260,7 +263,7 @@ def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None
     if not isinstance(array, JArray):
         return graph
     by_id = graph.by_id
-    consumers: defaultdict[str, list[Node]] = defaultdict(list)
+    consumers: dict[str, list[Node]] = {}
     nodes = graph.nodes
     for index, item in enumerate(array.items):
         if type(item) is not JObject:
@@ -276,9 +279,13 @@ def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None
             by_id[nid] = node
         for i in inputs:
             if type(i) is str:
-                consumers[i].append(node)
+                users = consumers.get(i)
+                if users is None:
+                    consumers[i] = [node]
+                else:
+                    users.append(node)
         nodes.append(node)
-    graph.consumers = dict(consumers)
+    graph.consumers = consumers
     return graph
 
 

@@ -178,8 +178,22 @@ _SINGLE = {t: frozenset({t}) for t in ALL | {"ERROR"}}
 _RESULT_ABS = {op: Abs(types) for op, types in _RESULT_TYPES.items()}
 
 
+# type_name of a value of exactly these types (looked up without calling it: the flow check
+# makes a constant of nearly every value it folds)
+_SINGLE_OF_TYPE: dict[type, frozenset[str]] = {
+    int: _SINGLE["NUM"],
+    float: _SINGLE["NUM"],
+    bool: _SINGLE["BOOL"],
+    str: _SINGLE["STR"],
+    type(None): _SINGLE["NULL"],
+    list: _SINGLE["SEQ"],
+    dict: _SINGLE["DICT"],
+}
+
+
 def const(v: Any) -> Abs:
-    return Abs(_SINGLE[type_name(v)], True, v)
+    types = _SINGLE_OF_TYPE.get(type(v))
+    return Abs(types if types is not None else _SINGLE[type_name(v)], True, v)
 
 
 class _Certain(Exception):
@@ -333,7 +347,9 @@ def flow_node(node: Node, state: FlowState, by_id: dict[str, Node]) -> None:
     if nid is None or by_id.get(nid) is not node:
         return  # nobody can refer to it, and findings on it are the id checks' business
     values = state.values
-    state.origins.pop(nid, None)
+    origins = state.origins
+    if nid in origins:  # (evaluated again: incremental updates)
+        del origins[nid]
     if op is None or node.skip or op not in OPCODES:
         values[nid] = UNKNOWN
         return
@@ -446,13 +462,16 @@ def first_sink(
 ) -> Node | None:
     """The first sink, in schedule order, that the error value of ``node`` certainly reaches,
     from the sinks of its consumers (already in ``state.sinks``); None when it reaches none."""
+    nid = node.id
+    users = graph.consumers.get(nid) if nid is not None else None
+    if users is None:
+        return None
     values = state.values
     by_id = graph.by_id
     sinks = state.sinks
-    nid = node.id
     best: Node | None = None
     best_pos = -1
-    for c in graph.consumers.get(nid or "", ()):
+    for c in users:
         op = c.op
         if op == "select" or op == "try_or":  # whether it passes depends on the input
             if not any(i == nid and _passes(c, k, values, by_id) for k, i in enumerate(c.inputs)):

@@ -118,16 +118,14 @@ def check_value(ctx: Context, graph: Graph, node: Node) -> None:
 
 
 def _check_ids(ctx: Context, graph: Graph) -> None:
-    first: dict[str, Node] = {}
+    first = graph.by_id  # the model keeps the first node with each id
     taken: set[str] = set()
     chains: dict[str, Fix | None] = {}
     for node in graph.nodes:
         nid = node.id
         if nid is None:
             continue
-        # ASCII letters and digits, a letter first: valid without the pattern's match
-        plain = nid.isascii() and nid.isalnum() and nid[0].isalpha()
-        if not plain and not ID_PATTERN.fullmatch(nid):
+        if not _valid_id(nid):
             span = node.id_span()
             if nid == "":
                 why = "it is empty"
@@ -148,8 +146,7 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 )
             )
         previous = first.get(nid)
-        if previous is None:
-            first[nid] = node
+        if previous is None or previous is node:
             continue
         span = node.id_span()
         if nid not in chains:
@@ -174,6 +171,17 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 fixes=[fix] if fix is not None else [],
             )
         )
+
+
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_ID_REST = _ID_START | frozenset("0123456789.-")
+
+
+def _valid_id(nid: str) -> bool:
+    """``ID_PATTERN.fullmatch(nid)``, character by character (compiled: no regex engine)."""
+    if not nid or nid[0] not in _ID_START:
+        return False
+    return all(c in _ID_REST for c in nid)
 
 
 def _repeated_fix(graph: Graph, nid: str) -> Fix | None:

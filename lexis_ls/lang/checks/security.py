@@ -13,16 +13,24 @@ from .base import Context, append_to_array, json_text, remove_element
 
 NETWORK_OPS = frozenset({"http_get", "http_post", "http_request"})
 MAX_RELATED = 20
+_CAPABILITY_OF = {name: op.capability for name, op in OPCODES.items()}
 
 
 def check_security(ctx: Context) -> None:
     program = ctx.program
     users: dict[str, list[Node]] = {}
+    capability_of = _CAPABILITY_OF
     for node in program.all_nodes():
         # Every node with a known op needs its capability, even one with other problems:
         # leaving it out would turn an arity error into a bogus "capability unused".
-        if node.op in OPCODES:
-            users.setdefault(OPCODES[node.op].capability, []).append(node)
+        op = node.op
+        capability = capability_of.get(op) if op is not None else None
+        if capability is not None:
+            nodes = users.get(capability)
+            if nodes is None:
+                users[capability] = [node]
+            else:
+                nodes.append(node)
     _check_declared(ctx, users)
     _check_network(ctx)
 
