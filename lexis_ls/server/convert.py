@@ -145,11 +145,12 @@ class DiagnosticWire:
     kept; the others are dropped, so the cache never holds more than one version's findings.
     """
 
-    __slots__ = ("_forms", "_uri")
+    __slots__ = ("_forms", "_location", "_uri")
 
     def __init__(self, uri: str) -> None:
         self._uri = uri
         self._forms: dict[_Key, bytes] = {}
+        self._location = b'{"location":{"uri":' + dumps(uri) + b',"range":'
 
     def encode(
         self, lines: LineIndex, found: Sequence[Diagnostic], enc: Encoding, total: int
@@ -169,9 +170,9 @@ class DiagnosticWire:
             # the severity by identity: its members are singletons, and an Enum's hash is a
             # Python call
             key = (d.code, d.message, d.hints, id(d.severity), s, e, related, fixes)
-            form = old.get(key)
+            form = old.get(key) if old else None
             if form is None:
-                form = forms.get(key) or self._encode_one(d, s, e, related, fixes)
+                form = self._encode_one(d, s, e, related, fixes)
             forms[key] = form
             parts.append(form)
         if total > len(found):
@@ -200,7 +201,7 @@ class DiagnosticWire:
                 _code_part(d.code, d.severity),
             ]
             if related:
-                uri = b'{"location":{"uri":' + dump(self._uri) + b',"range":'
+                uri = self._location
                 parts.append(b',"relatedInformation":[')
                 parts.append(
                     b",".join(
@@ -217,7 +218,7 @@ class DiagnosticWire:
                 parts.append(b',"data":{"fixes":[')
                 parts.append(
                     b",".join(
-                        b'{"title":' + dump(t) + b',"safe":' + dump(safe) + b"}"
+                        b'{"title":' + dump(t) + (b',"safe":true}' if safe else b',"safe":false}')
                         for t, safe in fixes
                     )
                 )

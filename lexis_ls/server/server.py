@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -573,11 +574,21 @@ def shown_diagnostics(found: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
     severity then position (in document order)."""
     if len(found) <= MAX_DIAGNOSTICS:
         return found
-    # by the severity's identity: its members are singletons, and an Enum's hash is a
-    # Python call
-    rank = {id(s): k for k, s in enumerate(Severity)}
-    first = sorted(found, key=lambda d: (rank[id(d.severity)], d.start, d.end))[:MAX_DIAGNOSTICS]
-    return sorted(first, key=lambda d: (d.start, d.end))
+    # As sorting by (severity, start, end) and keeping the first MAX_DIAGNOSTICS would: one
+    # list per severity (by the severity's identity: its members are singletons, and an Enum's
+    # hash is a Python call), each sorted by position (already so, from an analysis), stable.
+    buckets: dict[int, list[Diagnostic]] = {id(s): [] for s in Severity}
+    for d in found:
+        buckets[id(d.severity)].append(d)
+    first: list[Diagnostic] = []
+    for bucket in buckets.values():
+        bucket.sort(key=_POSITION)
+        first.extend(bucket[: MAX_DIAGNOSTICS - len(first)])
+    first.sort(key=_POSITION)
+    return first
+
+
+_POSITION = attrgetter("start", "end")
 
 
 def lsp_diagnostic_list(

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import random
 import select
 import subprocess
 import sys
@@ -18,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from lexis_ls.lang.diagnostics import CODES, Diagnostic, Severity, make
 from lexis_ls.lang.text import LineIndex
 from lexis_ls.server.documents import apply_changes
+from lexis_ls.server.server import MAX_DIAGNOSTICS, shown_diagnostics
 from lexis_ls.server.wire import FrameReader, loads
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -457,6 +460,31 @@ def test_a_document_with_thousands_of_problems_is_answered_with_the_first_thousa
         {"textDocument": {"uri": URI}, "range": whole, "context": {"diagnostics": items[:5]}},
     )
     assert "result" in raw.answer(3)
+
+
+def _shown_by_sorting(found: list[Diagnostic]) -> list[Diagnostic]:
+    """What the first thousand are, by definition: sorted by severity then position."""
+    rank = {s: k for k, s in enumerate(Severity)}
+    first = sorted(found, key=lambda d: (rank[d.severity], d.start, d.end))[:MAX_DIAGNOSTICS]
+    return sorted(first, key=lambda d: (d.start, d.end))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_first_thousand_are_the_most_severe_in_document_order(seed: int) -> None:
+    """Mixed severities, positions that tie, and a list not in document order (findings of a
+    run merged in): the same diagnostics, in the same order, as sorting would choose."""
+    rnd = random.Random(seed)
+    codes = {s: next(c for c, info in CODES.items() if info.severity is s) for s in Severity}
+    found = []
+    for k in range(rnd.choice([1001, 1500, 3000])):
+        severity = rnd.choice(list(Severity))
+        start = rnd.randrange(200)
+        found.append(make(codes[severity], start, start + rnd.randrange(3), f"finding {k}"))
+    if seed % 2:
+        found.sort(key=lambda d: (d.start, d.end, d.code))
+    shown = list(shown_diagnostics(found))
+    assert [d.message for d in shown] == [d.message for d in _shown_by_sorting(found)]
+    assert len(shown) == MAX_DIAGNOSTICS
 
 
 # --- decoding messages ---
