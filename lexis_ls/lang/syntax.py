@@ -899,8 +899,10 @@ class _Parser:
             item: JNode | None = None
             if tok.kind == "punct" and tok.text == "{" and depth < MAX_DEPTH - 1:
                 # Fast path: the C scanner decodes whole elements, one call per object, and a
-                # single regex step moves over each ", {" between them.
+                # single regex step moves over each ", {" between them (or a comparison with
+                # the one before, when they are written alike).
                 start = tok.start
+                sep = ""  # the text between the last two objects: most arrays repeat it
                 while True:
                     # (refused: the tolerant parser reads it, and reports what is wrong)
                     scanned = self.scan_object(text, start, MAX_DEPTH - depth)
@@ -914,10 +916,14 @@ class _Parser:
                     self._peeked = None
                     self._taken += 2
                     self.pos = end = obj_end
+                    if sep and text.startswith(sep, obj_end):
+                        start = obj_end + len(sep) - 1  # what the pattern would match
+                        continue
                     m = _NEXT_OBJECT.match(text, obj_end)
                     if m is None:
                         break
                     start = m.end() - 1
+                    sep = m.group()
                 if item is not None:
                     # Stopped after the last decoded object: the general loop takes whatever
                     # follows (a ']', or a ',' and an object the C scanner refused).

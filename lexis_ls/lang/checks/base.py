@@ -162,6 +162,9 @@ def input_span(text: str, node: Node, index: int) -> Span:
     :func:`id_span`): the merge fixes of duplicates ask for the inputs of thousands."""
     syntax = node.syntax
     if syntax.lazy:
+        span = _canonical_input_span(text, syntax.start, syntax.end, index)
+        if span is not None:
+            return span
         m = _ID_OP_INPUTS.match(text, syntax.start)
         if m is not None:
             pos = m.end()
@@ -175,6 +178,37 @@ def input_span(text: str, node: Node, index: int) -> Span:
                     break
                 pos = e.end()
     return node.input_span(index)
+
+
+def _canonical_input_span(text: str, start: int, end: int, index: int) -> Span | None:
+    """:func:`input_span` by string searches alone, for a node written in the canonical layout
+    (``{"id": "a", "op": "add", "inputs": ["b", "c"]``) with no escapes in these strings; None
+    otherwise (the patterns decide)."""
+    # The object is valid JSON (lazy): the first quote after the id's opening one closes the
+    # id when `, "op": "` follows it (were it an escaped one, the id would close at the quote
+    # after `, ` and be followed by `op`: not JSON). So for the op, and each element followed
+    # by `, "`; the element asked for is followed by nothing checked: it must have no escapes.
+    if not text.startswith('{"id": "', start):
+        return None
+    quote = text.find('"', start + 8)  # the id's closing quote
+    if quote < 0 or not text.startswith('", "op": "', quote):
+        return None
+    quote = text.find('"', quote + 10)  # the op's
+    if quote < 0 or not text.startswith('", "inputs": [', quote):
+        return None
+    pos = quote + 14  # the first element's opening quote
+    for k in range(index + 1):
+        if not text.startswith('"', pos):
+            return None
+        close = text.find('"', pos + 1)
+        if close < 0 or close >= end or text.find("\\", pos, close) >= 0:
+            return None
+        if k == index:
+            return Span(pos, close + 1)
+        if not text.startswith(', "', close + 1):
+            return None
+        pos = close + 3
+    return None
 
 
 def json_text(value: Any) -> str:
