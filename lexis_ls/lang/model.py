@@ -18,6 +18,9 @@ from .syntax import INVALID, JArray, JMember, JNode, JObject, JString, ParseResu
 from .text import Span
 
 ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# The pattern's two character classes, for valid_id
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_ID_REST = _ID_START | frozenset("0123456789.-")
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 SPEC_VERSION = "lexis-0.1.0"
 MISSING: Any = object()  # a key that is absent (as opposed to INVALID: present but unparsable)
@@ -224,6 +227,14 @@ def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
         if r.role not in raw and taken.count(r.role) == 1:
             out[r.role] = raw[key]
     return out
+
+
+def valid_id(nid: str) -> bool:
+    """``ID_PATTERN.fullmatch(nid)``, character by character: compiled, no regex engine (the
+    id check asks for every node of the program)."""
+    if not nid or nid[0] not in _ID_START:
+        return False
+    return all(c in _ID_REST for c in nid)
 
 
 def node_fields(raw: dict[str, Any]) -> tuple[str | None, str | None, list[Any], Any, bool]:

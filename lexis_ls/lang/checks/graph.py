@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..diagnostics import Evidence, Fix, Related, Scope, TextEdit, make
-from ..model import ID_PATTERN, MISSING, Graph, Node
+from ..model import ID_PATTERN, MISSING, Graph, Node, valid_id
 from ..opcodes import (
     DELAY_MAX_SECONDS,
     DRAW_SHAPES,
@@ -125,7 +125,7 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
         nid = node.id
         if nid is None:
             continue
-        if not _valid_id(nid):
+        if not valid_id(nid):
             span = node.id_span()
             if nid == "":
                 why = "it is empty"
@@ -171,17 +171,6 @@ def _check_ids(ctx: Context, graph: Graph) -> None:
                 fixes=[fix] if fix is not None else [],
             )
         )
-
-
-_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_ID_REST = _ID_START | frozenset("0123456789.-")
-
-
-def _valid_id(nid: str) -> bool:
-    """``ID_PATTERN.fullmatch(nid)``, character by character (compiled: no regex engine)."""
-    if not nid or nid[0] not in _ID_START:
-        return False
-    return all(c in _ID_REST for c in nid)
 
 
 def _repeated_fix(graph: Graph, nid: str) -> Fix | None:
