@@ -239,11 +239,8 @@ def valid_id(nid: str) -> bool:
 
 def node_fields(raw: dict[str, Any]) -> tuple[str | None, str | None, list[Any], Any, bool]:
     """(id, op, inputs, value, shape_ok) of a node object as written (see :class:`Node`)."""
-    keys_ok = True  # _NODE_KEY_SET.issuperset(raw), compiled as a loop (no method call)
-    for key in raw:
-        if key not in _NODE_KEY_SET:
-            keys_ok = False
-            break
+    # (_NODE_KEY_SET.issuperset(raw): a method call, where compiled code makes this a loop)
+    keys_ok = all(key in _NODE_KEY_SET for key in raw)
     fields = raw if keys_ok else _aliased(raw)
     nid = fields.get("id")
     if type(nid) is not str:

@@ -42,8 +42,11 @@ class Context:
     _refs: dict[str, Graph | None] = field(default_factory=dict)
     _arity: dict[int, int] = field(default_factory=dict)
 
-    def resolve(self, ref: str) -> Graph | None:
-        """The subgraph a reference names (memoised: programs repeat their references)."""
+    def resolve(self, ref: Any) -> Graph | None:
+        """The subgraph a reference names (memoised: programs repeat their references); None
+        for a value that is not a string, as :meth:`Hasher.resolve` gives."""
+        if type(ref) is not str:
+            return None
         if ref not in self._refs:
             self._refs[ref] = self.hasher.resolve(ref)
         return self._refs[ref]
@@ -76,8 +79,7 @@ class Context:
             return False, False
         effect, nondet = op.effect, not op.deterministic
         if op.value is ValueRule.SUBGRAPH_REF and node.op != "subgraph_def":
-            value = node.value
-            target = self.resolve(value) if type(value) is str else None
+            target = self.resolve(node.value)
             if target is not None:
                 e, n = self.graph_impurity(target)
                 effect, nondet = effect or e, nondet or n

@@ -65,7 +65,7 @@ def _value_key(node: Node, ctx: Context) -> Any:
     if value is MISSING:
         return None
     if node.op in SUBGRAPH_REF_OPS:
-        target = ctx.resolve(value) if type(value) is str else None
+        target = ctx.resolve(value)
         if target is None:
             return ("unresolved", repr(value))
         # Same content, same hash: `"std:double"`, its hash and a user copy are one subgraph.
