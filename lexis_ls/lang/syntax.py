@@ -316,6 +316,39 @@ def nests_within(value: Any, text: str, start: int, end: int, room: int) -> bool
     return True
 
 
+def keys_unique(value: dict[str, Any], text: str, start: int, end: int) -> bool:
+    """True when the object the C scanner decoded as ``value`` from ``text[start:end]``
+    certainly has no key written twice in it (or in an object nested in it); False when it may
+    have (then the scanner that sees every pair decides).
+
+    Every key in the text is followed by a colon outside any string, and a repeated key makes
+    the decoded objects hold fewer keys than the text: so when the colons in the text are no
+    more than the decoded keys plus the colons of the decoded strings, no key repeats. The
+    colons of a string are its decoded ones only when it holds no escape (``\\u003a`` is
+    one), hence the search for a backslash when a string holds a colon."""
+    colons = text.count(":", start, end)
+    if colons == len(value):  # the usual node: no colon in a string, no object in a value
+        return True
+    counted = 0
+    in_strings = 0
+    stack: list[Any] = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is dict:
+            counted += len(v)
+            for k, x in v.items():
+                if ":" in k:
+                    in_strings += k.count(":")
+                stack.append(x)
+        elif type(v) is list:
+            stack.extend(v)
+        elif type(v) is str and ":" in v:
+            in_strings += v.count(":")
+    if in_strings and text.find("\\", start, end) != -1:
+        return False
+    return colons <= counted + in_strings
+
+
 def replace_item(array: JArray, index: int, item: JObject) -> None:
     """Puts ``item`` in place of element ``index`` (and of its value in the decoded list,
     which the decoded values of the enclosing objects share)."""
@@ -475,6 +508,10 @@ class _Parser:
             object_pairs_hook=self._dups.pairs, parse_constant=_reject_constant
         )
         self._scan_once = decoder.scan_once  # type: ignore[attr-defined]
+        # The same scanner building its dicts itself (no hook, so no list of pairs and no call
+        # per object): it cannot tell a repeated key, which :func:`keys_unique` then rules out.
+        plain = json.JSONDecoder(parse_constant=_reject_constant)
+        self._scan_plain = plain.scan_once  # type: ignore[attr-defined]
 
     # --- errors ---
 
@@ -941,16 +978,18 @@ class _Parser:
         """The object at ``start`` of ``text`` decoded by the C scanner, and its end; None when
         the scanner refuses it, a key repeats, or it nests deeper than ``room`` levels (as
         deep as ``parse_value`` would go from where it is)."""
-        self._dups.seen = False
         try:
-            value, end = self._scan_once(text, start)
+            value, end = self._scan_plain(text, start)
+            if type(value) is not dict:
+                return None
+            if not keys_unique(value, text, start, end):
+                self._dups.seen = False
+                value, end = self._scan_once(text, start)
+                if self._dups.seen:
+                    return None
         except (ValueError, StopIteration, RecursionError):
             return None
-        if (
-            self._dups.seen
-            or type(value) is not dict
-            or not nests_within(value, text, start, end, room)
-        ):
+        if not nests_within(value, text, start, end, room):
             return None
         return value, end
 
