@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from importlib import resources
+from typing import Final
 
 from .text import COMPILED
 
@@ -32,7 +33,7 @@ class CodeInfo:
 
 _E, _W, _I, _H = Severity.ERROR, Severity.WARNING, Severity.INFORMATION, Severity.HINT
 
-CODES: dict[str, CodeInfo] = {
+CODES: Final[dict[str, CodeInfo]] = {
     c.code: c
     for c in (
         CodeInfo("LX0001", _E, "JSON syntax error"),
@@ -77,7 +78,7 @@ CODES: dict[str, CodeInfo] = {
 
 
 # (initialisers of their own, set up as lexis_ls/lang/text.py explains at COMPILED)
-_set = object.__setattr__
+_set: Final = object.__setattr__
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Generator, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import blake3
 from mypy_extensions import mypyc_attr
@@ -22,19 +22,21 @@ from .opcodes import OPCODES, ValueRule
 from .surrogates import has_lone_surrogate, text_has_lone_surrogate
 from .syntax import INVALID, parse
 
-_encode = json.JSONEncoder(
+_encode: Final = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 ).encode
 
 # Nodes hashed in one step of priming (about half a millisecond of work, compiled).
-PRIME_SLICE = 256
-_UNSET = object()
-_NO_NODES = '"nodes":[]'
+PRIME_SLICE: Final = 256
+_UNSET: Final = object()
+_NO_NODES: Final = '"nodes":[]'
 
-SUBGRAPH_REF_OPS = frozenset(n for n, op in OPCODES.items() if op.value is ValueRule.SUBGRAPH_REF)
+SUBGRAPH_REF_OPS: Final = frozenset(
+    n for n, op in OPCODES.items() if op.value is ValueRule.SUBGRAPH_REF
+)
 
 
-_encode_string = json.encoder.encode_basestring
+_encode_string: Final = json.encoder.encode_basestring
 
 
 def _encode_value(value: Any) -> str | None:

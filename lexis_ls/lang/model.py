@@ -10,22 +10,27 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
 from .syntax import INVALID, JArray, JMember, JNode, JObject, JString, ParseResult
 from .text import Span
 
-ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-# The pattern's two character classes, for valid_id
-_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_ID_REST = _ID_START | frozenset("0123456789.-")
-HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
-SPEC_VERSION = "lexis-0.1.0"
-MISSING: Any = object()  # a key that is absent (as opposed to INVALID: present but unparsable)
+ID_PATTERN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# The pattern's two character classes, for valid_id: by ASCII code (and 128 for any other
+# character), 1 for the characters in the class.
+_ID_START: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+_ID_REST: Final = _ID_START + "0123456789.-"
+_ID_START_CODES: Final = bytes(int(chr(c) in _ID_START) for c in range(129))
+_ID_REST_CODES: Final = bytes(int(chr(c) in _ID_REST) for c in range(129))
+HASH_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
+SPEC_VERSION: Final = "lexis-0.1.0"
+MISSING: Final[Any] = (
+    object()
+)  # a key that is absent (as opposed to INVALID: present but unparsable)
 
-PROGRAM_KEYS = (
+PROGRAM_KEYS: Final = (
     "spec",
     "name",
     "description",
@@ -34,8 +39,8 @@ PROGRAM_KEYS = (
     "nodes",
     "subgraphs",
 )
-NODE_KEYS = ("id", "op", "inputs", "value", "doc")
-SUBGRAPH_KEYS = ("nodes", "doc")
+NODE_KEYS: Final = ("id", "op", "inputs", "value", "doc")
+SUBGRAPH_KEYS: Final = ("nodes", "doc")
 
 
 class Node:
@@ -211,9 +216,6 @@ class Program:
         return {c for c, _ in self.capabilities if isinstance(c, str)}
 
 
-_NODE_KEY_SET = frozenset(NODE_KEYS)
-
-
 def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` read as if each unknown key that plays a known key's role (``type`` for ``op``,
     ``args`` for ``inputs``, ``input`` for ``inputs``; ``repair/keys.py``) were that key: LX0005
@@ -230,26 +232,50 @@ def _aliased(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def valid_id(nid: str) -> bool:
-    """``ID_PATTERN.fullmatch(nid)``, character by character: compiled, no regex engine (the
-    id check asks for every node of the program)."""
-    if not nid or nid[0] not in _ID_START:
+    """``ID_PATTERN.fullmatch(nid)``, character by character against a table of the ASCII
+    codes: compiled, no regex engine and no hashing (the id check asks for every node)."""
+    if not nid or not _ID_START_CODES[min(ord(nid[0]), 128)]:
         return False
-    return all(c in _ID_REST for c in nid)
+    rest = _ID_REST_CODES
+    return all(rest[min(ord(nid[i]), 128)] for i in range(1, len(nid)))
 
 
 def node_fields(raw: dict[str, Any]) -> tuple[str | None, str | None, list[Any], Any, bool]:
     """(id, op, inputs, value, shape_ok) of a node object as written (see :class:`Node`)."""
-    # (_NODE_KEY_SET.issuperset(raw): a method call, where compiled code makes this a loop)
-    keys_ok = all(key in _NODE_KEY_SET for key in raw)
-    fields = raw if keys_ok else _aliased(raw)
-    nid = fields.get("id")
+    # One pass over the members, comparing each key with the five a node may have: compiled,
+    # that is cheaper than a lookup per key (the keys are new strings for every node).
+    nid: Any = None
+    op: Any = None
+    inputs: Any = MISSING
+    value: Any = MISSING
+    doc: Any = None
+    keys_ok = True
+    for key, v in raw.items():
+        if key == "id":
+            nid = v
+        elif key == "op":
+            op = v
+        elif key == "inputs":
+            inputs = v
+        elif key == "value":
+            value = v
+        elif key == "doc":
+            doc = v
+        else:
+            keys_ok = False
+            break
+    if not keys_ok:
+        fields = _aliased(raw)
+        nid = fields.get("id")
+        op = fields.get("op")
+        inputs = fields.get("inputs", MISSING)
+        value = fields.get("value", MISSING)
+        doc = raw.get("doc")
     if type(nid) is not str:
         nid = None
-    op = fields.get("op")
     if type(op) is not str:
         op = None
     shape_ok = keys_ok and nid is not None and op is not None
-    inputs = fields.get("inputs", MISSING)
     if type(inputs) is not list:
         shape_ok = shape_ok and inputs is MISSING
         inputs = []
@@ -258,10 +284,9 @@ def node_fields(raw: dict[str, Any]) -> tuple[str | None, str | None, list[Any],
             if type(i) is not str:
                 shape_ok = False
                 break
-    doc = raw.get("doc")
     if doc is not None and type(doc) is not str:
         shape_ok = False
-    return nid, op, inputs, fields.get("value", MISSING), shape_ok
+    return nid, op, inputs, value, shape_ok
 
 
 def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None = None) -> Graph:
@@ -339,7 +364,7 @@ def value_is_invalid(value: Any) -> bool:
 
 
 # How many nodes' dependents a graph keeps (one per cursor position completion was asked at).
-_DEPENDENTS_KEPT = 8
+_DEPENDENTS_KEPT: Final = 8
 
 
 def dependents(graph: Graph, node_id: str) -> set[str]:

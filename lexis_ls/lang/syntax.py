@@ -20,13 +20,15 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-MAX_DEPTH = 200
-MAX_ERRORS = 200
+from .text import starts_at
+
+MAX_DEPTH: Final = 200
+MAX_ERRORS: Final = 200
 # Mistakes read past exactly (comments, single quotes, Python literals, trailing commas...) are
 # each reported, with the repair lexis_ls/lang/repair/jsontext.py computes for it, up to this.
-MAX_REPAIRABLE = 5000
+MAX_REPAIRABLE: Final = 5000
 
 
 class _Invalid:
@@ -40,7 +42,7 @@ class _Invalid:
         return "INVALID"  # the module-level name
 
 
-INVALID: Any = _Invalid()
+INVALID: Final[Any] = _Invalid()
 
 
 def contains_invalid(value: Any) -> bool:
@@ -414,8 +416,8 @@ def _shift_all(node: JNode, delta: int, parser: _Parser) -> None:
 
 # --- implementation -------------------------------------------------------------------------
 
-_WS = re.compile(r"[ \t\r\n]*")
-_TOKEN = re.compile(
+_WS: Final = re.compile(r"[ \t\r\n]*")
+_TOKEN: Final = re.compile(
     r"""[ \t\r\n]*(?:
       (?P<punct>[{}\[\]:,])
     | (?P<string>")
@@ -428,26 +430,30 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
-_SEPARATOR = re.compile(r"[ \t\r\n]*([,}])[ \t\r\n]*")
-_ARRAY_SEPARATOR = re.compile(r"[ \t\r\n]*([,\]])[ \t\r\n]*")
-_NEXT_OBJECT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
-_LITERALS = {"true": True, "false": False, "null": None}
-_SQUOTE_ESCAPE = re.compile(r"\\'|\\.|\"")
+_COLON: Final = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+_SEPARATOR: Final = re.compile(r"[ \t\r\n]*([,}])[ \t\r\n]*")
+_ARRAY_SEPARATOR: Final = re.compile(r"[ \t\r\n]*([,\]])[ \t\r\n]*")
+_NEXT_OBJECT: Final = re.compile(r"[ \t\r\n]*,[ \t\r\n]*\{")
+_LITERALS: Final = {"true": True, "false": False, "null": None}
+_SQUOTE_ESCAPE: Final = re.compile(r"\\'|\\.|\"")
 # A line holding the root object after prose or a Markdown fence (section "LX0001").
 # The line may begin with a JavaScript or Python assignment of it (`const program = {`).
-ROOT_LINE = re.compile(
+ROOT_LINE: Final = re.compile(
     r"^[ \t]*(?:(?:export[ \t]+default|module\.exports[ \t]*=|(?:const|let|var)[ \t]+[\w$]+[ \t]*="
     r"|[A-Za-z_][\w]*[ \t]*=|return)[ \t]*)?\{",
     re.M,
 )
-_ROOT_LINE = ROOT_LINE
+_ROOT_LINE: Final = ROOT_LINE
 # Leading text that is JSON content, not prose: a key and its colon.
-_LOOKS_LIKE_MEMBERS = re.compile(r'"[ \t]*:|^[ \t]*[A-Za-z_][\w-]*[ \t]*:[ \t]*["\[{0-9]', re.M)
-_BLANK_OR_COMMENTS = re.compile(r"(?:[ \t\r\n]|//[^\r\n]*|#[^\r\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
-_STRING_END = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
-_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
-_FOREIGN_LITERALS = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
+_LOOKS_LIKE_MEMBERS: Final = re.compile(
+    r'"[ \t]*:|^[ \t]*[A-Za-z_][\w-]*[ \t]*:[ \t]*["\[{0-9]', re.M
+)
+_BLANK_OR_COMMENTS: Final = re.compile(
+    r"(?:[ \t\r\n]|//[^\r\n]*|#[^\r\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
+)
+_STRING_END: Final = re.compile(r'(?:[^"\\\r\n]|\\[^\r\n]|\\(?=[\r\n]|\Z))*("|(?=[\r\n])|\Z)')
+_scanstring: Final = json.decoder.scanstring  # type: ignore[attr-defined]
+_FOREIGN_LITERALS: Final = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
 
 
 def _requote_escape(m: re.Match[str]) -> str:
@@ -953,7 +959,7 @@ class _Parser:
                     self._peeked = None
                     self._taken += 2
                     self.pos = end = obj_end
-                    if sep and text.startswith(sep, obj_end):
+                    if sep and starts_at(text, sep, obj_end):
                         start = obj_end + len(sep) - 1  # what the pattern would match
                         continue
                     m = _NEXT_OBJECT.match(text, obj_end)

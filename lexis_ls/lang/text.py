@@ -12,13 +12,13 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Literal
+from typing import Final, Literal
 
 Encoding = Literal["utf-16", "utf-8", "utf-32"]
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+_NON_ASCII: Final = re.compile("[^\x00-\x7f]")
 
 
 # Whether this module runs compiled by mypyc (lexis_ls/lang/native.py compiles the core's
@@ -28,8 +28,8 @@ _NON_ASCII = re.compile("[^\x00-\x7f]")
 # each field as a frozen dataclass must. The plain sources cannot set a frozen field: they do
 # what the generated initialiser does. Either way the instances stay frozen, equal, hashable
 # and replaceable.
-COMPILED = __file__.endswith((".so", ".pyd"))
-_set = object.__setattr__
+COMPILED: Final = __file__.endswith((".so", ".pyd"))
+_set: Final = object.__setattr__
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -63,6 +63,13 @@ class Span:
 
     def __contains__(self, offset: object) -> bool:
         return isinstance(offset, int) and self.start <= offset <= self.end
+
+
+def starts_at(text: str, prefix: str, pos: int) -> bool:
+    """``text.startswith(prefix, pos)``. Compiled, ``find`` with bounds is a C call, where
+    ``startswith`` with a position is a Python method call (parsing its arguments), and the
+    parser and the span lookups ask at every node."""
+    return text.find(prefix, pos, pos + len(prefix)) == pos
 
 
 def _units(segment: str, encoding: Encoding) -> int:

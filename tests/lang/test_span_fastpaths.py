@@ -1,5 +1,5 @@
-"""The span fast paths of the checks (``checks/base.py``): ``id_span`` and ``input_span``
-read a node object's id and input strings from the text without parsing its members again.
+"""The span fast paths of the checks (``checks/base.py``): ``id_span``, ``op_span`` and
+``input_span`` read a node object's id, op and input strings from the text without parsing its members again.
 They give exactly the spans the syntax tree gives, on every node of the examples, the test
 cases and a generated program, and on node objects written every which way."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lexis_ls.lang.checks.base import id_span, input_span
+from lexis_ls.lang.checks.base import id_span, input_span, op_span
 from lexis_ls.lang.model import build_program
 from lexis_ls.lang.syntax import parse
 
@@ -35,8 +35,10 @@ def assert_fast_spans_match(text: str) -> int:
         for node in graph.nodes:
             lazy += node.syntax.lazy
             count = len(node.inputs) if isinstance(node.inputs, list) else 0
-            fast = [id_span(text, node)] + [input_span(text, node, k) for k in range(count + 1)]
-            slow = [node.id_span()] + [node.input_span(k) for k in range(count + 1)]
+            fast = [id_span(text, node), op_span(text, node)]
+            fast += [input_span(text, node, k) for k in range(count + 1)]
+            slow = [node.id_span(), node.op_span()]
+            slow += [node.input_span(k) for k in range(count + 1)]
             assert fast == slow, (node.label, text[node.syntax.start : node.syntax.end])
     return lazy
 

@@ -5,14 +5,31 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
+from .. import opcodes
 from ..diagnostics import Diagnostic, TextEdit
 from ..hashing import Hasher
 from ..model import NODE_KEYS, Graph, Node, Program
-from ..opcodes import OPCODES, ValueRule
+from ..opcodes import ValueRule
 from ..syntax import INVALID, JArray, JNode
-from ..text import Span
+from ..text import Span, starts_at
+
+# The registry as statics of the compiled core (lexis_ls/lang/native.py): a name imported
+# from a module that is not compiled is looked up in the importing module's globals at every
+# use, and the checks ask for every node.
+OPCODES: Final = opcodes.OPCODES
+NON_PROPAGATING_OPS: Final = opcodes.NON_PROPAGATING_OPS
+# op -> (has an effect, is nondeterministic, names a subgraph it calls in its value); the
+# registry's `effect` and `deterministic` are properties, run by the interpreter.
+_IMPURITY: Final = {
+    name: (
+        op.effect,
+        not op.deterministic,
+        op.value is ValueRule.SUBGRAPH_REF and name != "subgraph_def",
+    )
+    for name, op in OPCODES.items()
+}
 
 
 @dataclass
@@ -74,11 +91,11 @@ class Context:
 
     def node_impurity(self, node: Node) -> tuple[bool, bool]:
         """(has an effect, is nondeterministic) for one node, subgraphs it calls included."""
-        op = OPCODES.get(node.op or "")
-        if op is None:
+        facts = _IMPURITY.get(node.op) if node.op is not None else None
+        if facts is None:
             return False, False
-        effect, nondet = op.effect, not op.deterministic
-        if op.value is ValueRule.SUBGRAPH_REF and node.op != "subgraph_def":
+        effect, nondet, by_reference = facts
+        if by_reference:
             target = self.resolve(node.value)
             if target is not None:
                 e, n = self.graph_impurity(target)
@@ -125,7 +142,7 @@ class Context:
 
 
 # The start of a node object whose first member is its id, as written (JSON whitespace only).
-_ID_FIRST = re.compile(r'\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*("(?:[^"\\]|\\.)*")')
+_ID_FIRST: Final = re.compile(r'\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*("(?:[^"\\]|\\.)*")')
 
 
 def id_span(text: str, node: Node) -> Span:
@@ -136,7 +153,7 @@ def id_span(text: str, node: Node) -> Span:
     syntax = node.syntax
     if syntax.lazy:
         start = syntax.start
-        if text.startswith('{"id": "', start):
+        if starts_at(text, '{"id": "', start):
             # the canonical layout: the id string ends at the next quote, unless it has escapes
             end = text.find('"', start + 8)
             if end > 0 and end + 1 < syntax.end and text.find("\\", start + 8, end) < 0:
@@ -149,13 +166,13 @@ def id_span(text: str, node: Node) -> Span:
 
 # The start of a node object whose members begin with its id, op and inputs, in this order
 # (the canonical layout), up to the inputs' opening bracket; and one string element of them.
-_WS = r"[ \t\n\r]*"
-_STRING = r'"(?:[^"\\]|\\.)*"'
-_ID_OP_INPUTS = re.compile(
+_WS: Final = r"[ \t\n\r]*"
+_STRING: Final = r'"(?:[^"\\]|\\.)*"'
+_ID_OP_INPUTS: Final = re.compile(
     rf'\{{{_WS}"id"{_WS}:{_WS}{_STRING}{_WS},{_WS}"op"{_WS}:{_WS}{_STRING}{_WS},'
     rf'{_WS}"inputs"{_WS}:{_WS}\['
 )
-_ELEMENT = re.compile(rf"{_WS}({_STRING}){_WS}([,\]])")
+_ELEMENT: Final = re.compile(rf"{_WS}({_STRING}){_WS}([,\]])")
 
 
 def input_span(text: str, node: Node, index: int) -> Span:
@@ -182,6 +199,31 @@ def input_span(text: str, node: Node, index: int) -> Span:
     return node.input_span(index)
 
 
+def op_span(text: str, node: Node) -> Span:
+    """``node.op_span()``, without parsing the node's members again when they begin with its
+    id and op in the canonical layout (see :func:`id_span`) and the op has no escapes."""
+    syntax = node.syntax
+    if syntax.lazy:
+        opened = _canonical_op_start(text, syntax.start)
+        if opened >= 0:
+            close = text.find('"', opened + 1)
+            if 0 < close < syntax.end and text.find("\\", opened, close) < 0:
+                return Span(opened, close + 1)
+    return node.op_span()
+
+
+def _canonical_op_start(text: str, start: int) -> int:
+    """Where the op string of the lazy object at ``start`` opens, when the object begins
+    ``{"id": "…", "op": "`` (see :func:`_canonical_input_span` for why the id ends at the
+    first quote); -1 otherwise."""
+    if not starts_at(text, '{"id": "', start):
+        return -1
+    quote = text.find('"', start + 8)  # the id's closing quote
+    if quote < 0 or not starts_at(text, '", "op": "', quote):
+        return -1
+    return quote + 9
+
+
 def _canonical_input_span(text: str, start: int, end: int, index: int) -> Span | None:
     """:func:`input_span` by string searches alone, for a node written in the canonical layout
     (``{"id": "a", "op": "add", "inputs": ["b", "c"]``) with no escapes in these strings; None
@@ -190,24 +232,22 @@ def _canonical_input_span(text: str, start: int, end: int, index: int) -> Span |
     # id when `, "op": "` follows it (were it an escaped one, the id would close at the quote
     # after `, ` and be followed by `op`: not JSON). So for the op, and each element followed
     # by `, "`; the element asked for is followed by nothing checked: it must have no escapes.
-    if not text.startswith('{"id": "', start):
+    opened = _canonical_op_start(text, start)
+    if opened < 0:
         return None
-    quote = text.find('"', start + 8)  # the id's closing quote
-    if quote < 0 or not text.startswith('", "op": "', quote):
-        return None
-    quote = text.find('"', quote + 10)  # the op's
-    if quote < 0 or not text.startswith('", "inputs": [', quote):
+    quote = text.find('"', opened + 1)  # the op's closing quote
+    if quote < 0 or not starts_at(text, '", "inputs": [', quote):
         return None
     pos = quote + 14  # the first element's opening quote
     for k in range(index + 1):
-        if not text.startswith('"', pos):
+        if not starts_at(text, '"', pos):
             return None
         close = text.find('"', pos + 1)
         if close < 0 or close >= end or text.find("\\", pos, close) >= 0:
             return None
         if k == index:
             return Span(pos, close + 1)
-        if not text.startswith(', "', close + 1):
+        if not starts_at(text, ', "', close + 1):
             return None
         pos = close + 3
     return None
@@ -227,7 +267,7 @@ def _unreadable(value: Any) -> str:
 
 # What `json.dumps(value, ensure_ascii=False, default=_unreadable)` would build on every call
 # (an encoder keeps no state between calls); the checks ask for thousands of texts.
-_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, default=_unreadable)
+_JSON_TEXT: Final = json.JSONEncoder(ensure_ascii=False, default=_unreadable)
 
 
 def node_text(node: dict[str, Any]) -> str:

@@ -30,21 +30,20 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from .. import stdlib
 from ..diagnostics import Evidence, Fix, Related, Severity, TextEdit, make
 from ..hashing import std_graph
 from ..model import MISSING, Graph, Node, schedule
-from ..opcodes import NON_PROPAGATING_OPS, OPCODES
 from ..text import COMPILED
 from ..values import is_number, lexis_equal, parse_number, to_str, truthy, type_name
-from .base import Context, json_text
+from .base import NON_PROPAGATING_OPS, OPCODES, Context, json_text, op_span
 
 NUM, STR, BOOL, NULL, SEQ, DICT, FUNC = "NUM", "STR", "BOOL", "NULL", "SEQ", "DICT", "FUNC"
-ALL = frozenset({NUM, STR, BOOL, NULL, SEQ, DICT, FUNC})
+ALL: Final = frozenset({NUM, STR, BOOL, NULL, SEQ, DICT, FUNC})
 
-_RESULT_TYPES: dict[str, frozenset[str]] = {}
+_RESULT_TYPES: Final[dict[str, frozenset[str]]] = {}
 for _types, _ops in (
     ({STR}, "to_str concat format upper lower trim replace type_of read_file read_stdin param"),
     ({NUM}, "length floor ceil round sqrt add sub mul div mod power random to_num"),
@@ -63,11 +62,13 @@ for _types, _ops in (
     for _op in _ops.split():
         _RESULT_TYPES[_op] = frozenset(_types)
 
-_NUMERIC = frozenset({"add", "sub", "mul", "div", "mod", "power", "floor", "ceil", "round", "sqrt"})
-_ORDERING = frozenset({"gt", "lt", "gte", "lte"})
+_NUMERIC: Final = frozenset(
+    {"add", "sub", "mul", "div", "mod", "power", "floor", "ceil", "round", "sqrt"}
+)
+_ORDERING: Final = frozenset({"gt", "lt", "gte", "lte"})
 # Ops whose inputs have type rules (`_typed`): a certain type error is found even when not
 # every input is a known constant.
-_TYPED = frozenset(
+_TYPED: Final = frozenset(
     [
         "take",
         "drop",
@@ -92,7 +93,7 @@ _TYPED = frozenset(
 
 # Ops with a rule below that can find an error or follow a value even with unknown inputs;
 # any other op with not-all-constant inputs just gets its result type.
-_EVALUATED = (
+_EVALUATED: Final = (
     _NUMERIC
     | _ORDERING
     | {
@@ -115,11 +116,11 @@ _EVALUATED = (
     }
     | _TYPED
 )
-_MAX_FOLD_LEN = 10_000
+_MAX_FOLD_LEN: Final = 10_000
 # Values are folded only while small: a few KB of program can describe a value of 10^12 leaves
 # (each `sequence` repeating the one before), whose text would never fit in memory. The size
 # counts every element and every 64 characters of a string, shared parts as often as they occur.
-_MAX_FOLD_SIZE = 100_000
+_MAX_FOLD_SIZE: Final = 100_000
 
 
 def _small(vals: list[Any]) -> bool:
@@ -142,7 +143,7 @@ def _small(vals: list[Any]) -> bool:
     return True
 
 
-_set = object.__setattr__
+_set: Final = object.__setattr__
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -170,17 +171,17 @@ class Abs:
             _set(self, "error", error)
 
 
-UNKNOWN = Abs(ALL)
-ERROR = Abs(frozenset(), error=True)
+UNKNOWN: Final = Abs(ALL)
+ERROR: Final = Abs(frozenset(), error=True)
 
 
-_SINGLE = {t: frozenset({t}) for t in ALL | {"ERROR"}}
-_RESULT_ABS = {op: Abs(types) for op, types in _RESULT_TYPES.items()}
+_SINGLE: Final = {t: frozenset({t}) for t in ALL | {"ERROR"}}
+_RESULT_ABS: Final = {op: Abs(types) for op, types in _RESULT_TYPES.items()}
 
 
 # type_name of a value of exactly these types (looked up without calling it: the flow check
 # makes a constant of nearly every value it folds)
-_SINGLE_OF_TYPE: dict[type, frozenset[str]] = {
+_SINGLE_OF_TYPE: Final[dict[type, frozenset[str]]] = {
     int: _SINGLE["NUM"],
     float: _SINGLE["NUM"],
     bool: _SINGLE["BOOL"],
@@ -202,14 +203,14 @@ class _Certain(Exception):
 
 # Where an error value that reaches it does harm (DIAGNOSTICS.md, LX1015): effects, and the
 # results of a subgraph.
-EFFECT_SINKS = frozenset(
+EFFECT_SINKS: Final = frozenset(
     {"print", "write_file", "http_get", "http_post", "http_request", "gui_render"}
 )
-_SINKS = EFFECT_SINKS | {"output_port"}
+_SINKS: Final = EFFECT_SINKS | {"output_port"}
 
 # Input positions at which an op needs a number whatever its other inputs are (a string there
 # is certainly an error): op -> positions (None: every position).
-_NEEDS_NUMBER: dict[str, tuple[int, ...] | None] = {
+_NEEDS_NUMBER: Final[dict[str, tuple[int, ...] | None]] = {
     **dict.fromkeys(["add", "sub", "mul", "div", "mod", "power", "range"], None),
     **dict.fromkeys(["floor", "ceil", "sqrt"], (0,)),
     "round": (0, 1),
@@ -221,7 +222,7 @@ _NEEDS_NUMBER: dict[str, tuple[int, ...] | None] = {
     "retry": (1,),
 }
 # Of those, the positions that need an integer (a float there is an error too).
-_NEEDS_INT: dict[str, tuple[int, ...] | None] = {
+_NEEDS_INT: Final[dict[str, tuple[int, ...] | None]] = {
     "range": None,
     "round": (1,),
     "index": (1,),
@@ -232,23 +233,23 @@ _NEEDS_INT: dict[str, tuple[int, ...] | None] = {
     "retry": (1,),
 }
 # Input positions that need a list (a string is an error there too) or a dict.
-_NEEDS_LIST: dict[str, tuple[int, ...]] = {
+_NEEDS_LIST: Final[dict[str, tuple[int, ...]]] = {
     **dict.fromkeys(["sort", "take", "drop", "flatten", "unique", "enumerate"], (0,)),
     **dict.fromkeys(["map", "filter", "reduce"], (0,)),
     "zip": (0, 1),
 }
-_NEEDS_DICT: dict[str, tuple[int, ...]] = {
+_NEEDS_DICT: Final[dict[str, tuple[int, ...]]] = {
     **dict.fromkeys(["get", "keys", "values", "items", "set", "delete_key"], (0,)),
     "merge": (0, 1),
 }
 # A JSON integer, exactly.
-_JSON_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_JSON_INT: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
 # Numbers written with a unit or with thousands separators ("5kg", "1,000", "$3"): no fix (what
 # was meant is not certain), but the message says what the string looks like.
-_UNIT_NUMBER = re.compile(r"\s*[$€£]?\s*-?[0-9][0-9.]*\s*[A-Za-z%°µ]+[A-Za-z0-9/²³]*\s*")
-_SEPARATED_NUMBER = re.compile(r"\s*-?[0-9]{1,3}(?:[,_' ][0-9]{3})+(?:\.[0-9]+)?\s*")
+_UNIT_NUMBER: Final = re.compile(r"\s*[$€£]?\s*-?[0-9][0-9.]*\s*[A-Za-z%°µ]+[A-Za-z0-9/²³]*\s*")
+_SEPARATED_NUMBER: Final = re.compile(r"\s*-?[0-9]{1,3}(?:[,_' ][0-9]{3})+(?:\.[0-9]+)?\s*")
 # A JSON number, exactly (what the numeric-string fix writes back without its quotes).
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_JSON_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass(eq=False)
@@ -385,7 +386,7 @@ def report_origin(ctx: Context, graph: Graph, state: FlowState, node: Node) -> N
     assert nid is not None and op is not None
     sink = state.sinks.get(nid)
     fixes = _fixes(ctx, graph, state, node)
-    span = node.op_span()
+    span = op_span(ctx.text, node)
     message = f"{node.label} (`{op}`) will always produce an error value: {state.origins[nid]}"
     if sink is None:
         ctx.add(
@@ -401,7 +402,7 @@ def report_origin(ctx: Context, graph: Graph, state: FlowState, node: Node) -> N
         )
         return
     where = _sink_phrase(sink)
-    s_span = sink.op_span()
+    s_span = op_span(ctx.text, sink)
     ctx.add(
         make(
             "LX1015",
@@ -662,7 +663,7 @@ def _number_fix(graph: Graph, state: FlowState, node: Node) -> Fix | None:
 
 # Ops that read a string as text in a way a list would change visibly (printed, formatted,
 # concatenated, compared): a JSON-looking string they read may be meant as text.
-_TEXT_READERS = frozenset(
+_TEXT_READERS: Final = frozenset(
     {
         "print",
         "concat",
@@ -934,9 +935,9 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
     return Abs(types) if types is not None else UNKNOWN
 
 
-_MAX_APPLY = 50  # elements a constant `map`/`filter`/`reduce` is followed through
-_SEQ_ABS = Abs(_SINGLE[SEQ])
-_DICT_ABS = Abs(_SINGLE[DICT])
+_MAX_APPLY: Final = 50  # elements a constant `map`/`filter`/`reduce` is followed through
+_SEQ_ABS: Final = Abs(_SINGLE[SEQ])
+_DICT_ABS: Final = Abs(_SINGLE[DICT])
 
 
 def _need_int(op: str, a: Abs, what: str) -> None:
@@ -949,10 +950,10 @@ def _need(op: str, a: Abs, types: frozenset[str], what: str) -> None:
         raise _Certain(f"`{op}` needs {what}, not {_describe(a)}{_looks_like(a)}")
 
 
-_LIST = frozenset({SEQ})
-_LIST_STR = frozenset({SEQ, STR})
-_DICTS = frozenset({DICT})
-_STRS = frozenset({STR})
+_LIST: Final = frozenset({SEQ})
+_LIST_STR: Final = frozenset({SEQ, STR})
+_DICTS: Final = frozenset({DICT})
+_STRS: Final = frozenset({STR})
 
 
 def _looks_like(a: Abs) -> str:

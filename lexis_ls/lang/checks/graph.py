@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from ..diagnostics import Evidence, Fix, Related, Scope, TextEdit, make
 from ..model import ID_PATTERN, MISSING, Graph, Node, valid_id
@@ -12,7 +12,6 @@ from ..opcodes import (
     DELAY_MAX_SECONDS,
     DRAW_SHAPES,
     FUNC_PRODUCERS,
-    OPCODES,
     SUBGRAPH_ARITY,
     WIDGET_TYPES,
     ValueRule,
@@ -33,6 +32,7 @@ from ..suggest import did_you_mean, suggestions
 from ..syntax import INVALID, JArray, JMember, JObject, contains_invalid
 from ..text import Span
 from .base import (
+    OPCODES,
     Context,
     insert_before_element,
     insert_const,
@@ -42,12 +42,12 @@ from .base import (
     remove_element,
 )
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
+_PLACEHOLDER: Final = re.compile(r"\{\{|\}\}|\{\}|\{|\}")
 
 
 # op -> (fewest inputs, most inputs, parity 0 any / 1 even / 2 odd, value needs checking:
 # 0 never, 1 only that it is present, 2 always). The common case is decided from this alone.
-_FAST: dict[str, tuple[int, int, int, int]] = {
+_FAST: Final[dict[str, tuple[int, int, int, int]]] = {
     name: (
         op.arity.min,
         op.arity.max if op.arity.max is not None else 1 << 30,
@@ -394,7 +394,7 @@ def _check_inputs(ctx: Context, graph: Graph, node: Node) -> None:
 
 # The identity of a reduce's subgraph: the result of starting from it is the result of folding
 # from the first element (for a non-empty list; for an empty one, a value instead of an error).
-_REDUCE_IDENTITY: dict[str, Any] = {"std:add": 0, "std:mul": 1}
+_REDUCE_IDENTITY: Final[dict[str, Any]] = {"std:add": 0, "std:mul": 1}
 
 
 def _arity_fixes(ctx: Context, graph: Graph, node: Node, array: JArray) -> list[Fix]:
@@ -782,7 +782,7 @@ def _flatten(
 # --- values ------------------------------------------------------------------------------
 
 
-_VALUE_EXAMPLES = {
+_VALUE_EXAMPLES: Final = {
     ValueRule.ANY: "5",
     ValueRule.STRING: '"name"',
     ValueRule.OPTIONAL_STRING: '"a label"',
@@ -817,15 +817,31 @@ def _value_problem(
     ctx.add(make("LX1007", span.start, span.end, message, *hints, fixes=fixes))
 
 
+# op -> (its value rule, whether the value is required); the rules' members as statics (the
+# members of a class that is not compiled are looked up at each use, `required` is run by the
+# interpreter, and every node with a value is checked here).
+_VALUE_RULE: Final = {name: (op.value, op.value.required) for name, op in OPCODES.items()}
+_NONE: Final = ValueRule.NONE
+_ANY: Final = ValueRule.ANY
+_STRING: Final = ValueRule.STRING
+_OPTIONAL_STRING: Final = ValueRule.OPTIONAL_STRING
+_TEMPLATE: Final = ValueRule.TEMPLATE
+_PORT: Final = ValueRule.PORT
+_DELAY_SECONDS: Final = ValueRule.DELAY_SECONDS
+_SUBGRAPH_REF: Final = ValueRule.SUBGRAPH_REF
+_CONFIG: Final = ValueRule.CONFIG
+_WIDGET: Final = ValueRule.WIDGET
+_SHAPE: Final = ValueRule.SHAPE
+
+
 def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
-    op = OPCODES[node.op or ""]
-    rule = op.value
+    name = node.op or ""
+    rule, required = _VALUE_RULE[name]
     value = node.value
     if value is INVALID:
         return
-    name = op.name
     missing = value is MISSING
-    if rule.required and missing:
+    if required and missing:
         example = _VALUE_EXAMPLES.get(rule, "...")
         _value_problem(
             ctx,
@@ -833,12 +849,12 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
             f"`{name}` needs a `value` ({rule.value})",
             f'add "value": {example}',
             at_value=False,
-            fixes=_port_number_fix(ctx, graph, node) if rule is ValueRule.PORT else (),
+            fixes=_port_number_fix(ctx, graph, node) if rule is _PORT else (),
         )
         return
-    if missing or rule is ValueRule.NONE or rule is ValueRule.ANY:
+    if missing or rule is _NONE or rule is _ANY:
         return
-    if rule in (ValueRule.STRING, ValueRule.OPTIONAL_STRING, ValueRule.TEMPLATE):
+    if rule in (_STRING, _OPTIONAL_STRING, _TEMPLATE):
         if type(value) is not str:
             port_fixes: tuple[Fix, ...] = ()
             op_span = node.op_span()
@@ -858,9 +874,9 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
                 fixes=port_fixes,
             )
             return
-        if rule is ValueRule.TEMPLATE:
+        if rule is _TEMPLATE:
             _check_template(ctx, node, value)
-    elif rule is ValueRule.PORT:
+    elif rule is _PORT:
         if type(value) is not int or value < 0:
             fixes: tuple[Fix, ...] = ()
             span = node.value_span("value")
@@ -891,21 +907,19 @@ def _check_value(ctx: Context, graph: Graph, node: Node) -> None:
                     "move the node into a subgraph, or use `param`/`print` in the main graph",
                 )
             )
-    elif rule is ValueRule.DELAY_SECONDS:
+    elif rule is _DELAY_SECONDS:
         if type(value) not in (int, float) or not 0 <= value <= DELAY_MAX_SECONDS:
             _value_problem(
                 ctx,
                 node,
                 f"`delay` takes 0 to {DELAY_MAX_SECONDS} seconds, got {json_text(value)[:40]}",
             )
-    elif rule is ValueRule.SUBGRAPH_REF:
+    elif rule is _SUBGRAPH_REF:
         _check_reference(ctx, graph, node, value)
-    elif rule is ValueRule.CONFIG:
+    elif rule is _CONFIG:
         _check_config(ctx, node, value)
-    elif rule in (ValueRule.WIDGET, ValueRule.SHAPE):
-        key, allowed = (
-            ("type", WIDGET_TYPES) if rule is ValueRule.WIDGET else ("shape", DRAW_SHAPES)
-        )
+    elif rule in (_WIDGET, _SHAPE):
+        key, allowed = ("type", WIDGET_TYPES) if rule is _WIDGET else ("shape", DRAW_SHAPES)
         if not isinstance(value, dict):
             _value_problem(ctx, node, f"the `value` of `{name}` must be an object with a `{key}`")
             return
@@ -1022,7 +1036,7 @@ def _resolve_reference(ctx: Context, node: Node, value: str) -> Resolution:
     return resolve_subgraph_ref(value, local, needed_ports(node.op or "", len(node.inputs)))
 
 
-_REFERENCE_KEYS = frozenset(
+_REFERENCE_KEYS: Final = frozenset(
     {"subgraph", "ref", "name", "fn", "func", "function", "callee", "graph", "call", "use"}
 )
 
@@ -1370,7 +1384,7 @@ def _output_port_fix(ctx: Context, graph: Graph) -> tuple[Fix, ...]:
 
 # --- FUNC inputs -------------------------------------------------------------------------
 
-_PASS_THROUGH: dict[str, tuple[int, ...] | None] = {
+_PASS_THROUGH: Final[dict[str, tuple[int, ...] | None]] = {
     # op -> which inputs its result can come from (None: any input)
     "print": (0,),
     "comment": (0,),
@@ -1379,7 +1393,7 @@ _PASS_THROUGH: dict[str, tuple[int, ...] | None] = {
     "try_or": (0, 1),
     "select": (1, 2),
 }
-_OPAQUE = frozenset(
+_OPAQUE: Final = frozenset(
     {"input_port", "subgraph_call", "apply", "match", "index", "get", "reduce", "iterate", "retry"}
 )
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ..diagnostics import Fix, Related, Scope, TextEdit, make
 from ..hashing import SUBGRAPH_REF_OPS
 from ..model import MISSING, Graph, Node
-from ..opcodes import OPCODES
 from ..repair.names import needed_ports, resolve_subgraph_ref
 from ..syntax import JArray
-from .base import Context, id_span, input_span, json_text, remove_element
+from .base import OPCODES, Context, id_span, input_span, json_text, remove_element
 
-_SINKS = frozenset({"input_port", "output_port"})
-_IMPURE_OPS = frozenset(n for n, op in OPCODES.items() if op.effect or not op.deterministic)
-_SCALARS = (str, int, float, bool)
+_SINKS: Final = frozenset({"input_port", "output_port"})
+_IMPURE_OPS: Final = frozenset(n for n, op in OPCODES.items() if op.effect or not op.deterministic)
+_SCALARS: Final = (str, int, float, bool)
 
 
 def check_lint(ctx: Context) -> None:
@@ -108,9 +107,11 @@ def node_key(
 ) -> int | None:
     """The interned structural key of a keyed node, from the keys of its inputs; None when an
     input has none (or the value cannot be a key)."""
-    input_keys = []
+    # (the keys stay objects, as the maps hold them: an `int` variable would unbox each one
+    # and box it again, allocating for every key above 256)
+    input_keys: list[Any] = []
     for i in node.inputs:
-        k = key_of.get(i) if type(i) is str else None
+        k: Any = key_of.get(i) if type(i) is str else None
         if k is None:
             return None
         input_keys.append(k)
@@ -148,7 +149,7 @@ def _duplicates(ctx: Context, graph: Graph) -> None:
     for node in order:
         if not keyed(node, by_id):
             continue
-        key = node_key(ctx, node, key_of, interned)
+        key: Any = node_key(ctx, node, key_of, interned)  # (an object: see node_key)
         if key is None:
             continue
         key_of[node.id] = key  # type: ignore[index]

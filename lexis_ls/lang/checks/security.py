@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..diagnostics import Fix, Related, Scope, TextEdit, make
 from ..model import Graph, Node
 from ..netpolicy import check_url
-from ..opcodes import CAPABILITIES, OPCODES
+from ..opcodes import CAPABILITIES
 from ..repair.names import resolve_capability
 from ..suggest import did_you_mean
 from ..syntax import JArray, JString
-from .base import Context, append_to_array, json_text, remove_element
+from .base import OPCODES, Context, append_to_array, json_text, remove_element
 
-NETWORK_OPS = frozenset({"http_get", "http_post", "http_request"})
-MAX_RELATED = 20
-_CAPABILITY_OF = {name: op.capability for name, op in OPCODES.items()}
+NETWORK_OPS: Final = frozenset({"http_get", "http_post", "http_request"})
+MAX_RELATED: Final = 20
+_CAPABILITY_OF: Final = {name: op.capability for name, op in OPCODES.items()}
 
 
 def check_security(ctx: Context) -> None:

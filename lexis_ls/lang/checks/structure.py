@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..diagnostics import Evidence, Fix, Related, TextEdit, make
 from ..model import ID_PATTERN, NODE_KEYS, SPEC_VERSION, SUBGRAPH_KEYS, Graph, Node
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a program's shape is wrong (~40
 
 from .base import Context, insert_before_element, insert_const, json_text, line_indent, node_text
 
-_NODE_KEY_SET = frozenset(NODE_KEYS)
+_NODE_KEY_SET: Final = frozenset(NODE_KEYS)
 
 
 @cache
@@ -55,7 +55,7 @@ def _node_validator() -> Draft202012Validator:
     return Draft202012Validator(node_shape())
 
 
-_JSON_TYPES: dict[str, Any] = {
+_JSON_TYPES: Final[dict[str, Any]] = {
     "object": dict,
     "array": list,
     "string": str,
@@ -103,8 +103,8 @@ def _conforms(value: Any, schema: dict[str, Any]) -> bool:
 # A mistake made throughout the text (every string single-quoted, every key unquoted) is one
 # problem: past this many of one kind, they are reported as one diagnostic at the first, with
 # the others as related locations and a fix that repairs them all.
-GROUP_AFTER = 3
-_GROUPED_KINDS = {
+GROUP_AFTER: Final = 3
+_GROUPED_KINDS: Final = {
     "single_quote": "strings in single quotes",
     "unquoted_key": "keys without quotes",
     "literal": "Python/JavaScript literals",
@@ -222,7 +222,7 @@ def _member(node: JNode | None, key: str) -> JMember | None:
     return node.get(key) if isinstance(node, JObject) else None
 
 
-_TYPE_NAMES = {
+_TYPE_NAMES: Final = {
     "object": "an object",
     "array": "an array",
     "string": "a string",
@@ -530,7 +530,7 @@ class _ShapeReporter:
 
 # --- shape repairs (DIAGNOSTICS.md "Fix safety": shapes made lists) -----------------------
 
-_LIST_SEPARATORS = re.compile(r"\s*[,;|]\s*|\s+")
+_LIST_SEPARATORS: Final = re.compile(r"\s*[,;|]\s*|\s+")
 
 
 def _split_names(text: str) -> list[str]:
@@ -819,8 +819,8 @@ def _edges_fix(ctx: Context, root: JNode, member: JMember) -> Fix | None:
     )
 
 
-_SUBGRAPH_NAME_KEYS = ("name", "id", "key", "label", "title")
-_SUBGRAPH_NODES_KEYS = ("nodes", "body", "graph", "steps", "ops", "operations", "dag")
+_SUBGRAPH_NAME_KEYS: Final = ("name", "id", "key", "label", "title")
+_SUBGRAPH_NODES_KEYS: Final = ("nodes", "body", "graph", "steps", "ops", "operations", "dag")
 
 
 def _subgraph_list_fix(array: JArray) -> Fix | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import pairwise
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from ..diagnostics import Diagnostic, Evidence, Fix, Scope
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # The policy as DIAGNOSTICS.md states it, quoted by the explain pages (`lexis explain`).
-POLICY_TEXT = """\
+POLICY_TEXT: Final = """\
 A fix is *safe* (applied by `lexis fix`, fix-all and fix-on-save) only on unambiguous evidence.
 Among several candidates a fix is offered only when the best is clearly ahead of the next; for
 names of four letters or fewer a one-letter substitution is no evidence. A placeholder never
@@ -40,12 +40,12 @@ whole-program fix is applied while the text has syntax errors, nor any fix insid
 has syntax or shape errors."""
 
 # Codes whose fixes repair the text or the shape of the object they are in.
-SHAPE_CODES = frozenset(
+SHAPE_CODES: Final = frozenset(
     {"LX0001", "LX0002", "LX0003", "LX0004", "LX0005", "LX0006", "LX0007", "LX1012"}
 )
 
 # How far ahead (in score units of the caller) the best candidate must be of the next.
-MARGIN = 1.0
+MARGIN: Final = 1.0
 
 
 def clear_winner(scored: Sequence[tuple[float, T]], margin: float = MARGIN) -> T | None:
