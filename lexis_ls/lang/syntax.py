@@ -985,12 +985,15 @@ class _Parser:
         the scanner refuses it, a key repeats, or it nests deeper than ``room`` levels (as
         deep as ``parse_value`` would go from where it is)."""
         try:
-            value, end = self._scan_plain(text, start)
+            # (typed: a pair the scanner returns is then read by index, not iterated)
+            found: tuple[Any, int] = self._scan_plain(text, start)
+            value, end = found
             if type(value) is not dict:
                 return None
             if not keys_unique(value, text, start, end):
                 self._dups.seen = False
-                value, end = self._scan_once(text, start)
+                found = self._scan_once(text, start)
+                value, end = found
                 if self._dups.seen:
                     return None
         except (ValueError, StopIteration, RecursionError):

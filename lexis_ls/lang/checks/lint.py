@@ -14,7 +14,6 @@ from .base import OPCODES, Context, id_span, input_span, json_text, remove_eleme
 
 _SINKS: Final = frozenset({"input_port", "output_port"})
 _IMPURE_OPS: Final = frozenset(n for n, op in OPCODES.items() if op.effect or not op.deterministic)
-_SCALARS: Final = (str, int, float, bool)
 
 
 def check_lint(ctx: Context) -> None:
@@ -59,10 +58,9 @@ def _unused(ctx: Context, graph: Graph, node: Node) -> None:
     )
 
 
-def _value_key(node: Node, ctx: Context) -> Any:
+def _value_key(node: Node, ctx: Context) -> tuple[str, Any]:
+    """A tag and what identifies a value that is not a plain scalar (in ``node_key``)."""
     value = node.value
-    if value is MISSING:
-        return None
     if node.op in SUBGRAPH_REF_OPS:
         target = ctx.resolve(value)
         if target is None:
@@ -118,19 +116,24 @@ def node_key(
     op = node.op
     if op in _IMPURE_OPS or op == "input_port":
         return interned.setdefault(("unique", node.id), len(interned))
-    if op in SUBGRAPH_REF_OPS or op in ("apply", "match"):
+    by_reference = op in SUBGRAPH_REF_OPS
+    if by_reference or op == "apply" or op == "match":
         effect, nondeterministic = ctx.node_impurity(node)
         if effect or nondeterministic:
             return interned.setdefault(("unique", node.id), len(interned))
+    # (op, what the value is, the value, the input keys): a scalar is told by its type, any
+    # other value by a tag (a string, never a type), a missing value by None
     value = node.value
+    vtype = type(value)
     if value is MISSING:
-        vkey: Any = None
-    elif type(value) in _SCALARS and op not in SUBGRAPH_REF_OPS:
-        vkey = (type(value), value)
+        key: tuple[Any, ...] = (op, None, None, tuple(input_keys))
+    elif (vtype is str or vtype is int or vtype is float or vtype is bool) and not by_reference:
+        key = (op, vtype, value, tuple(input_keys))
     else:
-        vkey = _value_key(node, ctx)
+        tag, what = _value_key(node, ctx)
+        key = (op, tag, what, tuple(input_keys))
     try:
-        return interned.setdefault((op, vkey, tuple(input_keys)), len(interned))
+        return interned.setdefault(key, len(interned))
     except TypeError:
         return None
 
