@@ -40,7 +40,13 @@ from ..text import COMPILED
 from ..values import is_number, lexis_equal, parse_number, to_str, truthy, type_name
 from .base import NON_PROPAGATING_OPS, OPCODES, Context, json_text, op_span
 
-NUM, STR, BOOL, NULL, SEQ, DICT, FUNC = "NUM", "STR", "BOOL", "NULL", "SEQ", "DICT", "FUNC"
+NUM: Final = "NUM"
+STR: Final = "STR"
+BOOL: Final = "BOOL"
+NULL: Final = "NULL"
+SEQ: Final = "SEQ"
+DICT: Final = "DICT"
+FUNC: Final = "FUNC"
 ALL: Final = frozenset({NUM, STR, BOOL, NULL, SEQ, DICT, FUNC})
 
 _RESULT_TYPES: Final[dict[str, frozenset[str]]] = {}
@@ -349,7 +355,7 @@ def flow_node(node: Node, state: FlowState, by_id: dict[str, Node]) -> None:
         return  # nobody can refer to it, and findings on it are the id checks' business
     values = state.values
     origins = state.origins
-    if nid in origins:  # (evaluated again: incremental updates)
+    if origins and nid in origins:  # (evaluated again: incremental updates)
         del origins[nid]
     if op is None or node.skip or op not in OPCODES:
         values[nid] = UNKNOWN
@@ -810,7 +816,7 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
             raise _Certain(f"{json_text(vals[0])} ** {json_text(vals[1])} is a complex number")
         if known:
             return _fold_numeric(op, vals)
-        return Abs(frozenset({NUM}))
+        return _NUM_ABS
 
     if op in _ORDERING and n == 2:
         a, b = args
@@ -821,13 +827,13 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
         if known:
             x, y = vals
             return const({"gt": x > y, "lt": x < y, "gte": x >= y, "lte": x <= y}[op])
-        return Abs(frozenset({BOOL}))
+        return _BOOL_ABS
 
     if op == "length" and n == 1:
         a = args[0]
         if not a.types & {STR, SEQ, DICT}:
             raise _Certain(f"`length` of {_describe(a)} (only strings, lists and dicts have one)")
-        return const(len(vals[0])) if known else Abs(frozenset({NUM}))
+        return const(len(vals[0])) if known else _NUM_ABS
 
     if op == "to_num" and n == 1:
         a = args[0]
@@ -838,7 +844,7 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
             if parsed is None:
                 raise _Certain(f"{json_text(vals[0])} is not a number")
             return const(parsed)
-        return Abs(frozenset({NUM}))
+        return _NUM_ABS
 
     if op == "index" and n == 2:
         seq, i = args
@@ -882,7 +888,7 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
             if count > _MAX_FOLD_LEN:
                 raise _Certain(f"it would have {count} elements; the limit is 10,000")
             return const(list(range(start, stop, step)))
-        return Abs(frozenset({SEQ}))
+        return _SEQ_ABS
 
     if op == "sort" and n == 1:
         a = args[0]
@@ -897,7 +903,7 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
                     + " values; sort needs all numbers or all strings"
                 )
             return const(sorted(vals[0]))
-        return Abs(frozenset({SEQ}))
+        return _SEQ_ABS
 
     if op in _TYPED and OPCODES[op].arity.accepts(n):
         return _typed(node, op, args, vals, known, state)
@@ -937,6 +943,8 @@ def _evaluate(node: Node, op: str, args: list[Abs], state: FlowState) -> Abs:
 
 _MAX_APPLY: Final = 50  # elements a constant `map`/`filter`/`reduce` is followed through
 _SEQ_ABS: Final = Abs(_SINGLE[SEQ])
+_NUM_ABS: Final = Abs(_SINGLE[NUM])
+_BOOL_ABS: Final = Abs(_SINGLE[BOOL])
 _DICT_ABS: Final = Abs(_SINGLE[DICT])
 
 
@@ -1161,7 +1169,7 @@ def _apply(
 
 def _fold_numeric(op: str, vals: list[Any]) -> Abs:
     if any(isinstance(v, int) and abs(v) > 10**100 for v in vals):
-        return Abs(frozenset({NUM}))
+        return _NUM_ABS
     a = vals[0]
     b = vals[1] if len(vals) > 1 else None
     if op == "add":
@@ -1170,7 +1178,7 @@ def _fold_numeric(op: str, vals: list[Any]) -> Abs:
         return const(a - b)
     if op == "mul":
         if isinstance(a, int) and isinstance(b, int) and abs(a) * abs(b) > 10**100:
-            return Abs(frozenset({NUM}))
+            return _NUM_ABS
         return const(a * b)
     if op == "div":
         if type(a) is int and type(b) is int and a % b == 0:
@@ -1184,7 +1192,7 @@ def _fold_numeric(op: str, vals: list[Any]) -> Abs:
         return const(math.ceil(a))
     if op == "sqrt":
         return const(math.sqrt(a))
-    return Abs(frozenset({NUM}))
+    return _NUM_ABS
 
 
 def _fold_other(op: str, vals: list[Any], value: Any) -> Abs | None:
