@@ -256,6 +256,8 @@ def _canonical_input_span(text: str, start: int, end: int, index: int) -> Span |
 def json_text(value: Any) -> str:
     """``value`` as JSON text; a part the parser could not read (a truncated text) shows as
     ``…``."""
+    if type(value) is str:  # what the encoder does with a string, without its Python method
+        return str(_encode_string(value))
     return _JSON_TEXT.encode(value)
 
 
@@ -268,6 +270,7 @@ def _unreadable(value: Any) -> str:
 # What `json.dumps(value, ensure_ascii=False, default=_unreadable)` would build on every call
 # (an encoder keeps no state between calls); the checks ask for thousands of texts.
 _JSON_TEXT: Final = json.JSONEncoder(ensure_ascii=False, default=_unreadable)
+_encode_string: Final = json.encoder.encode_basestring
 
 
 def node_text(node: dict[str, Any]) -> str:
