@@ -308,8 +308,8 @@ def _build_graph(name: str | None, array: JNode | None, errors: list[int] | None
             k = bisect_left(errors, item.start)
             broken = k < len(errors) and errors[k] <= item.end
         node = Node(graph, index, item, raw, nid, op, inputs, value, shape_ok, broken)
-        if nid is not None and nid not in by_id:
-            by_id[nid] = node
+        if nid is not None:
+            by_id.setdefault(nid, node)  # the first node with the id
         for i in inputs:
             if type(i) is str:
                 users = consumers.get(i)

@@ -286,9 +286,10 @@ def check_flow(ctx: Context) -> None:
             position = positions(graph)
             order, _ = schedule(graph)
             by_id = graph.by_id
+            consumers = graph.consumers
             for node in reversed(order):
                 if carries_error(node, state, by_id):
-                    state.sinks[node.id] = first_sink(graph, state, node, position)  # type: ignore[index]
+                    state.sinks[node.id] = first_sink(graph, state, node, position, consumers)  # type: ignore[index]
             for node in sorted((by_id[nid] for nid in state.origins), key=position_key(position)):
                 report_origin(ctx, graph, state, node)
 
@@ -465,12 +466,20 @@ def carries_error(node: Node, state: FlowState, by_id: dict[str, Node]) -> bool:
 
 
 def first_sink(
-    graph: Graph, state: FlowState, node: Node, position: dict[int, int] | None
+    graph: Graph,
+    state: FlowState,
+    node: Node,
+    position: dict[int, int] | None,
+    consumers: dict[str, list[Node]] | None = None,
 ) -> Node | None:
     """The first sink, in schedule order, that the error value of ``node`` certainly reaches,
-    from the sinks of its consumers (already in ``state.sinks``); None when it reaches none."""
+    from the sinks of its consumers (already in ``state.sinks``); None when it reaches none.
+    ``consumers``: the graph's, when the caller has them at hand (a graph's attributes are
+    looked up by name: it is not a compiled class)."""
     nid = node.id
-    users = graph.consumers.get(nid) if nid is not None else None
+    if consumers is None:
+        consumers = graph.consumers
+    users = consumers.get(nid) if nid is not None else None
     if users is None:
         return None
     values = state.values
