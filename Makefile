@@ -50,6 +50,13 @@ bench: $(BIN)/lexis
 bench-lsp: $(BIN)/lexis
 	$(BIN)/python benchmarks/bench_lsp.py
 
+# Instructions per full analysis of a generated 10k-node program, counted by callgrind (needs
+# valgrind; about a minute): a measure of the analysis's work that does not move with the
+# machine's slow phases, per phase with the compiled core.
+.PHONY: bench-instructions
+bench-instructions: $(BIN)/lexis
+	$(BIN)/python benchmarks/bench_instructions.py
+
 # How well the fixes repair the model-written programs of tests/repair/corpus (fix, quick fix,
 # fix-all); exit 1 when any case ends clean-but-wrong.
 # The repair score: the corpus, then the three held-out corpora (exit 1 on any clean-but-wrong).
