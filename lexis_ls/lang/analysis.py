@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -101,7 +102,7 @@ def _analyze(text: str, options: Options) -> Analysis:
             check(ctx)
         except Exception:  # a bug in one check must not hide the others' findings
             internal.append(f"internal error in the {name} checks:\n{traceback.format_exc()}")
-    diagnostics = sorted(apply_policy(ctx.out, parsed, program), key=_DIAGNOSTIC_ORDER)
+    diagnostics = sorted(apply_policy(ctx.out, parsed, program), key=diagnostic_order)
     return Analysis(
         text,
         parsed,
@@ -116,10 +117,6 @@ def _analyze(text: str, options: Options) -> Analysis:
     )
 
 
-def diagnostic_order(d: Diagnostic) -> tuple[int, int, str]:
-    """The order of ``Analysis.diagnostics`` (a stable sort: ties keep the order found)."""
-    return (d.start, d.end, d.code)
-
-
-# diagnostic_order as a C key function (a full analysis sorts thousands of findings)
-_DIAGNOSTIC_ORDER = attrgetter("start", "end", "code")
+# The order of ``Analysis.diagnostics``, (start, end, code) of a finding (a stable sort: ties
+# keep the order found); a C key function, as a full analysis sorts thousands of findings.
+diagnostic_order: Callable[[Diagnostic], tuple[int, int, str]] = attrgetter("start", "end", "code")

@@ -26,9 +26,8 @@ _ID_START_CODES: Final = bytes(int(chr(c) in _ID_START) for c in range(129))
 _ID_REST_CODES: Final = bytes(int(chr(c) in _ID_REST) for c in range(129))
 HASH_PATTERN: Final = re.compile(r"[0-9a-f]{64}")
 SPEC_VERSION: Final = "lexis-0.1.0"
-MISSING: Final[Any] = (
-    object()
-)  # a key that is absent (as opposed to INVALID: present but unparsable)
+# a key that is absent (as opposed to INVALID: present but unparsable)
+MISSING: Final[Any] = object()
 
 PROGRAM_KEYS: Final = (
     "spec",
