@@ -136,6 +136,13 @@ def _range_json(sl: int, sc: int, el: int, ec: int) -> dict[str, Any]:
     return {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}
 
 
+def range_json(at: Callable[[int], tuple[int, int]], start: int, end: int) -> dict[str, Any]:
+    """The wire form (JSON) of the range [start, end), positions by a :func:`locator`."""
+    sl, sc = at(start)
+    el, ec = at(end)
+    return _range_json(sl, sc, el, ec)
+
+
 class DiagnosticWire:
     """The encoded (JSON) form of one document's diagnostics, finding by finding.
 
@@ -158,7 +165,7 @@ class DiagnosticWire:
         """The JSON array of ``found`` (and a note when ``total`` is more than was shown)."""
         old = self._forms
         forms: dict[_Key, bytes] = {}
-        at = _locator(lines, enc)
+        at = locator(lines, enc)
         parts: list[bytes] = []
         for d in found:
             s = at(d.start)
@@ -286,7 +293,7 @@ def _code_part(code: str, severity: Severity) -> bytes:
     return part
 
 
-def _locator(lines: LineIndex, enc: Encoding) -> Callable[[int], tuple[int, int]]:
+def locator(lines: LineIndex, enc: Encoding) -> Callable[[int], tuple[int, int]]:
     """(line, character) of an offset, as ``lines.position`` gives them. In an ASCII text
     (``str.isascii`` is a flag CPython keeps) a character is a code point in every encoding:
     a binary search, without the line's text sliced and measured."""

@@ -69,7 +69,6 @@ WARM_METHODS = (
 )
 # the classes inside the result unions, dispatched on at run time
 WARM_RESULTS = (
-    lsp.CompletionList,
     lsp.RelatedFullDocumentDiagnosticReport,
     lsp.RelatedUnchangedDocumentDiagnosticReport,
     lsp.MarkupContent,
@@ -446,7 +445,7 @@ class LexisServer(LanguageServer):
     def warm_up(self) -> None:
         """Prepare, while idle after start, what the first requests would otherwise prepare on
         the user's time: the converter functions cattrs generates on first use for each message
-        type (about 10 ms for a completion list) and the completion texts of every op.
+        type (milliseconds each, on first use) and the completion texts of every op.
 
         One step at a time, each while no message is waiting: a document opened right after
         start-up is analysed first (the warm-up would otherwise hold its diagnostics back)."""
