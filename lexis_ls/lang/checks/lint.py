@@ -107,12 +107,30 @@ def node_key(
     input has none (or the value cannot be a key)."""
     # (the keys stay objects, as the maps hold them: an `int` variable would unbox each one
     # and box it again, allocating for every key above 256)
-    input_keys: list[Any] = []
-    for i in node.inputs:
-        k: Any = key_of.get(i) if type(i) is str else None
-        if k is None:
+    inputs = node.inputs
+    count = len(inputs)
+    k0: Any = None
+    k1: Any = None
+    rest: tuple[Any, ...] = ()
+    if count:
+        i = inputs[0]
+        k0 = key_of.get(i) if type(i) is str else None
+        if k0 is None:
             return None
-        input_keys.append(k)
+        if count > 1:
+            i = inputs[1]
+            k1 = key_of.get(i) if type(i) is str else None
+            if k1 is None:
+                return None
+            if count > 2:
+                more: list[Any] = []
+                for j in range(2, count):
+                    i = inputs[j]
+                    k: Any = key_of.get(i) if type(i) is str else None
+                    if k is None:
+                        return None
+                    more.append(k)
+                rest = tuple(more)
     op = node.op
     if op in _IMPURE_OPS or op == "input_port":
         return interned.setdefault(("unique", node.id), len(interned))
@@ -121,17 +139,28 @@ def node_key(
         effect, nondeterministic = ctx.node_impurity(node)
         if effect or nondeterministic:
             return interned.setdefault(("unique", node.id), len(interned))
-    # (op, what the value is, the value, the input keys): a scalar is told by its type, any
-    # other value by a tag (a string, never a type), a missing value by None
+    # One flat tuple: (op, what the value is, the value, the input keys...). A scalar is told
+    # by its type, any other value by a tag (a string, never a type), a missing value by None.
+    # Its length tells the number of inputs, and the "unique" keys above have two items.
     value = node.value
     vtype = type(value)
+    tag: Any
+    what: Any
     if value is MISSING:
-        key: tuple[Any, ...] = (op, None, None, tuple(input_keys))
+        tag = what = None
     elif (vtype is str or vtype is int or vtype is float or vtype is bool) and not by_reference:
-        key = (op, vtype, value, tuple(input_keys))
+        tag, what = vtype, value
     else:
         tag, what = _value_key(node, ctx)
-        key = (op, tag, what, tuple(input_keys))
+    key: tuple[Any, ...]
+    if count == 0:
+        key = (op, tag, what)
+    elif count == 1:
+        key = (op, tag, what, k0)
+    elif count == 2:
+        key = (op, tag, what, k0, k1)
+    else:
+        key = (op, tag, what, k0, k1, *rest)
     try:
         return interned.setdefault(key, len(interned))
     except TypeError:
