@@ -102,7 +102,7 @@ class LexisServer(LanguageServer):
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._observer: Any = None
         self._closed_results: dict[str, str] = {}  # workspace diagnostics: uri -> result id
-        self.heap = HeapKeeper()
+        self.heap = HeapKeeper(quiet_for=self.quiet_for)
         self._init_options: Any = None
         self.early_answer: DropAnswer | None = None  # set when `initialize` was answered early
         self.exit_code: int | None = None  # set by `exit`: 0 after `shutdown`, 1 otherwise
