@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zipfile
@@ -973,7 +974,14 @@ def _server_processes(pgid: int) -> list[dict[str, Any]]:
         if args[1:3] != ["-m", "lexis_ls"]:
             continue
         variables = dict(v.decode(errors="replace").split("=", 1) for v in environ if b"=" in v)
-        found.append({"args": args, "exe": exe, "PYTHONPATH": variables.get("PYTHONPATH", "")})
+        found.append(
+            {
+                "pid": entry.name,
+                "args": args,
+                "exe": exe,
+                "PYTHONPATH": variables.get("PYTHONPATH", ""),
+            }
+        )
     return found
 
 
@@ -983,17 +991,51 @@ def bundled_scenario(
 ) -> dict[str, Any]:
     """Diagnostics, a quick fix, Lexis: Run Program and a debug session, with the bundled
     server."""
-    by_name = _drive(
-        tools,
-        bundled_code_server,
-        tmp_path_factory.mktemp("driver-bundled"),
-        BUNDLED_ARTIFACTS,
-        "bundled",
-        BUNDLED_STEPS,
-    )
-    by_name["_servers"] = _server_processes(bundled_code_server["pgid"])
+    # The servers are looked for while the driver runs: when it closes the page, the
+    # extension host terminates and stops the server, which may be gone before a look after.
+    with _ServerWatch(bundled_code_server["pgid"]) as watch:
+        by_name = _drive(
+            tools,
+            bundled_code_server,
+            tmp_path_factory.mktemp("driver-bundled"),
+            BUNDLED_ARTIFACTS,
+            "bundled",
+            BUNDLED_STEPS,
+        )
+    by_name["_servers"] = watch.seen()
     by_name["_extensions"] = bundled_code_server["extensions"]
     return by_name
+
+
+class _ServerWatch:
+    """Every `python -m lexis_ls` process of a process group seen while the block runs
+    (looked for every 0.2 s, and once more at its end), by pid."""
+
+    def __init__(self, pgid: int) -> None:
+        self.pgid = pgid
+        self._found: dict[str, dict[str, Any]] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _look(self) -> None:
+        for process in _server_processes(self.pgid):
+            self._found.setdefault(process["pid"], process)
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.2):
+            self._look()
+
+    def __enter__(self) -> _ServerWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self._look()
+
+    def seen(self) -> list[dict[str, Any]]:
+        return list(self._found.values())
 
 
 @pytest.fixture(scope="module")
