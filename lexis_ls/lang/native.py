@@ -28,7 +28,10 @@ from types import ModuleType
 import blake3
 
 # The modules of a full analysis that most of its time is spent in (parse, model, checks,
-# policy). The rest of the package imports them as usual.
+# policy), and the language server's encoding of findings for the wire (``server/convert.py``:
+# a large document's thousand diagnostics, on opening it; ``lexis_ls/server/__init__.py``
+# imports the language core first, so that its finder is in place before it is imported).
+# The rest of the package imports them as usual.
 MODULES = (
     "lexis_ls.lang.syntax",
     "lexis_ls.lang.model",
@@ -42,6 +45,7 @@ MODULES = (
     "lexis_ls.lang.repair.policy",
     "lexis_ls.lang.hashing",
     "lexis_ls.lang.text",
+    "lexis_ls.server.convert",
 )
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `lexis_ls`
 BUILD_DIR = Path(__file__).resolve().parent / "_native"

@@ -72,7 +72,8 @@ def test_a_build_for_another_interpreter_or_incomplete_is_not_used(tmp_path: Pat
 def test_the_compiled_modules_are_the_ones_loaded() -> None:
     if os.environ.get(native.DISABLE_ENV) == "0":
         pytest.skip("plain Python run (LEXIS_NATIVE=0)")
-    import lexis_ls.lang.analysis  # noqa: F401 - imports every compiled module
+    import lexis_ls.lang.analysis  # noqa: F401 - imports every compiled module of the core
+    import lexis_ls.server.convert  # noqa: F401 - and the server's wire encoding
 
     built = native.BUILD_DIR.resolve()
     for module in native.MODULES:
@@ -126,4 +127,51 @@ def test_compiled_and_plain_python_find_the_same(corpus: str, least: int) -> Non
     assert str(compiled.pop("status")).startswith("compiled")
     assert str(plain.pop("status")).startswith("pure Python")
     assert len(compiled) >= least
+    assert compiled == plain
+
+
+# The server's wire encoding is compiled too: importing it first (before anything imports the
+# language core) must still load the compiled modules, all of them, and what it encodes must
+# be what the plain module encodes.
+WIRE = """
+import json, sys
+from pathlib import Path
+from lexis_ls.server.convert import DiagnosticWire
+from lexis_ls.lang import native
+from lexis_ls.lang.analysis import analyze
+out = {"status": native.status()}
+for path in sorted(Path(sys.argv[1]).rglob("*.lexis.json")):
+    text = path.read_text("utf-8", errors="surrogateescape")
+    a = analyze(text)
+    for enc in ("utf-16", "utf-8", "utf-32"):
+        wire = DiagnosticWire(path.as_uri())
+        out[f"{path} {enc}"] = wire.encode(a.lines, a.diagnostics, enc, len(a.diagnostics)).decode()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not BUILT, reason="the compiled core is not built (make native)")
+def test_the_wire_encoding_imported_first_is_compiled_and_encodes_as_the_plain_one() -> None:
+    def dump(disable: bool) -> dict[str, str]:
+        env = {**os.environ}
+        env.pop(native.DISABLE_ENV, None)
+        if disable:
+            env[native.DISABLE_ENV] = "0"
+        done = subprocess.run(
+            [sys.executable, "-c", WIRE, str(ROOT / "tests")],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        result: dict[str, str] = json.loads(done.stdout)
+        return result
+
+    compiled, plain = dump(False), dump(True)
+    assert compiled.pop("status").startswith("compiled")
+    assert plain.pop("status").startswith("pure Python")
+    assert len(compiled) >= 2700
+    assert sum('"relatedInformation"' in v for v in compiled.values()) >= 100
     assert compiled == plain
