@@ -72,8 +72,9 @@ def test_a_build_for_another_interpreter_or_incomplete_is_not_used(tmp_path: Pat
 def test_the_compiled_modules_are_the_ones_loaded() -> None:
     if os.environ.get(native.DISABLE_ENV) == "0":
         pytest.skip("plain Python run (LEXIS_NATIVE=0)")
-    import lexis_ls.lang.analysis  # noqa: F401 - imports every compiled module of the core
-    import lexis_ls.server.convert  # noqa: F401 - and the server's wire encoding
+    # every compiled module of the core, and the server's wire encoding
+    import lexis_ls.lang.analysis
+    import lexis_ls.server.convert  # noqa: F401
 
     built = native.BUILD_DIR.resolve()
     for module in native.MODULES:
