@@ -63,7 +63,7 @@ def canonical(value: Any) -> bytes:
 
 
 def blake(value: Any) -> str:
-    return blake3.blake3(canonical(value)).hexdigest()
+    return blake3.blake3(canonical(value)).digest().hex()
 
 
 @cache
@@ -107,6 +107,7 @@ class Hasher:
         # node holding one (in any of its keys or values, its id and doc included). Found on
         # the first hash asked for (an analysis that no feature hashes never scans the text).
         self._lone_found: bool | None = None
+        self._state = blake3.blake3()  # reset for each node hashed (see :meth:`_compute`)
 
     @property
     def _lone(self) -> bool:
@@ -263,14 +264,28 @@ class Hasher:
         encoded_value = _encode_value(value)
         if encoded_value is None:
             return None
-        inputs = '"' + '","'.join(input_hashes) + '"' if input_hashes else ""
-        op_text = '"' + op + '"' if op in OPCODES else _encode(op)
-        text = '{"inputs":[' + inputs + '],"op":' + op_text + ',"value":' + encoded_value + "}"
+        count = len(input_hashes)
+        if count == 0:
+            inputs = ""
+        elif count == 1:
+            inputs = f'"{input_hashes[0]}"'
+        elif count == 2:
+            inputs = f'"{input_hashes[0]}","{input_hashes[1]}"'
+        else:
+            inputs = '"' + '","'.join(input_hashes) + '"'
+        op_text = f'"{op}"' if op in OPCODES else _encode(op)
+        # (one string built at once: the text is mostly the input hashes, 64 characters each)
+        text = f'{{"inputs":[{inputs}],"op":{op_text},"value":{encoded_value}}}'
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:
             return None  # a lone surrogate (LX0008): no UTF-8 encoding, so no hash
-        return blake3.blake3(data).hexdigest()
+        # One BLAKE3 state reset for each node: making a new one costs more than hashing the
+        # node's hundred or two bytes, and `digest().hex()` is C where `hexdigest` is not.
+        state = self._state
+        state.reset()
+        state.update(data)
+        return state.digest().hex()
 
     def subgraph_hash(self, graph: Graph) -> str | None:
         key = id(graph)
