@@ -9,6 +9,7 @@ finite JSON) gets ``None``, and so does everything that depends on it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Generator, Iterator
 from functools import cache
 from typing import Any, Final
@@ -50,6 +51,9 @@ def _encode_value(value: Any) -> str | None:
         return str(_encode_string(value))
     if t is bool:
         return "true" if value else "false"
+    if t is float:
+        # as the JSON encoder writes a float (its repr); NaN and the infinities have no C(x)
+        return repr(value) if math.isfinite(value) else None
     try:
         return str(_encode(value))
     except (ValueError, TypeError):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import json
 import re
 import sys
 import weakref
 from pathlib import Path
 
+import blake3
 import pytest
 from helpers import SECTION1 as PROGRAM
 
@@ -176,3 +178,33 @@ def test_hashes_primed_a_slice_at_a_time_equal_hashes_asked_for_at_once() -> Non
             "nodes": sorted(set(expected.values())),
         }
     )
+
+
+FLOATS = [0.1, 0.30000000000000004, -0.0, 1e16, 1.5e-323, 2.5, -1e300, 123456789.125, 1e22]
+
+
+@pytest.mark.parametrize("value", FLOATS)
+def test_a_float_value_hashes_as_the_spec_defines_it(value: float) -> None:
+    """H(n) of LEXIS.md §5 computed with the spec's own `json.dumps`, for floats the fast path
+    writes itself (their repr)."""
+    text = (
+        '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE"], "nodes": ['
+        f'{{"id": "c", "op": "const", "value": {json.dumps(value)}}}]}}'
+    )
+    canonical = json.dumps(
+        {"op": "const", "value": value, "inputs": []},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    ).encode()
+    assert hashes(text)[0]["c"] == blake3.blake3(canonical).hexdigest()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_a_value_that_is_not_finite_json_has_no_hash(literal: str) -> None:
+    text = (
+        '{"spec": "lexis-0.1.0", "capabilities": ["PURE_COMPUTE"], "nodes": ['
+        f'{{"id": "c", "op": "const", "value": {literal}}}]}}'
+    )
+    assert hashes(text)[0]["c"] is None
