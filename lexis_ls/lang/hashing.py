@@ -94,7 +94,9 @@ def std_hashes() -> dict[str, str]:
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # the interpreter's resolves run-time FUNCs
 class Hasher:
-    """Hashes of one program's nodes and subgraphs, computed on demand and memoised."""
+    """Hashes of one program's nodes and subgraphs, computed on demand and memoised. One
+    thread at a time uses a hasher (each analysis's own, or each run's): its BLAKE3 state is
+    reset and reused for every node."""
 
     def __init__(self, program: Program | None) -> None:
         self.program = program
