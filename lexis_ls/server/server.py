@@ -78,7 +78,7 @@ WARM_RESULTS = (
 WARM_PROGRAM = '{"spec": "lexis-0.1.0", "nodes": [{"id": "a", "op": "const", "value": 1}]}'
 WARM_PAUSE = 0.05  # seconds the warm-up waits while messages are waiting to be handled
 # After a version's diagnostics are out, its hashes (a hover and the code lens show them; a
-# 50k-node program takes 100-150 ms to hash) are computed while the client is quiet: once no
+# 50k-node program takes about 90 ms to hash) are computed while the client is quiet: once no
 # message has come for PRIME_DELAY seconds, PRIME_SLICE seconds at a time.
 # Between two slices the loop waits PRIME_GAP seconds, without the GIL: the thread that reads
 # the client's messages needs it for each of its steps, and would otherwise get it only once
