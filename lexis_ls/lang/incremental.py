@@ -684,7 +684,9 @@ class _Reanalysis:
             every_origin=uncertain or was_uncertain or again_all,
             report=not again_all,
         )
-        self._replaced_duplicates(ctx, graph, dup, target, old_spans["id"], report=not again_all)
+        self._replaced_duplicates(
+            ctx, graph, dup, target, old_spans["id"], [*old_inputs, *new_inputs], not again_all
+        )
         if restored is not None:
             return self._result(list(restored), hasher, "replaced")
         if again_all:
@@ -728,13 +730,21 @@ class _Reanalysis:
         state: DuplicateState,
         node: Node,
         old_id: Span,
+        inputs: list[Node],
         report: bool = True,
     ) -> None:
         """Structural keys of ``node`` and, in document order, of the nodes downstream whose
         key changed (a key may appear or vanish); every class that gained or lost a member is
-        reported again."""
+        reported again, and so is the class of each of ``inputs`` (the node's inputs before
+        and after the edit): its merge fixes point the consumers, which changed, at the
+        earlier node."""
         by_id = graph.by_id
         key_of = state.key_of
+        touched: set[int] = set()
+        for n in inputs:
+            k = key_of.get(n.id) if n.id is not None else None
+            if k is not None:
+                touched.add(k)
         moves: list[tuple[Node, int | None, int | None]] = []
 
         def visit(n: Node) -> bool:
@@ -752,7 +762,7 @@ class _Reanalysis:
             return True
 
         _downstream(graph, node, None, visit)
-        self._regroup(ctx, graph, state, moves, node, old_id, set(), report)
+        self._regroup(ctx, graph, state, moves, node, old_id, touched, report)
 
     def _regroup(
         self,

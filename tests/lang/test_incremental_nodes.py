@@ -420,3 +420,27 @@ def test_a_comma_or_colon_deleted_and_typed_again_is_incremental() -> None:
         mended = _check(broken, (at, at, text[at]))
         assert mended.incremental == "replaced", mended.fallback
         assert mended.text == text
+
+
+def test_an_input_moved_off_a_duplicate_updates_its_merge_fix() -> None:
+    """`all` stops reading `tb` (a duplicate of `ta`), then reads it again: the merge fix of
+    `tb` must stop, then start again, retargeting that input (found by hypothesis: the kept
+    fix wrote `"ta"` over the `"a"` just typed, and the undo lost the retargeting edit)."""
+    nodes = [
+        '{"id": "a", "op": "const", "value": "hi"}',
+        '{"id": "b", "op": "const", "value": "hi"}',
+        '{"id": "ta", "op": "to_str", "inputs": ["a"]}',
+        '{"id": "tb", "op": "to_str", "inputs": ["b"]}',
+        '{"id": "all", "op": "sequence", "inputs": ["ta", "tb"]}',
+        '{"id": "out", "op": "print", "inputs": ["all"]}',
+    ]
+    original = (
+        '{\n  "spec": "lexis-0.1.0",\n  "capabilities": ["PURE_COMPUTE", "IO_STDOUT"],\n'
+        '  "nodes": [\n    ' + ",\n    ".join(nodes) + "\n  ]\n}\n"
+    )
+    at = original.index('"tb"]}')
+    edited = _check(analyze(original), (at, at + 4, '"a"'))
+    assert edited.incremental == "replaced"
+    back = _check(edited, covering_edit(edited.text, original))
+    merge = next(d for d in back.diagnostics if d.code == "LX3002")
+    assert any(e.new_text == '"ta"' for e in merge.fixes[0].edits)
