@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,27 +105,30 @@ print(json.dumps(out))
 """
 
 
+def run_dump(script: str, corpus: str, disable: bool) -> dict[str, Any]:
+    """What ``script`` prints (JSON) over ``corpus``, in a fresh interpreter with the compiled
+    core, or with it turned off (``disable``)."""
+    env = {**os.environ}
+    env.pop(native.DISABLE_ENV, None)
+    if disable:
+        env[native.DISABLE_ENV] = "0"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / corpus)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 @pytest.mark.skipif(not BUILT, reason="the compiled core is not built (make native)")
 @pytest.mark.parametrize(("corpus", "least"), [("examples", 15), ("tests", 900)])
 def test_compiled_and_plain_python_find_the_same(corpus: str, least: int) -> None:
-    def dump(disable: bool) -> dict[str, object]:
-        env = {**os.environ}
-        env.pop(native.DISABLE_ENV, None)
-        if disable:
-            env[native.DISABLE_ENV] = "0"
-        done = subprocess.run(
-            [sys.executable, "-c", DUMP, str(ROOT / corpus)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr
-        result: dict[str, object] = json.loads(done.stdout)
-        return result
-
-    compiled, plain = dump(False), dump(True)
+    compiled, plain = run_dump(DUMP, corpus, False), run_dump(DUMP, corpus, True)
     assert str(compiled.pop("status")).startswith("compiled")
     assert str(plain.pop("status")).startswith("pure Python")
     assert len(compiled) >= least
@@ -153,24 +157,7 @@ print(json.dumps(out))
 
 @pytest.mark.skipif(not BUILT, reason="the compiled core is not built (make native)")
 def test_the_wire_encoding_imported_first_is_compiled_and_encodes_as_the_plain_one() -> None:
-    def dump(disable: bool) -> dict[str, str]:
-        env = {**os.environ}
-        env.pop(native.DISABLE_ENV, None)
-        if disable:
-            env[native.DISABLE_ENV] = "0"
-        done = subprocess.run(
-            [sys.executable, "-c", WIRE, str(ROOT / "tests")],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr
-        result: dict[str, str] = json.loads(done.stdout)
-        return result
-
-    compiled, plain = dump(False), dump(True)
+    compiled, plain = run_dump(WIRE, "tests", False), run_dump(WIRE, "tests", True)
     assert compiled.pop("status").startswith("compiled")
     assert plain.pop("status").startswith("pure Python")
     assert len(compiled) >= 2700
